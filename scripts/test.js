@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `npm test`: type check, vitest (Node + Dawn) and Playwright (Debian chromium), then one line
+// "N passed, N failed" summing every suite. Exit code 1 when anything failed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const results = 'test-results';
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+
+const run = (command, args) => spawnSync(command, args, { stdio: 'inherit', shell: false }).status ?? 1;
+const npx = (args) => run('npx', args);
+
+let passed = 0;
+let failed = 0;
+const suites = [];
+
+// 1. Types: one check; counts as one passed or failed test.
+const tsc = npx(['tsc', '--noEmit']);
+suites.push(['typecheck', tsc === 0 ? 1 : 0, tsc === 0 ? 0 : 1]);
+
+// 2. Unit and kernel tests in Node.
+const vitestStatus = npx(['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}/vitest.json`]);
+if (existsSync(`${results}/vitest.json`)) {
+  const report = JSON.parse(readFileSync(`${results}/vitest.json`, 'utf8'));
+  // Files that failed to load count as a failure even when they hold no counted test.
+  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  suites.push(['vitest', report.numPassedTests, report.numFailedTests + brokenFiles + (report.numPendingTests ?? 0)]);
+} else {
+  suites.push(['vitest', 0, Math.max(1, vitestStatus)]);
+}
+
+// 3. End-to-end tests in Chromium.
+const pwStatus = npx(['playwright', 'test']);
+if (existsSync(`${results}/playwright.json`)) {
+  const stats = JSON.parse(readFileSync(`${results}/playwright.json`, 'utf8')).stats;
+  suites.push(['playwright', stats.expected, stats.unexpected + stats.flaky + stats.skipped]);
+} else {
+  suites.push(['playwright', 0, Math.max(1, pwStatus)]);
+}
+
+console.log('');
+for (const [name, p, f] of suites) {
+  console.log(`${name.padEnd(11)} ${p} passed, ${f} failed`);
+  passed += p;
+  failed += f;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,60 @@
+// The `fusetune` command line: a thin shell over the library (see `fusetune help`).
+import { parseArgs } from 'node:util';
+import { formatAdapterReport } from '../gpu/adapter-report.ts';
+import { acquireNodeGpu } from '../gpu/node-gpu.ts';
+
+const USAGE = `fusetune — WebGPU benchmark and hyperparameter tuner for small dense networks
+
+Usage: fusetune <command> [options]
+
+Commands:
+  device [--json]      Print the WebGPU adapter: vendor, architecture, limits, features,
+                       and whether it is a software (CPU) adapter.
+  help                 This text.
+
+Run "fusetune <command> --help" for a command's options.`;
+
+const DEVICE_USAGE = `Usage: fusetune device [--json]
+
+Prints the adapter fusetune would use. In Node, fusetune uses Dawn (the "webgpu" package);
+with no hardware Vulkan driver it falls back to Debian chromium's SwiftShader on the CPU.
+
+  --json   one JSON object instead of the table`;
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'device':
+        return await deviceCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        console.error(`fusetune: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    console.error(`fusetune ${command}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+async function deviceCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(DEVICE_USAGE);
+    return 0;
+  }
+  const ctx = await acquireNodeGpu();
+  try {
+    console.log(values.json ? JSON.stringify(ctx.report, null, 2) : formatAdapterReport(ctx.report));
+  } finally {
+    ctx.destroy();
+  }
+  return 0;
+}

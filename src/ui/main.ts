@@ -1,0 +1,2 @@
+// Browser entry: registers the app's elements.
+import './ft-app.ts';

@@ -78,6 +78,21 @@ export function dispatch(pass: GPUComputePassEncoder, kernel: CompiledKernel, bi
   pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
 }
 
+/** A kernel bound to its buffers: its own bind group, the grid, and whether it reads per-step data. */
+export interface BoundKernel {
+  readonly kernel: CompiledKernel;
+  readonly bindGroup: GPUBindGroup;
+  readonly grid: Grid;
+  /** The step ring's bind group (group 1), for kernels that read StepData. */
+  readonly stepGroup?: GPUBindGroup;
+}
+
+/** Records one dispatch of a bound kernel; `stepOffset` is the step ring offset for kernels that read StepData. */
+export function encodeBound(pass: GPUComputePassEncoder, bound: BoundKernel, stepOffset = 0): void {
+  if (bound.stepGroup) dispatch(pass, bound.kernel, [bound.bindGroup, bound.stepGroup], bound.grid, [stepOffset]);
+  else dispatch(pass, bound.kernel, [bound.bindGroup], bound.grid);
+}
+
 export type ScalarType = 'u32' | 'i32' | 'f32';
 
 /**

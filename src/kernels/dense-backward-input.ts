@@ -1,0 +1,87 @@
+// Wrapper for shaders/dense-backward-input.wgsl: dZp = (dZ · Wᵀ) ⊙ dropout mask ⊙ act'(Yp).
+import type { GpuContext } from '../gpu/device.ts';
+import type { Activation } from '../search/trial-config.ts';
+import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
+import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
+import { STEP_GROUP } from './trial-buffers.ts';
+
+export interface DenseBackwardInputDims {
+  T: number;
+  B: number;
+  /** This layer's inputs (= the previous layer's width). */
+  I: number;
+  /** This layer's outputs. */
+  O: number;
+  P: number;
+  wBase: number;
+  /** Index of the previous (hidden) layer: seeds its dropout mask. */
+  prevLayer: number;
+}
+
+export interface DenseBackwardInputBuffers {
+  /** dZ [T][B][O] of this layer. */
+  dz: GPUBuffer;
+  params: GPUBuffer;
+  /** dZ [T][B][I] of the previous layer (written). */
+  dzPrev: GPUBuffer;
+  /** The previous layer's activation output before dropout, [T][B][I]. */
+  yPrev: GPUBuffer;
+  trials: GPUBuffer;
+  stepGroup: GPUBindGroup;
+}
+
+/** `prevActivation` is the previous layer's activation; `dropout` whether any trial drops units after it. */
+export async function createDenseBackwardInput(ctx: GpuContext, prevActivation: Activation, dropout: boolean) {
+  const kernel = await compileKernel(
+    ctx,
+    'dense-backward-input',
+    [
+      [
+        { name: 'mm_a', access: 'read' },
+        { name: 'mm_b', access: 'read' },
+        { name: 'out', access: 'read_write' },
+        { name: 'dims', access: 'uniform' },
+        { name: 'y_prev', access: 'read' },
+        { name: 'trials', access: 'read' },
+      ],
+      STEP_GROUP,
+    ],
+    { ACT: ACTIVATION_CODE[prevActivation], DROPOUT: dropout ? 1 : 0 },
+  );
+  return {
+    bind(owner: string, buffers: DenseBackwardInputBuffers, d: DenseBackwardInputDims): BoundKernel {
+      const dims = uniformBuffer(ctx, owner, MatmulDims, {
+        M: d.B,
+        N: d.I,
+        K: d.O,
+        layer: d.prevLayer,
+        a_base: 0,
+        a_trial: d.B * d.O,
+        a_m: d.O,
+        a_k: 1,
+        b_base: d.wBase,
+        b_trial: d.P,
+        b_k: 1,
+        b_n: d.O,
+        c_base: 0,
+        c_trial: d.B * d.I,
+        e_base: 0,
+        e_trial: d.B * d.I,
+      });
+      return {
+        kernel,
+        bindGroup: bindGroup(ctx, kernel, {
+          mm_a: buffers.dz,
+          mm_b: buffers.params,
+          out: buffers.dzPrev,
+          dims,
+          y_prev: buffers.yPrev,
+          trials: buffers.trials,
+        }),
+        grid: matmulGrid(ctx, 'reg8x8', d.B, d.I, d.T),
+        stepGroup: buffers.stepGroup,
+      };
+    },
+    encode: encodeBound,
+  };
+}

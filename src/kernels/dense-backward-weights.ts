@@ -1,0 +1,62 @@
+// Wrapper for shaders/dense-backward-weights.wgsl: dW = Xᵀ · dZ and db = Σ_rows dZ, into the grads buffer.
+import type { GpuContext } from '../gpu/device.ts';
+import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
+import { MatmulDims, matmulGrid } from './matmul.ts';
+
+export interface DenseBackwardWeightsDims {
+  T: number;
+  B: number;
+  I: number;
+  O: number;
+  P: number;
+  /** Offsets of dW and db inside one trial's gradients (= W and b inside its parameters). */
+  wBase: number;
+  bBase: number;
+}
+
+export interface DenseBackwardWeightsBuffers {
+  /** The layer's input X [T][B][I]. */
+  x: GPUBuffer;
+  /** The layer's dZ [T][B][O]. */
+  dz: GPUBuffer;
+  grads: GPUBuffer;
+}
+
+export async function createDenseBackwardWeights(ctx: GpuContext) {
+  const kernel = await compileKernel(ctx, 'dense-backward-weights', [
+    [
+      { name: 'mm_a', access: 'read' },
+      { name: 'mm_b', access: 'read' },
+      { name: 'out', access: 'read_write' },
+      { name: 'dims', access: 'uniform' },
+    ],
+  ]);
+  return {
+    bind(owner: string, buffers: DenseBackwardWeightsBuffers, d: DenseBackwardWeightsDims): BoundKernel {
+      const dims = uniformBuffer(ctx, owner, MatmulDims, {
+        M: d.I,
+        N: d.O,
+        K: d.B,
+        a_base: 0,
+        a_trial: d.B * d.I,
+        a_m: 1,
+        a_k: d.I,
+        b_base: 0,
+        b_trial: d.B * d.O,
+        b_k: d.O,
+        b_n: 1,
+        c_base: d.wBase,
+        c_trial: d.P,
+        e_base: d.bBase,
+        e_trial: d.P,
+      });
+      return {
+        kernel,
+        bindGroup: bindGroup(ctx, kernel, { mm_a: buffers.x, mm_b: buffers.dz, out: buffers.grads, dims }),
+        // One extra row of workgroups computes db.
+        grid: matmulGrid(ctx, 'reg8x8', d.I, d.O, d.T, 1),
+      };
+    },
+    encode: encodeBound,
+  };
+}

@@ -1,0 +1,75 @@
+// Wrapper for shaders/dense-forward.wgsl: Y[t] = act(X[t] · W[t] + b[t]) for T trials at once.
+import type { GpuContext } from '../gpu/device.ts';
+import type { Activation } from '../search/trial-config.ts';
+import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
+import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
+import { denseForwardId, type MatmulVariant } from './shaders.ts';
+
+export interface DenseForwardDims {
+  T: number;
+  /** Rows (batch). */
+  B: number;
+  /** Inputs. */
+  I: number;
+  /** Outputs. */
+  O: number;
+  /** Floats per trial in the params buffer. */
+  P: number;
+  /** Offsets (in floats) of W and b inside one trial's parameters. */
+  wBase: number;
+  bBase: number;
+  /** Offset of X and its per-trial stride (0 = all trials read the same X). */
+  xBase?: number;
+  xTrial?: number;
+  /** Offset of Y; Y's per-trial stride is B·O. */
+  yBase?: number;
+}
+
+export interface DenseForwardBuffers {
+  x: GPUBuffer;
+  params: GPUBuffer;
+  y: GPUBuffer;
+}
+
+export async function createDenseForward(ctx: GpuContext, activation: Activation, variant: MatmulVariant = 'reg8x8') {
+  const kernel = await compileKernel(
+    ctx,
+    denseForwardId(variant),
+    [
+      [
+        { name: 'mm_a', access: 'read' },
+        { name: 'mm_b', access: 'read' },
+        { name: 'out', access: 'read_write' },
+        { name: 'dims', access: 'uniform' },
+      ],
+    ],
+    { ACT: ACTIVATION_CODE[activation] },
+  );
+  return {
+    bind(owner: string, buffers: DenseForwardBuffers, d: DenseForwardDims): BoundKernel {
+      const dims = uniformBuffer(ctx, owner, MatmulDims, {
+        M: d.B,
+        N: d.O,
+        K: d.I,
+        a_base: d.xBase ?? 0,
+        a_trial: d.xTrial ?? d.B * d.I,
+        a_m: d.I,
+        a_k: 1,
+        b_base: d.wBase,
+        b_trial: d.P,
+        b_k: d.O,
+        b_n: 1,
+        c_base: d.yBase ?? 0,
+        c_trial: d.B * d.O,
+        e_base: d.bBase,
+        e_trial: d.P,
+      });
+      return {
+        kernel,
+        bindGroup: bindGroup(ctx, kernel, { mm_a: buffers.x, mm_b: buffers.params, out: buffers.y, dims }),
+        grid: matmulGrid(ctx, variant, d.B, d.O, d.T),
+      };
+    },
+    encode: encodeBound,
+  };
+}

@@ -1,0 +1,65 @@
+// Wrapper for shaders/optimizer.wgsl: one update of all parameters of all trials, per-trial optimizer.
+import type { GpuContext } from '../gpu/device.ts';
+import { bindGroup, compileKernel, encodeBound, foldGrid, ScalarStruct, uniformBuffer, type BoundKernel } from './kernel.ts';
+import { STEP_GROUP } from './trial-buffers.ts';
+
+export const OptimizerDims = new ScalarStruct('OptimizerDims', [
+  ['P', 'u32'],
+  ['n_weights', 'u32'],
+  ['groups_x', 'u32'],
+  ['pad', 'u32'],
+] as const);
+
+const WG = 256;
+
+export interface OptimizerBuffers {
+  params: GPUBuffer;
+  grads: GPUBuffer;
+  stateM: GPUBuffer;
+  stateV: GPUBuffer;
+  trials: GPUBuffer;
+  status: GPUBuffer;
+  stepGroup: GPUBindGroup;
+}
+
+export async function createOptimizer(ctx: GpuContext) {
+  const kernel = await compileKernel(
+    ctx,
+    'optimizer',
+    [
+      [
+        { name: 'params', access: 'read_write' },
+        { name: 'grads', access: 'read' },
+        { name: 'state_m', access: 'read_write' },
+        { name: 'state_v', access: 'read_write' },
+        { name: 'trials', access: 'read' },
+        { name: 'status', access: 'read_write' },
+        { name: 'dims', access: 'uniform' },
+      ],
+      STEP_GROUP,
+    ],
+    { WG },
+  );
+  return {
+    /** T trials of P parameters each, the first `weights` of them weights (regularized), the rest biases. */
+    bind(owner: string, b: OptimizerBuffers, d: { T: number; P: number; weights: number }): BoundKernel {
+      const grid = foldGrid(ctx, Math.ceil(d.P / WG), d.T);
+      const dims = uniformBuffer(ctx, owner, OptimizerDims, { P: d.P, n_weights: d.weights, groups_x: grid[0] });
+      return {
+        kernel,
+        bindGroup: bindGroup(ctx, kernel, {
+          params: b.params,
+          grads: b.grads,
+          state_m: b.stateM,
+          state_v: b.stateV,
+          trials: b.trials,
+          status: b.status,
+          dims,
+        }),
+        grid,
+        stepGroup: b.stepGroup,
+      };
+    },
+    encode: encodeBound,
+  };
+}

@@ -1,0 +1,19 @@
+// The one error type data loading throws: which source, and where in it (line, column) when that is known.
+
+/** Bad or unreadable data: a CSV problem, a corrupt MNIST asset, an unknown file, an invalid option. */
+export class DataError extends Error {
+  constructor(
+    /** What was being read, e.g. `csv:iris.csv`, `mnist asset`, `spirals`. */
+    readonly source: string,
+    /** The problem, without the location prefix. */
+    readonly problem: string,
+    /** 1-based line of the file, when the problem is in one line. */
+    readonly line?: number,
+    /** The column's header name, when the problem is in one field. */
+    readonly column?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${source}${line === undefined ? '' : ` line ${line}`}${column === undefined ? '' : `, column "${column}"`}: ${problem}`, options);
+    this.name = 'DataError';
+  }
+}

@@ -14,6 +14,8 @@ struct CopyDims {
   n4: u32,
   // Workgroups along x, so a 2D grid flattens back to one index.
   groups_x: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> src: array<vec4<f32>>;

@@ -8,7 +8,7 @@
 //   Adam:      m = β1·m + (1 - β1)·g;  v = β2·v + (1 - β2)·g²;  w -= (lr / bc1) · m / (√v / √bc2 + ε)
 //   AdamW:     w *= 1 - lr·weight_decay (all parameters), then Adam
 // lr, bc1 = 1 - β1^n and bc2 = 1 - β2^n come per step from the host (step_data.trials[t]).
-// Divergence guard: a trial whose status has any flag is skipped; a NaN/Inf gradient or result
+// Divergence guard: a frozen trial, or one whose status has any flag, is skipped; a NaN/Inf gradient or result
 // flags the trial diverged and leaves its parameters and state untouched.
 //
 // Shape key: T = trials, P = floats of one trial's parameters, the first n_weights of them weights.
@@ -45,11 +45,11 @@ struct OptimizerDims {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let t = wg.z;
   let i = (wg.y * dims.groups_x + wg.x) * WG + lid;
-  if (i >= dims.P || atomicLoad(&status[t].flags) != 0u) {
+  let tp = trials[t];
+  if (i >= dims.P || tp.frozen != 0u || atomicLoad(&status[t].flags) != 0u) {
     return;
   }
   let idx = t * dims.P + i;
-  let tp = trials[t];
   let ts = step_data.trials[t];
   var w = params[idx];
   var g = grads[idx];

@@ -10,9 +10,10 @@ const OPT_RMSPROP: u32 = 1u;
 const OPT_ADAM: u32 = 2u;
 const OPT_ADAMW: u32 = 3u;
 
-// TrialStatus.flags bits. A trial with any bit set is frozen: its updates are no-ops.
-const STATUS_DIVERGED: u32 = 1u;  // loss or a gradient became NaN/Inf (set on the GPU)
-const STATUS_FROZEN: u32 = 2u;    // stopped by the host (early stopping, finished)
+// TrialStatus.flags bits, set on the GPU only. A trial with any bit set is frozen: its updates are
+// no-ops. (The host freezes a trial through TrialParams.frozen, a buffer the GPU never writes, so
+// the two cannot overwrite each other.)
+const STATUS_DIVERGED: u32 = 1u;  // loss, a gradient or an update became NaN/Inf
 const STEP_NONE: u32 = 0xffffffffu;
 
 struct TrialParams {
@@ -29,7 +30,8 @@ struct TrialParams {
   l2: f32,
   dropout: f32,
   seed: u32,
-  pad0: u32,
+  // Nonzero: stopped by the host (early stopping, finished); updates are no-ops.
+  frozen: u32,
   pad1: u32,
   pad2: u32,
 }

@@ -5,6 +5,8 @@ import { bindGroup, compileKernel, dispatch, foldGrid, ScalarStruct, uniformBuff
 export const CopyDims = new ScalarStruct('CopyDims', [
   ['n4', 'u32'],
   ['groups_x', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
 ] as const);
 
 const WG = 256;

@@ -17,7 +17,7 @@ export const TrialParams = new ScalarStruct('TrialParams', [
   ['l2', 'f32'],
   ['dropout', 'f32'],
   ['seed', 'u32'],
-  ['pad0', 'u32'],
+  ['frozen', 'u32'],
   ['pad1', 'u32'],
   ['pad2', 'u32'],
 ] as const);
@@ -44,7 +44,6 @@ export type StepHeaderValues = Partial<Record<(typeof StepHeader.fields)[number]
 export const OPTIMIZER_CODE: Record<OptimizerKind, number> = { sgd: 0, momentum: 0, rmsprop: 1, adam: 2, adamw: 3 };
 
 export const STATUS_DIVERGED = 1;
-export const STATUS_FROZEN = 2;
 export const STEP_NONE = 0xffffffff;
 /** Bytes of one TrialStatus (flags, diverged_step). */
 export const STATUS_BYTES = 8;

@@ -54,7 +54,7 @@ describe('softmax-xent (training) matches the reference', () => {
         expect(flags[2 * t]).toBe(0);
       }
       // Only this step's row of the history is written.
-      expect(Array.from(h).filter((v, i) => Math.floor(i / T) !== slot).every(Number.isNaN)).toBe(true);
+      expect(Array.from(h).filter((_v, i) => Math.floor(i / T) !== slot).every(Number.isNaN)).toBe(true);
     });
   }
 });

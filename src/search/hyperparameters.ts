@@ -1,0 +1,118 @@
+// The hyperparameter names a study may use, the values each accepts, and the built-in defaults.
+import { ACTIVATIONS, OPTIMIZERS } from './trial-config.ts';
+import { describeValue } from './errors.ts';
+import { isNormal, type Distribution, type Params, type Scalar } from './space.ts';
+
+/** Hidden layers a trial may have; `units_1` … `units_8` name their widths. */
+export const MAX_LAYERS = 8;
+
+type ValueRule =
+  | { kind: 'number'; integer?: boolean; min?: number; minOpen?: boolean; max?: number; maxOpen?: boolean }
+  | { kind: 'boolean' }
+  | { kind: 'choice'; what: string; choices: readonly string[] };
+
+const positiveInt: ValueRule = { kind: 'number', integer: true, min: 1 };
+const nonNegative: ValueRule = { kind: 'number', min: 0 };
+const unitInterval: ValueRule = { kind: 'number', min: 0, max: 1, maxOpen: true };
+
+const RULES: Record<string, ValueRule> = {
+  lr: { kind: 'number', min: 0, minOpen: true },
+  batch_size: positiveInt,
+  layers: { kind: 'number', integer: true, min: 0, max: MAX_LAYERS },
+  units: positiveInt,
+  ...Object.fromEntries(Array.from({ length: MAX_LAYERS }, (_, i) => [`units_${i + 1}`, positiveInt])),
+  activation: { kind: 'choice', what: 'activation', choices: ACTIVATIONS },
+  optimizer: { kind: 'choice', what: 'optimizer', choices: OPTIMIZERS },
+  momentum: nonNegative,
+  nesterov: { kind: 'boolean' },
+  dampening: { kind: 'number', min: 0, max: 1 },
+  beta1: unitInterval,
+  beta2: unitInterval,
+  eps: { kind: 'number', min: 0, minOpen: true },
+  alpha: nonNegative,
+  weight_decay: nonNegative,
+  l1: nonNegative,
+  l2: nonNegative,
+  dropout: unitInterval,
+  epochs: positiveInt,
+};
+
+export const HYPERPARAMETER_NAMES: readonly string[] = Object.keys(RULES);
+
+/** What a trial gets for a name that neither the space nor the study's defaults set. */
+export const BUILTIN_DEFAULTS: Readonly<Params> = {
+  lr: 0.01,
+  batch_size: 32,
+  layers: 1,
+  units: 32,
+  activation: 'relu',
+  optimizer: 'adam',
+  l1: 0,
+  l2: 0,
+  dropout: 0,
+  epochs: 1,
+};
+
+export function isHyperparameter(name: string): boolean {
+  return Object.hasOwn(RULES, name);
+}
+
+export function unknownNameMessage(name: string): string {
+  return `unknown hyperparameter "${name}"; known: ${HYPERPARAMETER_NAMES.join(', ')}`;
+}
+
+/** Why `value` is not a valid `name`, or null when it is. The name must be known. */
+export function valueProblem(name: string, value: Scalar): string | null {
+  const rule = RULES[name];
+  const got = ` (got ${describeValue(value)})`;
+  switch (rule.kind) {
+    case 'boolean':
+      return typeof value === 'boolean' ? null : `must be true or false${got}`;
+    case 'choice':
+      return typeof value === 'string' && rule.choices.includes(value)
+        ? null
+        : `unknown ${rule.what} ${describeValue(value)}; valid: ${rule.choices.join(', ')}`;
+    case 'number': {
+      if (typeof value !== 'number') return `must be a number${got}`;
+      if (rule.integer && !Number.isInteger(value)) return `must be an integer${got}`;
+      if (rule.min !== undefined && (rule.minOpen ? value <= rule.min : value < rule.min)) return `must be ${rule.minOpen ? '>' : '≥'} ${rule.min}${got}`;
+      if (rule.max !== undefined && (rule.maxOpen ? value >= rule.max : value > rule.max)) return `must be ${rule.maxOpen ? '<' : '≤'} ${rule.max}${got}`;
+      return null;
+    }
+  }
+}
+
+export interface DistributionProblem {
+  /** Relative to the distribution, e.g. `['choices', 1]`; [] for the distribution as a whole. */
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Whether every value `d` can produce is a valid `name`. The rules are intervals, so a range's
+ * ends decide; a normal draw is unbounded, so a bounded rule needs its clip bounds set.
+ */
+export function distributionProblems(name: string, d: Distribution): DistributionProblem[] {
+  const rule = RULES[name];
+  const problems: DistributionProblem[] = [];
+  const check = (path: (string | number)[], value: Scalar) => {
+    const problem = valueProblem(name, value);
+    if (problem) problems.push({ path, message: problem });
+  };
+  if (d.type === 'fixed') check(['value'], d.value);
+  else if (d.type === 'categorical') d.choices.forEach((choice, i) => check(['choices', i], choice));
+  else if (rule.kind !== 'number') {
+    problems.push({ path: ['type'], message: `${name} takes ${rule.kind === 'boolean' ? 'true or false' : `one of ${rule.choices.join(', ')}`}: use a categorical or fixed distribution` });
+  } else if (rule.integer && d.type === 'float') {
+    problems.push({ path: ['type'], message: `${name} takes integers: use an int, categorical or fixed distribution` });
+  } else if (isNormal(d)) {
+    if (rule.min !== undefined && d.low === undefined) problems.push({ path: ['low'], message: `must be set: a normal draw is unbounded and ${name} must be ${rule.minOpen ? '>' : '≥'} ${rule.min}` });
+    if (rule.max !== undefined && d.high === undefined) problems.push({ path: ['high'], message: `must be set: a normal draw is unbounded and ${name} must be ${rule.maxOpen ? '<' : '≤'} ${rule.max}` });
+    if (d.low !== undefined) check(['low'], d.low);
+    if (d.high !== undefined) check(['high'], d.high);
+  } else {
+    check(['low'], d.low);
+    check(['high'], d.high);
+  }
+  return problems;
+}

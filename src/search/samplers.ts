@@ -1,0 +1,124 @@
+// Samplers propose each trial's parameters from the space: random (seeded, order-free) and grid (every valid combination).
+import { deriveSeed, Rng } from '../util/random.ts';
+import { StudyError, type StudyIssue } from './errors.ts';
+import { gridCombinations, gridPoints, isActive, stepCount, stepValue, type Distribution, type Params, type Scalar, type Space } from './space.ts';
+import type { Study } from './study.ts';
+import { toTrialConfig } from './to-trial-config.ts';
+import type { TrialConfig } from './trial-config.ts';
+
+/** Independent sampling in Optuna's sense: trial `index`'s parameters, a pure function of the sampler and index. */
+export interface Sampler {
+  readonly name: string;
+  /** How many distinct trials the sampler can propose; absent when unbounded. */
+  readonly size?: number;
+  sample(index: number): Params;
+}
+
+function checkIndex(index: number): void {
+  if (!Number.isInteger(index) || index < 0) throw new RangeError(`trial index must be an integer ≥ 0 (got ${index})`);
+}
+
+/** One draw from `d`; inclusive int bounds, a float range half-open except where step reaches high. */
+export function sampleDistribution(d: Distribution, rng: Rng): Scalar {
+  switch (d.type) {
+    case 'fixed':
+      return d.value;
+    case 'categorical':
+      return d.choices[rng.int(d.choices.length)];
+    case 'int': {
+      if (d.log) {
+        // Optuna's rule: log-uniform over [low − ½, high + ½], rounded, so each end gets its full share.
+        const value = Math.round(Math.exp(rng.uniform(Math.log(d.low - 0.5), Math.log(d.high + 0.5))));
+        return Math.min(d.high, Math.max(d.low, value));
+      }
+      const step = d.step ?? 1;
+      return d.low + step * rng.int(stepCount(d.low, d.high, step));
+    }
+    case 'float': {
+      if (d.distribution === 'normal') {
+        const value = d.mean + d.std * rng.normal();
+        return Math.min(d.high ?? Infinity, Math.max(d.low ?? -Infinity, value));
+      }
+      if (d.log) {
+        // exp(log x) can land an ulp outside the range, so clamp.
+        const value = Math.exp(rng.uniform(Math.log(d.low), Math.log(d.high)));
+        return Math.min(d.high, Math.max(d.low, value));
+      }
+      if (d.step !== undefined) return stepValue(d.low, d.step, rng.int(stepCount(d.low, d.high, d.step)));
+      return rng.uniform(d.low, d.high);
+    }
+  }
+}
+
+/**
+ * Each parameter of trial i draws from its own stream deriveSeed(seed, 'param', i, name): results
+ * do not depend on which trials were drawn before, and adding a parameter leaves the others' draws alone.
+ */
+export class RandomSampler implements Sampler {
+  readonly name = 'random';
+
+  constructor(
+    private readonly space: Space,
+    private readonly seed: number,
+  ) {}
+
+  sample(index: number): Params {
+    checkIndex(index);
+    const params: Params = {};
+    for (const [name, d] of Object.entries(this.space)) {
+      if (isActive(d, params)) params[name] = sampleDistribution(d, new Rng(deriveSeed(this.seed, 'param', index, name)));
+    }
+    return params;
+  }
+}
+
+/**
+ * Every valid combination of the parameters' grid points (see gridPoints), in declaration order
+ * with the first parameter varying slowest; a parameter inactive in a combination is absent from it.
+ */
+export class GridSampler implements Sampler {
+  readonly name = 'grid';
+  readonly size: number;
+  private readonly combinations: Params[];
+
+  constructor(space: Space) {
+    const grids = new Map<string, readonly Scalar[]>();
+    const issues: StudyIssue[] = [];
+    for (const [name, d] of Object.entries(space)) {
+      const grid = gridPoints(d);
+      if (grid.ok) grids.set(name, grid.points);
+      else issues.push({ path: `space.${name}`, message: grid.problem });
+    }
+    if (issues.length > 0) throw new StudyError(issues, 'no grid for this space');
+    this.combinations = [...gridCombinations(space, grids)];
+    this.size = this.combinations.length;
+  }
+
+  sample(index: number): Params {
+    checkIndex(index);
+    if (index >= this.size) throw new RangeError(`grid index ${index} is past the grid's ${this.size} combinations`);
+    return { ...this.combinations[index] };
+  }
+}
+
+export function createSampler(study: Study): Sampler {
+  return study.sampler.type === 'grid' ? new GridSampler(study.space) : new RandomSampler(study.space, study.seed);
+}
+
+/** Trials the study runs: budget.trials, capped by the grid's size. */
+export function trialCount(study: Study, sampler: Sampler): number {
+  return Math.min(study.budget.trials ?? Infinity, sampler.size ?? Infinity);
+}
+
+export interface ProposedTrial {
+  index: number;
+  params: Params;
+  config: TrialConfig;
+}
+
+/** Trial `index` of the study: its sampled parameters and the TrialConfig they make with the study's defaults. */
+export function proposeTrial(study: Study, sampler: Sampler, index: number): ProposedTrial {
+  const params = sampler.sample(index);
+  const config = toTrialConfig(params, { seed: deriveSeed(study.seed, 'trial', index), defaults: study.defaults });
+  return { index, params, config };
+}

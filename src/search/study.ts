@@ -1,0 +1,153 @@
+// The study file: schema, parsing with readable errors, checks against the loaded data, and JSON export.
+import { z } from 'zod';
+import { dataSpecSchema } from '../data/spec.ts';
+import { StudyError, issuesFromZod, type StudyIssue } from './errors.ts';
+import { BUILTIN_DEFAULTS, distributionProblems, isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
+import { gridCombinations, gridPoints, scalarSchema, spaceSchema, stepCount, stepValue, type Scalar } from './space.ts';
+
+/** NOTE: the grid sampler holds its combinations in memory; past this a study must shrink its grid. */
+export const MAX_GRID_COMBINATIONS = 100_000;
+
+export const OBJECTIVE_METRICS = ['val_accuracy', 'val_loss'] as const;
+export type ObjectiveMetric = (typeof OBJECTIVE_METRICS)[number];
+export type Direction = 'maximize' | 'minimize';
+const DIRECTIONS: Record<ObjectiveMetric, Direction> = { val_accuracy: 'maximize', val_loss: 'minimize' };
+
+const samplerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('random') }).strict(),
+  z.object({ type: z.literal('grid') }).strict(),
+]);
+
+const budgetSchema = z
+  .object({
+    /** Trials to run: required for random; for grid an optional cap on the grid's size. */
+    trials: z.number().int().min(1).optional(),
+    /** Stop each trial after this many optimizer steps even if epochs remain. */
+    maxStepsPerTrial: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+const objectiveSchema = z
+  .object({
+    metric: z.enum(OBJECTIVE_METRICS),
+    /** Derived from the metric; a file may state it, but only in agreement. */
+    direction: z.enum(['maximize', 'minimize']).optional(),
+  })
+  .strict()
+  .superRefine((objective, ctx) => {
+    const expected = DIRECTIONS[objective.metric];
+    if (objective.direction !== undefined && objective.direction !== expected) {
+      ctx.addIssue({ code: 'custom', path: ['direction'], message: `${objective.metric} is to ${expected}, so direction must be "${expected}" (or left out)` });
+    }
+  })
+  .transform((objective) => ({ metric: objective.metric, direction: DIRECTIONS[objective.metric] }));
+
+export const studySchema = z
+  .object({
+    name: z.string().min(1).default('study'),
+    /** Seeds every trial's parameters and weights; see samplers.ts. */
+    seed: z.number().int().min(0).max(0xffff_ffff).default(0),
+    data: dataSpecSchema,
+    space: spaceSchema,
+    /** Plain values for hyperparameters the space does not sample (or samples conditionally). */
+    defaults: z.record(z.string(), scalarSchema).default({}),
+    sampler: samplerSchema.default({ type: 'random' }),
+    budget: budgetSchema.default({}),
+    objective: objectiveSchema.default({ metric: 'val_accuracy', direction: 'maximize' }),
+  })
+  .strict()
+  .superRefine((study, ctx) => {
+    const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    // A distribution that already failed its own checks (step 0, low > high...) would only repeat them here.
+    const broken = new Set(ctx.issues.filter((issue) => issue.path?.[0] === 'space').map((issue) => issue.path?.[1]));
+    const space = Object.entries(study.space).filter(([name]) => !broken.has(name));
+    for (const [name, d] of space) {
+      if (!isHyperparameter(name)) add(['space', name], unknownNameMessage(name));
+      else for (const problem of distributionProblems(name, d)) add(['space', name, ...problem.path], problem.message);
+    }
+    for (const [name, value] of Object.entries(study.defaults)) {
+      const problem = isHyperparameter(name) ? valueProblem(name, value) : unknownNameMessage(name);
+      if (problem) add(['defaults', name], problem);
+    }
+    if (study.sampler.type === 'random' && study.budget.trials === undefined) add(['budget', 'trials'], 'is required for the random sampler');
+    if (study.sampler.type === 'grid') {
+      const grids = new Map<string, readonly Scalar[]>();
+      for (const [name, d] of space) {
+        const grid = gridPoints(d);
+        if (grid.ok) grids.set(name, grid.points);
+        else add(['space', name], grid.problem);
+      }
+      if (grids.size === Object.keys(study.space).length && countUpTo(gridCombinations(study.space, grids), MAX_GRID_COMBINATIONS + 1) > MAX_GRID_COMBINATIONS) {
+        add(['space'], `the grid has more than ${MAX_GRID_COMBINATIONS} combinations: give fewer values`);
+      }
+    }
+  });
+
+export type Study = z.output<typeof studySchema>;
+/** A study as written in a file: optional fields may be left out. */
+export type StudyInput = z.input<typeof studySchema>;
+
+function countUpTo(items: Iterable<unknown>, limit: number): number {
+  let count = 0;
+  for (const _ of items) if (++count >= limit) break;
+  return count;
+}
+
+/** A validated study with every default filled in; throws a StudyError listing every problem found. */
+export function parseStudy(json: unknown): Study {
+  const result = studySchema.safeParse(json, { reportInput: true });
+  if (!result.success) throw new StudyError(issuesFromZod(result.error));
+  return result.data;
+}
+
+/** parseStudy for file text, so malformed JSON fails the same way as a bad field. */
+export function parseStudyText(text: string): Study {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new StudyError([{ path: '(root)', message: `not valid JSON: ${(error as Error).message}` }]);
+  }
+  return parseStudy(json);
+}
+
+/** The study as plain JSON; parseStudy(studyToJson(study)) equals study. */
+export function studyToJson(study: Study): StudyInput {
+  return JSON.parse(JSON.stringify(study)) as StudyInput;
+}
+
+/**
+ * Checks what needs the loaded data: every batch size the study can propose must fit in the
+ * training split (a batch never wraps around the epoch). Throws a StudyError naming each one.
+ */
+export function checkStudyAgainstData(study: Study, trainRows: number): void {
+  const issues: StudyIssue[] = [];
+  const exceeds = `exceeds the ${trainRows} training rows`;
+  const d = study.space.batch_size;
+  if (d?.type === 'fixed' && (d.value as number) > trainRows) issues.push({ path: 'space.batch_size.value', message: `${d.value} ${exceeds}` });
+  if (d?.type === 'categorical') {
+    d.choices.forEach((choice, i) => {
+      if ((choice as number) > trainRows) issues.push({ path: `space.batch_size.choices[${i}]`, message: `${choice} ${exceeds}` });
+    });
+  }
+  if (d?.type === 'int') {
+    if (study.sampler.type === 'grid' && d.values) {
+      d.values.forEach((value, i) => {
+        if (value > trainRows) issues.push({ path: `space.batch_size.values[${i}]`, message: `${value} ${exceeds}` });
+      });
+    } else {
+      const step = d.step ?? 1;
+      const largest = stepValue(d.low, step, stepCount(d.low, d.high, step) - 1);
+      if (largest > trainRows) issues.push({ path: 'space.batch_size', message: `high (${largest}) ${exceeds}` });
+    }
+  }
+  // Where the space may not set batch_size, the default applies.
+  if (d === undefined || d.when !== undefined) {
+    const given = study.defaults.batch_size;
+    const fallback = (given ?? BUILTIN_DEFAULTS.batch_size) as number;
+    if (fallback > trainRows) {
+      issues.push({ path: 'defaults.batch_size', message: given === undefined ? `the built-in default (${fallback}) ${exceeds}: set a smaller one` : `${fallback} ${exceeds}` });
+    }
+  }
+  if (issues.length > 0) throw new StudyError(issues, 'study does not fit its data');
+}

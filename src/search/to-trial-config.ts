@@ -1,0 +1,67 @@
+// Turns one trial's named hyperparameters (sampled, study defaults, built-in defaults) into the TrialConfig the engine trains.
+import { StudyError, type StudyIssue } from './errors.ts';
+import { BUILTIN_DEFAULTS, isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
+import type { Params } from './space.ts';
+import { optimizerConfig, type Activation, type OptimizerConfig, type OptimizerKind, type TrialConfig } from './trial-config.ts';
+
+export interface TrialBase {
+  /** The trial's seed (weights, batch order, dropout): deriveSeed(study.seed, 'trial', index). */
+  seed: number;
+  /** The study's `defaults`: fill what `params` does not set, before the built-in defaults. */
+  defaults?: Params;
+}
+
+/** Optimizer settings a study may name, and the OptimizerConfig field each sets. */
+const OPTIMIZER_FIELDS = {
+  momentum: 'momentum',
+  dampening: 'dampening',
+  nesterov: 'nesterov',
+  beta1: 'beta1',
+  beta2: 'beta2',
+  eps: 'eps',
+  alpha: 'alpha',
+  weight_decay: 'weightDecay',
+} as const satisfies Record<string, keyof OptimizerConfig>;
+
+/**
+ * The TrialConfig for `params` over `base.defaults` over BUILTIN_DEFAULTS. Throws a StudyError
+ * naming each unknown or invalid value and where it came from (`params.lr`, `defaults.lr`).
+ * Hidden widths: `units_i` where set, else `units`, for each of the `layers` layers.
+ */
+export function toTrialConfig(params: Params, base: TrialBase): TrialConfig {
+  const issues: StudyIssue[] = [];
+  const merged: Params = { ...BUILTIN_DEFAULTS };
+  for (const [source, values] of [['defaults', base.defaults ?? {}], ['params', params]] as const) {
+    for (const [name, value] of Object.entries(values)) {
+      const path = `${source}.${name}`;
+      if (!isHyperparameter(name)) {
+        issues.push({ path, message: unknownNameMessage(name) });
+        continue;
+      }
+      const problem = valueProblem(name, value);
+      if (problem) issues.push({ path, message: problem });
+      else merged[name] = value;
+    }
+  }
+  if (issues.length > 0) throw new StudyError(issues, 'invalid trial parameters');
+
+  // NOTE: every value in `merged` passed valueProblem, so these casts only restate its checks.
+  const layers = merged.layers as number;
+  const units = merged.units as number;
+  const hidden = Array.from({ length: layers }, (_, i) => (merged[`units_${i + 1}`] as number | undefined) ?? units);
+  const overrides: Partial<OptimizerConfig> = {};
+  for (const [name, field] of Object.entries(OPTIMIZER_FIELDS)) {
+    if (Object.hasOwn(merged, name)) Object.assign(overrides, { [field]: merged[name] });
+  }
+  return {
+    hidden,
+    activation: merged.activation as Activation,
+    batchSize: merged.batch_size as number,
+    epochs: merged.epochs as number,
+    optimizer: optimizerConfig(merged.optimizer as OptimizerKind, merged.lr as number, overrides),
+    l1: merged.l1 as number,
+    l2: merged.l2 as number,
+    dropout: merged.dropout as number,
+    seed: base.seed,
+  };
+}

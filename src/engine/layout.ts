@@ -1,0 +1,138 @@
+// The shape of a cohort and every buffer it allocates, as pure arithmetic: the engine allocates exactly
+// these, and the scheduler uses the same numbers to admit and split cohorts before anything is allocated.
+import { parameterLayout } from '../kernels/reference.ts';
+import type { Activation, OptimizerKind, TrialConfig } from '../search/trial-config.ts';
+
+export interface CohortShape {
+  /** Widths from input to output: [F, hidden..., C]. */
+  widths: number[];
+  activation: Activation;
+  batchSize: number;
+}
+
+export function shapeOf(config: Pick<TrialConfig, 'hidden' | 'activation' | 'batchSize'>, features: number, classes: number): CohortShape {
+  return { widths: [features, ...config.hidden, classes], activation: config.activation, batchSize: config.batchSize };
+}
+
+export type MemoryCategory = 'weights' | 'gradients' | 'optimizer' | 'activations' | 'batching' | 'control';
+
+export interface BufferPlan {
+  /** Label suffix under the cohort's id, e.g. `weights` or `act-1`. */
+  name: string;
+  category: MemoryCategory;
+  bytes: number;
+}
+
+/** Optimizer state buffers a trial needs: momentum/first moment (m) and second moment (v). */
+export function optimizerState(kind: OptimizerKind, momentum: number): { m: boolean; v: boolean } {
+  switch (kind) {
+    case 'adam':
+    case 'adamw':
+      return { m: true, v: true };
+    case 'rmsprop':
+      return { m: momentum > 0, v: true };
+    case 'momentum':
+      return { m: momentum > 0, v: false };
+    default:
+      return { m: false, v: false };
+  }
+}
+
+export interface CohortLayoutInput {
+  shape: CohortShape;
+  trials: readonly Pick<TrialConfig, 'optimizer' | 'dropout'>[];
+  /** Rows of the training split (batches are drawn from these). */
+  trainRows: number;
+  /** Rows per evaluation pass (validation/test are evaluated in chunks of this many rows). */
+  evalBatch: number;
+  /** Slots of the per-step ring (the most steps one submit records). */
+  ringSlots: number;
+  /** Byte stride of a ring slot (depends on minStorageBufferOffsetAlignment). */
+  ringStride: number;
+}
+
+export interface CohortLayout {
+  T: number;
+  /** Floats of one trial's parameters: all weights first, then all biases. */
+  P: number;
+  nWeights: number;
+  wBase: number[];
+  bBase: number[];
+  stepsPerEpoch: number;
+  dropout: boolean;
+  state: { m: boolean; v: boolean };
+  buffers: BufferPlan[];
+}
+
+const f32 = 4;
+/** TrialParams is 16 four-byte fields; TrialStatus two; a metrics accumulator four floats. */
+const TRIAL_PARAMS_BYTES = 64;
+const STATUS_BYTES = 8;
+const METRIC_BYTES = 16;
+
+/** Every buffer of a cohort with its size; `bytes` of the plan sums them. */
+export function cohortLayout(input: CohortLayoutInput): CohortLayout {
+  const { shape, trials, trainRows, evalBatch } = input;
+  const T = trials.length;
+  const { widths, batchSize: B } = shape;
+  const layout = parameterLayout(widths);
+  const L = widths.length - 1;
+  const stepsPerEpoch = Math.floor(trainRows / B);
+  const dropout = trials.some((t) => t.dropout > 0);
+  const state = { m: false, v: false };
+  for (const t of trials) {
+    const s = optimizerState(t.optimizer.kind, t.optimizer.momentum);
+    state.m ||= s.m;
+    state.v ||= s.v;
+  }
+  const params = T * layout.P * f32;
+  const buffers: BufferPlan[] = [
+    { name: 'weights', category: 'weights', bytes: params },
+    { name: 'grads', category: 'gradients', bytes: params },
+    // Placeholders keep the optimizer's bindings valid when no trial keeps that state.
+    { name: 'optimizer-m', category: 'optimizer', bytes: state.m ? params : f32 },
+    { name: 'optimizer-v', category: 'optimizer', bytes: state.v ? params : f32 },
+    { name: 'order', category: 'batching', bytes: T * stepsPerEpoch * B * 4 },
+    { name: 'x0', category: 'activations', bytes: T * B * widths[0]! * f32 },
+    { name: 'y0', category: 'batching', bytes: T * B * 4 },
+    { name: 'trials', category: 'control', bytes: T * TRIAL_PARAMS_BYTES },
+    { name: 'status', category: 'control', bytes: T * STATUS_BYTES },
+    { name: 'metrics', category: 'control', bytes: 2 * T * METRIC_BYTES },
+    { name: 'history', category: 'control', bytes: Math.max(1, stepsPerEpoch) * T * f32 },
+    { name: 'step-ring', category: 'control', bytes: input.ringSlots * input.ringStride },
+  ];
+  for (let l = 0; l < L; l++) {
+    const width = widths[l + 1]!;
+    buffers.push({ name: `act-${l}`, category: 'activations', bytes: T * B * width * f32 });
+    buffers.push({ name: `dz-${l}`, category: 'activations', bytes: T * B * width * f32 });
+    if (dropout && l < L - 1) buffers.push({ name: `drop-${l}`, category: 'activations', bytes: T * B * width * f32 });
+    buffers.push({ name: `eval-${l}`, category: 'activations', bytes: T * evalBatch * width * f32 });
+  }
+  return { T, P: layout.P, nWeights: layout.nWeights, wBase: layout.wBase, bBase: layout.bBase, stepsPerEpoch, dropout, state, buffers };
+}
+
+export function totalBytes(buffers: readonly BufferPlan[]): number {
+  return buffers.reduce((sum, b) => sum + Math.max(4, Math.ceil(b.bytes / 4) * 4), 0);
+}
+
+export function bytesByCategory(buffers: readonly BufferPlan[]): Record<MemoryCategory, number> {
+  const out: Record<MemoryCategory, number> = { weights: 0, gradients: 0, optimizer: 0, activations: 0, batching: 0, control: 0 };
+  for (const b of buffers) out[b.category] += Math.max(4, Math.ceil(b.bytes / 4) * 4);
+  return out;
+}
+
+/**
+ * Bytes one trial accounts for: its own weights, gradients and optimizer state, plus its share
+ * (1/T) of the activation and batching buffers.
+ */
+export function trialBytes(layout: CohortLayout, trial: Pick<TrialConfig, 'optimizer'>): Record<'weights' | 'gradients' | 'optimizer' | 'activations', number> {
+  const perTrial = layout.P * f32;
+  const s = optimizerState(trial.optimizer.kind, trial.optimizer.momentum);
+  const shared = bytesByCategory(layout.buffers);
+  return {
+    weights: perTrial,
+    gradients: perTrial,
+    optimizer: perTrial * ((s.m ? 1 : 0) + (s.v ? 1 : 0)),
+    activations: Math.round((shared.activations + shared.batching) / layout.T),
+  };
+}

@@ -2,12 +2,19 @@
 import { parseArgs } from 'node:util';
 import { formatAdapterReport } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
+import { StudyError } from '../search/errors.ts';
+import { runCommand } from './run-command.ts';
+import { trainCommand } from './train-command.ts';
 
 const USAGE = `fusetune — WebGPU benchmark and hyperparameter tuner for small dense networks
 
 Usage: fusetune <command> [options]
 
 Commands:
+  run [study.json]     Run a study (default: the built-in MNIST random search), print the
+                       ranked trials, write trials.csv, study.json and the best weights.
+  train [options]      Train one network from flags (--data, --layers, --optimizer, --lr, ...);
+                       load and save weights as .safetensors.
   device [--json]      Print the WebGPU adapter: vendor, architecture, limits, features,
                        and whether it is a software (CPU) adapter.
   help                 This text.
@@ -28,6 +35,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'device':
         return await deviceCommand(rest);
+      case 'run':
+        return await runCommand(rest);
+      case 'train':
+        return await trainCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -40,7 +51,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     console.error(`fusetune ${command}: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    // Bad input (study file, arguments) is exit 2; failures while running are 1.
+    return error instanceof StudyError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) ? 2 : 1;
   }
 }
 

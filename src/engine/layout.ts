@@ -89,9 +89,9 @@ export function cohortLayout(input: CohortLayoutInput): CohortLayout {
   const buffers: BufferPlan[] = [
     { name: 'weights', category: 'weights', bytes: params },
     { name: 'grads', category: 'gradients', bytes: params },
-    // Placeholders keep the optimizer's bindings valid when no trial keeps that state.
-    { name: 'optimizer-m', category: 'optimizer', bytes: state.m ? params : f32 },
-    { name: 'optimizer-v', category: 'optimizer', bytes: state.v ? params : f32 },
+    // Placeholders (one vec4) keep the optimizer's bindings valid when no trial keeps that state.
+    { name: 'optimizer-m', category: 'optimizer', bytes: state.m ? params : 16 },
+    { name: 'optimizer-v', category: 'optimizer', bytes: state.v ? params : 16 },
     { name: 'order', category: 'batching', bytes: T * stepsPerEpoch * B * 4 },
     { name: 'x0', category: 'activations', bytes: T * B * widths[0]! * f32 },
     { name: 'y0', category: 'batching', bytes: T * B * 4 },

@@ -117,21 +117,26 @@ export async function runCohort(ctx: GpuContext, cohort: Cohort, options: RunCoh
     if (cohort.stepsDone >= maxSteps) break;
     cohort.beginEpoch(epoch);
     let first = 0;
-    let inFlight: Promise<void>[] = [];
-    while (first < cohort.stepsPerEpoch && cohort.stepsDone < maxSteps) {
-      if (options.signal?.aborted) {
-        stopped = true;
-        break;
+    const inFlight: Promise<void>[] = [];
+    try {
+      while (first < cohort.stepsPerEpoch && cohort.stepsDone < maxSteps) {
+        if (options.signal?.aborted) {
+          stopped = true;
+          break;
+        }
+        ctx.assertAlive();
+        const count = Math.min(chunkSteps, cohort.stepsPerEpoch - first, maxSteps - cohort.stepsDone, cohort.ring.slots);
+        inFlight.push(submitChunk(epoch, first, count, first === 0));
+        // Keep two submits queued: the GPU never waits for the CPU, the CPU never runs far ahead.
+        if (inFlight.length >= 2) await inFlight.shift();
+        first += count;
       }
-      ctx.assertAlive();
-      const count = Math.min(chunkSteps, cohort.stepsPerEpoch - first, maxSteps - cohort.stepsDone, cohort.ring.slots);
-      inFlight.push(submitChunk(epoch, first, count, first === 0));
-      // Keep two submits queued: the GPU never waits for the CPU, the CPU never runs far ahead.
-      if (inFlight.length >= 2) await inFlight.shift();
-      first += count;
+      await Promise.all(inFlight);
+    } catch (error) {
+      // Let every submitted chunk settle (and free its staging buffer) before reporting the first failure.
+      await Promise.allSettled(inFlight);
+      throw error;
     }
-    await Promise.all(inFlight);
-    inFlight = [];
     if (stopped) break;
     const validation = await evaluateCohort(ctx, cohort, 'validation');
     const train = await cohort.readMetrics('train');

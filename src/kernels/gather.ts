@@ -10,7 +10,9 @@ export const GatherDims = new ScalarStruct('GatherDims', [
   ['groups_x', 'u32'],
 ] as const);
 
-const WG = 256;
+const WG = 64;
+/** Elements each invocation copies (see the shader's header). */
+const PER = 16;
 
 export interface GatherBuffers {
   data: GPUBuffer;
@@ -37,12 +39,12 @@ export async function createGather(ctx: GpuContext) {
       ],
       STEP_GROUP,
     ],
-    { WG },
+    { WG, PER },
   );
   return {
     /** T trials, batches of B rows of F features, R rows in each trial's order. */
     bind(owner: string, buffers: GatherBuffers, d: { T: number; B: number; F: number; R: number }): BoundKernel {
-      const grid = foldGrid(ctx, Math.ceil((d.B * d.F) / WG), d.T);
+      const grid = foldGrid(ctx, Math.ceil((d.B * d.F) / (WG * PER)), d.T);
       const dims = uniformBuffer(ctx, owner, GatherDims, { B: d.B, F: d.F, R: d.R, groups_x: grid[0] });
       return {
         kernel,

@@ -4,13 +4,15 @@ import { bindGroup, compileKernel, encodeBound, foldGrid, ScalarStruct, uniformB
 import { STEP_GROUP } from './trial-buffers.ts';
 
 export const OptimizerDims = new ScalarStruct('OptimizerDims', [
-  ['P', 'u32'],
+  ['P4', 'u32'],
   ['n_weights', 'u32'],
   ['groups_x', 'u32'],
   ['pad', 'u32'],
 ] as const);
 
-const WG = 256;
+const WG = 64;
+/** vec4s each invocation updates (see the shader's header). */
+const PER = 8;
 
 export interface OptimizerBuffers {
   params: GPUBuffer;
@@ -38,13 +40,18 @@ export async function createOptimizer(ctx: GpuContext) {
       ],
       STEP_GROUP,
     ],
-    { WG },
+    { WG, PER },
   );
   return {
-    /** T trials of P parameters each, the first `weights` of them weights (regularized), the rest biases. */
+    /**
+     * T trials of P parameters each (P a multiple of 4, as parameterLayout pads it), the first
+     * `weights` of them weights (regularized), the rest biases and padding.
+     */
     bind(owner: string, b: OptimizerBuffers, d: { T: number; P: number; weights: number }): BoundKernel {
-      const grid = foldGrid(ctx, Math.ceil(d.P / WG), d.T);
-      const dims = uniformBuffer(ctx, owner, OptimizerDims, { P: d.P, n_weights: d.weights, groups_x: grid[0] });
+      if (d.P % 4 !== 0) throw new Error(`optimizer: P = ${d.P} is not a multiple of 4 (pad the parameter layout)`);
+      const P4 = d.P / 4;
+      const grid = foldGrid(ctx, Math.ceil(P4 / (WG * PER)), d.T);
+      const dims = uniformBuffer(ctx, owner, OptimizerDims, { P4, n_weights: d.weights, groups_x: grid[0] });
       return {
         kernel,
         bindGroup: bindGroup(ctx, kernel, {

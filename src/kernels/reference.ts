@@ -299,7 +299,10 @@ export interface MlpShape {
   activation: Activation;
 }
 
-/** Offsets of every layer's W and b inside one trial's parameters: all weights first, then all biases. */
+/**
+ * Offsets of every layer's W and b inside one trial's parameters: all weights first, then all
+ * biases, then zeros up to a multiple of 4 floats (the optimizer updates vec4s).
+ */
 export function parameterLayout(widths: readonly number[]): { wBase: number[]; bBase: number[]; P: number; nWeights: number } {
   const wBase: number[] = [];
   const bBase: number[] = [];
@@ -313,7 +316,7 @@ export function parameterLayout(widths: readonly number[]): { wBase: number[]; b
     bBase.push(offset);
     offset += widths[l + 1]!;
   }
-  return { wBase, bBase, P: offset, nWeights };
+  return { wBase, bBase, P: Math.ceil(offset / 4) * 4, nWeights };
 }
 
 export interface MlpPass {

@@ -119,6 +119,7 @@ export interface ProposedTrial {
 /** Trial `index` of the study: its sampled parameters and the TrialConfig they make with the study's defaults. */
 export function proposeTrial(study: Study, sampler: Sampler, index: number): ProposedTrial {
   const params = sampler.sample(index);
-  const config = toTrialConfig(params, { seed: deriveSeed(study.seed, 'trial', index), defaults: study.defaults });
+  const defaults = study.budget.epochs === undefined ? study.defaults : { ...study.defaults, epochs: study.budget.epochs };
+  const config = toTrialConfig(params, { seed: deriveSeed(study.seed, 'trial', index), defaults });
   return { index, params, config };
 }

@@ -22,6 +22,8 @@ const budgetSchema = z
   .object({
     /** Trials to run: required for random; for grid an optional cap on the grid's size. */
     trials: z.number().int().min(1).optional(),
+    /** Epochs of every trial, unless `epochs` is sampled in the space or set in `defaults` (then it must not be here too). */
+    epochs: z.number().int().min(1).optional(),
     /** Stop each trial after this many optimizer steps even if epochs remain. */
     maxStepsPerTrial: z.number().int().min(1).optional(),
   })
@@ -70,6 +72,9 @@ export const studySchema = z
       if (problem) add(['defaults', name], problem);
     }
     if (study.sampler.type === 'random' && study.budget.trials === undefined) add(['budget', 'trials'], 'is required for the random sampler');
+    if (study.budget.epochs !== undefined && ('epochs' in study.space || 'epochs' in study.defaults)) {
+      add(['budget', 'epochs'], `epochs is also set in ${'epochs' in study.space ? 'space' : 'defaults'}; set it in one place`);
+    }
     if (study.sampler.type === 'grid') {
       const grids = new Map<string, readonly Scalar[]>();
       for (const [name, d] of space) {

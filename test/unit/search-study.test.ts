@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StudyError, type StudyIssue } from '../../src/search/errors.ts';
 import { HYPERPARAMETER_NAMES } from '../../src/search/hyperparameters.ts';
-import { createSampler, trialCount } from '../../src/search/samplers.ts';
+import { createSampler, proposeTrial, trialCount } from '../../src/search/samplers.ts';
 import { checkStudyAgainstData, parseStudy, parseStudyText, studyToJson, type Study } from '../../src/search/study.ts';
 
 const base = { data: { kind: 'mnist' }, space: { lr: { type: 'float', low: 0.001, high: 0.1, log: true } }, budget: { trials: 4 } };
@@ -296,5 +296,17 @@ describe('example studies', () => {
     expect(study.data.kind).toBe('spirals');
     expect(study.budget.trials).toBe(8);
     expect(() => checkStudyAgainstData(study, 200)).not.toThrow();
+  });
+});
+
+describe('budget.epochs', () => {
+  const base = { data: { kind: 'spirals' }, space: { lr: { type: 'float', low: 0.01, high: 0.1 } }, budget: { trials: 2, epochs: 7 } };
+  it('sets every trial’s epochs', () => {
+    const study = parseStudy(base);
+    expect(proposeTrial(study, createSampler(study), 1).config.epochs).toBe(7);
+  });
+  it('is refused when epochs is also in defaults or the space', () => {
+    expect(() => parseStudy({ ...base, defaults: { epochs: 3 } })).toThrow(/budget\.epochs: epochs is also set in defaults; set it in one place/);
+    expect(() => parseStudy({ ...base, space: { ...base.space, epochs: { type: 'int', low: 1, high: 3 } } })).toThrow(/budget\.epochs: epochs is also set in space/);
   });
 });

@@ -11,6 +11,7 @@ import { runCohort } from '../engine/train.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { GpuTimer } from '../gpu/timing.ts';
+import { MATMUL_VARIANTS, type MatmulVariant } from '../kernels/shaders.ts';
 import { ACTIVATIONS, OPTIMIZERS, optimizerConfig, type Activation, type OptimizerKind, type TrialConfig } from '../search/trial-config.ts';
 import { writeAtomic } from '../store/node-store.ts';
 import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensors } from '../store/safetensors.ts';
@@ -39,6 +40,7 @@ Trains one network (a single trial) and reports loss and accuracy per epoch.
   --seed S            seed for the initial weights, batch order and dropout (default 0)
   --standardize       CSV: z-score each feature with the training rows' mean and std (default: as given)
   --val FRACTION      CSV: hold out the last FRACTION of the rows for validation (default 0: all rows train)
+  --matmul VARIANT    matmul core of the dense kernels: ${MATMUL_VARIANTS.join(', ')} (default reg8x8)
   --json              one JSON object per epoch and a final one, instead of the table`;
 
 function dataSpec(data: string, standardize: boolean, validation: number | undefined): DataSpecInput {
@@ -86,6 +88,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       standardize: { type: 'boolean' },
       val: { type: 'string' },
+      matmul: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -123,7 +126,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const ctx = await acquireNodeGpu();
   try {
     const data = uploadDataset(ctx, dataset);
-    const cohort = await Cohort.create(ctx, { id: 'train', shape, trials: [config], data, shuffle: !values['no-shuffle'], initial: [initial] });
+    const matmul = choice<MatmulVariant>('matmul', values.matmul, MATMUL_VARIANTS, 'reg8x8');
+    const cohort = await Cohort.create(ctx, { id: 'train', shape, trials: [config], data, shuffle: !values['no-shuffle'], initial: [initial], matmul });
     const log = (line: string) => (values.json ? undefined : console.log(line));
     log(`${dataset.description}`);
     log(`${shape.widths.join('-')} ${config.activation}, ${kind} lr ${config.optimizer.lr}, batch ${config.batchSize} on ${adapterName(ctx.report)}`);

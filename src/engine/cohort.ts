@@ -7,6 +7,7 @@ import { createDropout } from '../kernels/dropout.ts';
 import { createGather } from '../kernels/gather.ts';
 import { encodeBound, type BoundKernel } from '../kernels/kernel.ts';
 import { createOptimizer } from '../kernels/optimizer.ts';
+import type { MatmulVariant } from '../kernels/shaders.ts';
 import { createSoftmaxXent, METRIC_FLOATS } from '../kernels/softmax-xent.ts';
 import {
   freshStatus,
@@ -38,6 +39,8 @@ export interface CohortInit {
   ringSlots?: number;
   /** Starting parameters per trial (same layout as the kernels'); default torch.nn.Linear init from the seed. */
   initial?: (Float32Array | undefined)[];
+  /** The matmul core of the dense kernels (default reg8x8, the promoted one). */
+  matmul?: MatmulVariant;
 }
 
 /** Per trial, what a chunk of steps left behind. */
@@ -154,15 +157,16 @@ export class Cohort {
     const owner = `${init.id}/uniform`;
     const stepGroup = this.ring.bindGroup;
     const trials = this.buffer('trials');
+    const variant = init.matmul ?? 'reg8x8';
     const [gather, hiddenForward, outputForward, dropout, xentTrain, xentEval, backwardWeights, backwardInput, optimizer] = await Promise.all([
       createGather(ctx),
-      createDenseForward(ctx, activation),
-      createDenseForward(ctx, 'linear'),
+      createDenseForward(ctx, activation, variant),
+      createDenseForward(ctx, 'linear', variant),
       createDropout(ctx),
       createSoftmaxXent(ctx, true),
       createSoftmaxXent(ctx, false),
-      createDenseBackwardWeights(ctx),
-      createDenseBackwardInput(ctx, activation, layout.dropout),
+      createDenseBackwardWeights(ctx, variant),
+      createDenseBackwardInput(ctx, activation, layout.dropout, variant),
       createOptimizer(ctx),
     ]);
     const forwardKernel = (l: number) => (l === L - 1 ? outputForward : hiddenForward);

@@ -3,6 +3,7 @@ import type { GpuContext } from '../gpu/device.ts';
 import type { Activation } from '../search/trial-config.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
+import { denseKernelId, type MatmulVariant } from './shaders.ts';
 import { STEP_GROUP } from './trial-buffers.ts';
 
 export interface DenseBackwardInputDims {
@@ -31,10 +32,10 @@ export interface DenseBackwardInputBuffers {
 }
 
 /** `prevActivation` is the previous layer's activation; `dropout` whether any trial drops units after it. */
-export async function createDenseBackwardInput(ctx: GpuContext, prevActivation: Activation, dropout: boolean) {
+export async function createDenseBackwardInput(ctx: GpuContext, prevActivation: Activation, dropout: boolean, variant: MatmulVariant = 'reg8x8') {
   const kernel = await compileKernel(
     ctx,
-    'dense-backward-input',
+    denseKernelId('dense-backward-input', variant),
     [
       [
         { name: 'mm_a', access: 'read' },
@@ -78,7 +79,7 @@ export async function createDenseBackwardInput(ctx: GpuContext, prevActivation: 
           y_prev: buffers.yPrev,
           trials: buffers.trials,
         }),
-        grid: matmulGrid(ctx, 'reg8x8', d.B, d.I, d.T),
+        grid: matmulGrid(ctx, variant, d.B, d.I, d.T),
         stepGroup: buffers.stepGroup,
       };
     },

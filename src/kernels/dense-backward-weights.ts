@@ -2,6 +2,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { MatmulDims, matmulGrid } from './matmul.ts';
+import { denseKernelId, type MatmulVariant } from './shaders.ts';
 
 export interface DenseBackwardWeightsDims {
   T: number;
@@ -22,8 +23,8 @@ export interface DenseBackwardWeightsBuffers {
   grads: GPUBuffer;
 }
 
-export async function createDenseBackwardWeights(ctx: GpuContext) {
-  const kernel = await compileKernel(ctx, 'dense-backward-weights', [
+export async function createDenseBackwardWeights(ctx: GpuContext, variant: MatmulVariant = 'reg8x8') {
+  const kernel = await compileKernel(ctx, denseKernelId('dense-backward-weights', variant), [
     [
       { name: 'mm_a', access: 'read' },
       { name: 'mm_b', access: 'read' },
@@ -54,7 +55,7 @@ export async function createDenseBackwardWeights(ctx: GpuContext) {
         kernel,
         bindGroup: bindGroup(ctx, kernel, { mm_a: buffers.x, mm_b: buffers.dz, out: buffers.grads, dims }),
         // One extra row of workgroups computes db.
-        grid: matmulGrid(ctx, 'reg8x8', d.I, d.O, d.T, 1),
+        grid: matmulGrid(ctx, variant, d.I, d.O, d.T, 1),
       };
     },
     encode: encodeBound,

@@ -3,7 +3,7 @@ import type { GpuContext } from '../gpu/device.ts';
 import type { Activation } from '../search/trial-config.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
-import { denseForwardId, type MatmulVariant } from './shaders.ts';
+import { denseKernelId, type MatmulVariant } from './shaders.ts';
 
 export interface DenseForwardDims {
   T: number;
@@ -34,7 +34,7 @@ export interface DenseForwardBuffers {
 export async function createDenseForward(ctx: GpuContext, activation: Activation, variant: MatmulVariant = 'reg8x8') {
   const kernel = await compileKernel(
     ctx,
-    denseForwardId(variant),
+    denseKernelId('dense-forward', variant),
     [
       [
         { name: 'mm_a', access: 'read' },

@@ -10,7 +10,7 @@ import { createGather } from './gather.ts';
 import { encodeBound, type BoundKernel } from './kernel.ts';
 import { createOptimizer } from './optimizer.ts';
 import * as ref from './reference.ts';
-import { MATMUL_VARIANTS } from './shaders.ts';
+import { MATMUL_VARIANTS, type MatmulVariant } from './shaders.ts';
 import { createSoftmaxXent, METRIC_FLOATS } from './softmax-xent.ts';
 import { freshStatus, StepRing, TrialParams, trialParamsOf, trialStepOf, type TrialParamsValues } from './trial-buffers.ts';
 
@@ -87,11 +87,13 @@ const result = (kernel: string, shape: string, gpu: ArrayLike<number>, want: Arr
 };
 
 const ACTS: Activation[] = ['linear', 'relu', 'tanh', 'sigmoid'];
+const OTHER_VARIANTS = MATMUL_VARIANTS.filter((v) => v !== 'reg8x8');
+const variantText = (v: MatmulVariant) => (v === 'reg8x8' ? '' : ` (${v})`);
 
 const checkForward: Check = async (b, rng) => {
   const out: CheckResult[] = [];
   for (const s of SHAPES) {
-    for (const [act, variant] of [...ACTS.map((a) => [a, 'reg8x8'] as const), ...MATMUL_VARIANTS.filter((v) => v !== 'reg8x8').map((v) => ['relu', v] as const)]) {
+    for (const [act, variant] of [...ACTS.map((a) => [a, 'reg8x8'] as const), ...OTHER_VARIANTS.map((v) => ['relu', v] as const)]) {
       const P = s.I * s.O + s.O + 3;
       const dims = { ...s, P, wBase: 1, bBase: 1 + s.I * s.O };
       const x = rng.floats(s.T * s.B * s.I);
@@ -99,7 +101,7 @@ const checkForward: Check = async (b, rng) => {
       const kernel = await createDenseForward(b.ctx, act, variant);
       const y = b.out(s.T * s.B * s.O);
       await b.run(kernel.bind(b.owner, { x: b.buffer(x), params: b.buffer(params), y }, dims));
-      out.push(result(variant === 'reg8x8' ? `dense-forward ${act}` : `dense-forward ${act} (${variant})`, shapeText(s), await b.read(y), ref.denseForward(x, params, dims, act)));
+      out.push(result(`dense-forward ${act}${variantText(variant)}`, shapeText(s), await b.read(y), ref.denseForward(x, params, dims, act)));
     }
   }
   return out;
@@ -107,31 +109,32 @@ const checkForward: Check = async (b, rng) => {
 
 const checkBackward: Check = async (b, rng) => {
   const out: CheckResult[] = [];
+  const cases = [...ACTS.flatMap((act) => [false, true].map((dropout) => ({ act, dropout, variant: 'reg8x8' as MatmulVariant }))), ...OTHER_VARIANTS.map((variant) => ({ act: 'tanh' as Activation, dropout: true, variant }))];
   for (const s of SHAPES) {
     const P = s.I * s.O + s.O + 2;
     const dims = { ...s, P, wBase: 2, bBase: 2 + s.I * s.O };
-    for (const act of ACTS) {
-      for (const dropout of [false, true]) {
-        const dz = rng.floats(s.T * s.B * s.O);
-        const params = rng.floats(s.T * P, -0.5, 0.5);
-        const yPrev = Float32Array.from(rng.floats(s.T * s.B * s.I, -2, 2), (z) => ref.activate(z, act));
-        const rates = Array.from({ length: s.T }, (_, t) => (dropout ? [0.5, 0.2, 0][t % 3]! : 0));
-        const seeds = Array.from({ length: s.T }, () => rng.u32());
-        const ring = b.step(s.T, { step: 5 });
-        const kernel = await createDenseBackwardInput(b.ctx, act, dropout);
-        const dzPrev = b.out(s.T * s.B * s.I);
-        const trials = b.trials(rates.map((r, t) => ({ dropout: r, seed: seeds[t]! })));
-        await b.run(kernel.bind(b.owner, { dz: b.buffer(dz), params: b.buffer(params), dzPrev, yPrev: b.buffer(yPrev), trials, stepGroup: ring.bindGroup }, { ...dims, prevLayer: 1 }));
-        const want = ref.denseBackwardInput(dz, params, yPrev, dims, act, dropout ? { rates, seeds, step: 5, layer: 1 } : undefined);
-        out.push(result(`dense-backward-input ${act}${dropout ? ' + dropout' : ''}`, shapeText(s), await b.read(dzPrev), want));
-      }
+    for (const { act, dropout, variant } of cases) {
+      const dz = rng.floats(s.T * s.B * s.O);
+      const params = rng.floats(s.T * P, -0.5, 0.5);
+      const yPrev = Float32Array.from(rng.floats(s.T * s.B * s.I, -2, 2), (z) => ref.activate(z, act));
+      const rates = Array.from({ length: s.T }, (_, t) => (dropout ? [0.5, 0.2, 0][t % 3]! : 0));
+      const seeds = Array.from({ length: s.T }, () => rng.u32());
+      const ring = b.step(s.T, { step: 5 });
+      const kernel = await createDenseBackwardInput(b.ctx, act, dropout, variant);
+      const dzPrev = b.out(s.T * s.B * s.I);
+      const trials = b.trials(rates.map((r, t) => ({ dropout: r, seed: seeds[t]! })));
+      await b.run(kernel.bind(b.owner, { dz: b.buffer(dz), params: b.buffer(params), dzPrev, yPrev: b.buffer(yPrev), trials, stepGroup: ring.bindGroup }, { ...dims, prevLayer: 1 }));
+      const want = ref.denseBackwardInput(dz, params, yPrev, dims, act, dropout ? { rates, seeds, step: 5, layer: 1 } : undefined);
+      out.push(result(`dense-backward-input ${act}${dropout ? ' + dropout' : ''}${variantText(variant)}`, shapeText(s), await b.read(dzPrev), want));
     }
-    const x = rng.floats(s.T * s.B * s.I);
-    const dz = rng.floats(s.T * s.B * s.O);
-    const grads = b.buffer(new Float32Array(s.T * P));
-    const kernel = await createDenseBackwardWeights(b.ctx);
-    await b.run(kernel.bind(b.owner, { x: b.buffer(x), dz: b.buffer(dz), grads }, dims));
-    out.push(result('dense-backward-weights', shapeText(s), await b.read(grads), ref.denseBackwardWeights(x, dz, dims)));
+    for (const variant of MATMUL_VARIANTS) {
+      const x = rng.floats(s.T * s.B * s.I);
+      const dz = rng.floats(s.T * s.B * s.O);
+      const grads = b.buffer(new Float32Array(s.T * P));
+      const kernel = await createDenseBackwardWeights(b.ctx, variant);
+      await b.run(kernel.bind(b.owner, { x: b.buffer(x), dz: b.buffer(dz), grads }, dims));
+      out.push(result(`dense-backward-weights${variantText(variant)}`, shapeText(s), await b.read(grads), ref.denseBackwardWeights(x, dz, dims)));
+    }
   }
   return out;
 };

@@ -27,19 +27,32 @@ export const MATMUL_CORES = {
 export type MatmulVariant = keyof typeof MATMUL_CORES;
 export const MATMUL_VARIANTS = Object.keys(MATMUL_CORES) as MatmulVariant[];
 
-export const SHADERS = {
+/** The dense kernels, each assembled with every matmul core: `dense-forward` (reg8x8), `dense-forward@shared`, … */
+const DENSE = {
+  'dense-forward': (core: string) => [matmulDims, activation, core, denseForward],
+  'dense-backward-input': (core: string) => [trial, matmulDims, activation, dropoutMask, core, denseBackwardInput],
+  'dense-backward-weights': (core: string) => [matmulDims, core, denseBackwardWeights],
+} as const;
+export type DenseKernel = keyof typeof DENSE;
+
+type DenseId = DenseKernel | `${DenseKernel}@${Exclude<MatmulVariant, 'reg8x8'>}`;
+
+function denseEntries(): Record<DenseId, readonly string[]> {
+  const entries: Record<string, readonly string[]> = {};
+  for (const [kernel, assemble] of Object.entries(DENSE)) {
+    for (const variant of MATMUL_VARIANTS) entries[denseKernelId(kernel as DenseKernel, variant)] = assemble(MATMUL_CORES[variant]);
+  }
+  return entries as Record<DenseId, readonly string[]>;
+}
+
+export const SHADERS: Record<DenseId | 'copy' | 'gather' | 'dropout' | 'softmax-xent' | 'optimizer', readonly string[]> = {
   copy: [copy],
   gather: [trial, gather],
-  'dense-forward': [matmulDims, activation, matmul, denseForward],
-  'dense-forward@naive': [matmulDims, activation, matmulNaive, denseForward],
-  'dense-forward@reg4x4': [matmulDims, activation, matmulReg4x4, denseForward],
-  'dense-forward@shared': [matmulDims, activation, matmulShared, denseForward],
   dropout: [trial, dropoutMask, dropout],
   'softmax-xent': [trial, softmaxXent],
-  'dense-backward-input': [trial, matmulDims, activation, dropoutMask, matmul, denseBackwardInput],
-  'dense-backward-weights': [matmulDims, matmul, denseBackwardWeights],
   optimizer: [trial, optimizer],
-} as const satisfies Record<string, readonly string[]>;
+  ...denseEntries(),
+};
 
 export type KernelId = keyof typeof SHADERS;
 
@@ -48,9 +61,13 @@ export function shaderSource(id: KernelId): string {
   return SHADERS[id].join('\n');
 }
 
-/** The kernel id of dense-forward with a given matmul core. */
-export function denseForwardId(variant: MatmulVariant): KernelId {
-  return variant === 'reg8x8' ? 'dense-forward' : `dense-forward@${variant}`;
+/** The kernel id of a dense kernel with a given matmul core (the promoted core keeps the plain name). */
+export function denseKernelId(kernel: DenseKernel, variant: MatmulVariant): DenseId {
+  return variant === 'reg8x8' ? kernel : `${kernel}@${variant as Exclude<MatmulVariant, 'reg8x8'>}`;
+}
+
+export function denseForwardId(variant: MatmulVariant): DenseId {
+  return denseKernelId('dense-forward', variant);
 }
 
 /** Tile constants of a matmul core, read from its WGSL so the grid always matches the shader. */

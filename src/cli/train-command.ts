@@ -11,7 +11,7 @@ import { runCohort } from '../engine/train.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { GpuTimer } from '../gpu/timing.ts';
-import { MATMUL_VARIANTS, type MatmulVariant } from '../kernels/shaders.ts';
+import { MATMUL_VARIANTS, preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
 import { ACTIVATIONS, OPTIMIZERS, optimizerConfig, type Activation, type OptimizerKind, type TrialConfig } from '../search/trial-config.ts';
 import { writeAtomic } from '../store/node-store.ts';
 import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensors } from '../store/safetensors.ts';
@@ -40,7 +40,8 @@ Trains one network (a single trial) and reports loss and accuracy per epoch.
   --seed S            seed for the initial weights, batch order and dropout (default 0)
   --standardize       CSV: z-score each feature with the training rows' mean and std (default: as given)
   --val FRACTION      CSV: hold out the last FRACTION of the rows for validation (default 0: all rows train)
-  --matmul VARIANT    matmul core of the dense kernels: ${MATMUL_VARIANTS.join(', ')} (default reg8x8)
+  --matmul VARIANT    matmul core of the dense kernels: ${MATMUL_VARIANTS.join(', ')} (default: reg8x8 on a
+                      software adapter, shared on a GPU)
   --json              one JSON object per epoch and a final one, instead of the table`;
 
 function dataSpec(data: string, standardize: boolean, validation: number | undefined): DataSpecInput {
@@ -126,7 +127,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const ctx = await acquireNodeGpu();
   try {
     const data = uploadDataset(ctx, dataset);
-    const matmul = choice<MatmulVariant>('matmul', values.matmul, MATMUL_VARIANTS, 'reg8x8');
+    const matmul = choice<MatmulVariant>('matmul', values.matmul, MATMUL_VARIANTS, preferredMatmulVariant(ctx.report));
     const cohort = await Cohort.create(ctx, { id: 'train', shape, trials: [config], data, shuffle: !values['no-shuffle'], initial: [initial], matmul });
     const log = (line: string) => (values.json ? undefined : console.log(line));
     log(`${dataset.description}`);

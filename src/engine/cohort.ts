@@ -7,7 +7,7 @@ import { createDropout } from '../kernels/dropout.ts';
 import { createGather } from '../kernels/gather.ts';
 import { encodeBound, type BoundKernel } from '../kernels/kernel.ts';
 import { createOptimizer } from '../kernels/optimizer.ts';
-import type { MatmulVariant } from '../kernels/shaders.ts';
+import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
 import { createSoftmaxXent, METRIC_FLOATS } from '../kernels/softmax-xent.ts';
 import {
   freshStatus,
@@ -39,7 +39,7 @@ export interface CohortInit {
   ringSlots?: number;
   /** Starting parameters per trial (same layout as the kernels'); default torch.nn.Linear init from the seed. */
   initial?: (Float32Array | undefined)[];
-  /** The matmul core of the dense kernels (default reg8x8, the promoted one). */
+  /** The matmul core of the dense kernels; default: the one preferred for the adapter. */
   matmul?: MatmulVariant;
 }
 
@@ -157,7 +157,7 @@ export class Cohort {
     const owner = `${init.id}/uniform`;
     const stepGroup = this.ring.bindGroup;
     const trials = this.buffer('trials');
-    const variant = init.matmul ?? 'reg8x8';
+    const variant = init.matmul ?? preferredMatmulVariant(ctx.report);
     const [gather, hiddenForward, outputForward, dropout, xentTrain, xentEval, backwardWeights, backwardInput, optimizer] = await Promise.all([
       createGather(ctx),
       createDenseForward(ctx, activation, variant),

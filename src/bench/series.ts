@@ -1,0 +1,117 @@
+// Benchmark records reshaped into the flat rows the Hardware lab plots (pure, one row per mark).
+import { adapterLabel, centralValue, isSummary, type BenchRecord, type BenchValue } from './record.ts';
+
+/** Which run a record belongs to in the lab: the adapter and the runtime (a run's suites share both). */
+export function runLabel(r: BenchRecord): string {
+  return `${adapterLabel(r.adapter)} · ${r.adapter.runtime}`;
+}
+
+/** The distinct runs in `records`, in order of first appearance. */
+export function runLabels(records: readonly BenchRecord[]): string[] {
+  return [...new Set(records.map(runLabel))];
+}
+
+export interface RangePoint {
+  x: number;
+  y: number;
+  min: number;
+  max: number;
+}
+
+function range(x: number, value: BenchValue | undefined): RangePoint | null {
+  if (isSummary(value)) return { x, y: value.median, min: value.min, max: value.max };
+  const y = centralValue(value);
+  return y === null ? null : { x, y, min: y, max: y };
+}
+
+function present<T>(items: (T | null)[]): T[] {
+  return items.filter((item): item is T => item !== null);
+}
+
+/** Samples/s against batch size (T=1), and the knee if the run found one. */
+export function speedCurve(records: readonly BenchRecord[]): { points: RangePoint[]; knee: number | null } {
+  const steps = records.filter((r) => r.suite === 'batch' && r.kernel === 'train-step');
+  const knee = records.find((r) => r.suite === 'batch' && r.kernel === 'knee');
+  return {
+    points: present(steps.map((r) => range(Number(r.shape.batch), r.values.samplesPerSec))),
+    knee: knee ? centralValue(knee.values.kneeBatch) : null,
+  };
+}
+
+/** The memory components the lab stacks (the same names as the engine's MemoryCategory). */
+export const BYTE_COMPONENTS = ['weights', 'gradients', 'optimizer', 'activations', 'batching', 'control'] as const;
+
+export interface BytesRow {
+  /** Batch size or trial count. */
+  x: number;
+  component: (typeof BYTE_COMPONENTS)[number];
+  mib: number;
+}
+
+/** Device bytes by component for each measurement of `suite` (batch: x = batch size; fused: x = T). */
+export function bytesRows(records: readonly BenchRecord[], suite: 'batch' | 'fused'): BytesRow[] {
+  return records
+    .filter((r) => r.suite === suite && r.kernel === 'train-step' && r.bytes)
+    .flatMap((r) => BYTE_COMPONENTS.map((component) => ({ x: suite === 'batch' ? Number(r.shape.batch) : r.T, component, mib: (r.bytes![component] ?? 0) / 2 ** 20 })));
+}
+
+export interface ScalingRow extends RangePoint {
+  series: 'aggregate' | 'per trial';
+}
+
+/** Aggregate and per-trial samples/s against T, and the speed-up over one after another. */
+export function fusedScaling(records: readonly BenchRecord[]): { rates: ScalingRow[]; speedup: RangePoint[] } {
+  const fused = records.filter((r) => r.suite === 'fused' && r.kernel === 'train-step');
+  const rates = fused.flatMap((r) =>
+    present([range(r.T, r.values.samplesPerSec), range(r.T, r.values.perTrialSamplesPerSec)]).map((p, i): ScalingRow => ({ ...p, series: i === 0 ? 'aggregate' : 'per trial' })),
+  );
+  return { rates, speedup: present(fused.map((r) => range(r.T, r.values.speedup))) };
+}
+
+export interface MatmulBar {
+  workload: string;
+  variant: string;
+  gflops: number;
+  min: number;
+  max: number;
+}
+
+export function matmulBars(records: readonly BenchRecord[]): MatmulBar[] {
+  return present(
+    records
+      .filter((r) => r.suite === 'matmul')
+      .map((r) => {
+        const p = range(0, r.values.gflops);
+        return p ? { workload: r.workload, variant: String(r.shape.variant), gflops: p.y, min: p.min, max: p.max } : null;
+      }),
+  );
+}
+
+export interface PeerBar {
+  T: number;
+  library: 'fusetune' | 'TF.js';
+  samplesPerSec: number;
+  min: number;
+  max: number;
+  /** fusetune ÷ TF.js at this T (on both bars, for the label). */
+  speedup: number | null;
+}
+
+export function peerBars(records: readonly BenchRecord[]): PeerBar[] {
+  const peer = records.filter((r) => r.suite === 'peer');
+  return present(
+    peer
+      .filter((r) => r.kernel === 'fusetune-train-step' || r.kernel === 'tfjs-train-step')
+      .map((r) => {
+        const p = range(r.T, r.values.samplesPerSec);
+        const ratio = peer.find((x) => x.kernel === 'speedup-vs-tfjs' && x.T === r.T);
+        return p
+          ? { T: r.T, library: r.kernel === 'tfjs-train-step' ? 'TF.js' : 'fusetune', samplesPerSec: p.y, min: p.min, max: p.max, speedup: ratio ? centralValue(ratio.values.speedup) : null }
+          : null;
+      }),
+  );
+}
+
+export function copyPoints(records: readonly BenchRecord[]): RangePoint[] {
+  return present(records.filter((r) => r.suite === 'copy').map((r) => range(Number(r.shape.bytes) / 2 ** 20, r.values.gbPerSec)));
+}

@@ -1,0 +1,198 @@
+// The training suites: batch-size sweep (T=1) and fused scaling (T = 1…64) of one MLP, per fused step.
+import type { Dataset } from '../data/dataset.ts';
+import { Cohort } from '../engine/cohort.ts';
+import type { DeviceDataset } from '../engine/device-dataset.ts';
+import { bytesByCategory, shapeOf, totalBytes, type CohortShape } from '../engine/layout.ts';
+import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
+import { doesNotFit, type DeviceBudget } from '../schedule/plan.ts';
+import { optimizerConfig, type TrialConfig } from '../search/trial-config.ts';
+import { stamp, timePasses, type BenchEnv } from './env.ts';
+import { findKnee, KNEE_GROWTH } from './knee.ts';
+import { powersOfTwo } from './plan.ts';
+import { invert, perSecond, ratio, scale, summarize, type Summary } from './stats.ts';
+
+/** The model every training measurement uses (and the peer comparison trains in TF.js). */
+export const BENCH_MLP = { hidden: [128, 64], activation: 'relu', optimizer: 'adam', lr: 1e-3, batchSize: 64 } as const;
+
+export const MAX_BATCH = 1024;
+export const MAX_TRIALS = 64;
+/** The cohort engine's default; a timed pass holds at most this many steps. */
+const RING_SLOTS = 64;
+
+/** T trials of the benchmark MLP with batch `batchSize`, differing only in their seeds. */
+export function benchTrials(T: number, batchSize: number): TrialConfig[] {
+  return Array.from({ length: T }, (_, t) => ({
+    hidden: [...BENCH_MLP.hidden],
+    activation: BENCH_MLP.activation,
+    batchSize,
+    epochs: 1,
+    optimizer: optimizerConfig(BENCH_MLP.optimizer, BENCH_MLP.lr),
+    l1: 0,
+    l2: 0,
+    dropout: 0,
+    seed: 1000 + t,
+  }));
+}
+
+export function mlpWorkload(widths: readonly number[], batchSize: number): string {
+  return `MLP ${widths.join('-')} ${BENCH_MLP.activation}, Adam, batch ${batchSize}`;
+}
+
+/** The limits the planner checks a cohort against, read from the device. */
+export function deviceBudget(limits: GPUSupportedLimits): DeviceBudget {
+  return {
+    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+    maxBufferSize: limits.maxBufferSize,
+    maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+    minStorageBufferOffsetAlignment: limits.minStorageBufferOffsetAlignment,
+    memoryBudget: Math.min(2 ** 31, limits.maxBufferSize),
+  };
+}
+
+/** Why T trials at `batchSize` cannot run on this device and data set; null when they can. */
+export function cohortRefusal(limits: GPUSupportedLimits, dataset: Dataset, T: number, batchSize: number): string | null {
+  if (batchSize > dataset.split.train) return `batch ${batchSize} exceeds the ${dataset.split.train} training rows`;
+  const trials = benchTrials(T, batchSize).map((config, index) => ({ index, config }));
+  const shape = shapeOf(trials[0]!.config, dataset.features, dataset.classes);
+  return doesNotFit(
+    { trials, features: dataset.features, classes: dataset.classes, trainRows: dataset.split.train, evalBatch: evalBatch(dataset), ringSlots: RING_SLOTS, budget: deviceBudget(limits) },
+    shape,
+    trials,
+  );
+}
+
+function evalBatch(dataset: Dataset): number {
+  return Math.max(1, Math.min(512, Math.max(dataset.split.validation, dataset.split.test)));
+}
+
+export interface CohortTiming {
+  shape: CohortShape;
+  /** The matmul core the dense kernels ran with (the engine's choice for this adapter). */
+  matmul: MatmulVariant;
+  /** Milliseconds per fused step (all T trials), one summary over the repetitions. */
+  stepMs: Summary;
+  stepsPerPass: number;
+  /** Bytes of the training buffers by component (evaluation buffers left out), and their total. */
+  bytes: Record<string, number>;
+  /** Wall milliseconds to build the cohort (pipelines, buffers, uploads), and the excluded first step. */
+  setupMs: number;
+  warmupMs: number;
+}
+
+/** Builds a cohort of T benchmark trials, times its training steps, and frees it. */
+export async function timeCohort(env: BenchEnv, data: DeviceDataset, T: number, batchSize: number, label: string): Promise<CohortTiming> {
+  const { ctx } = env;
+  const trials = benchTrials(T, batchSize);
+  const shape = shapeOf(trials[0]!, data.source.features, data.source.classes);
+  const matmul = preferredMatmulVariant(ctx.report);
+  const started = performance.now();
+  const cohort = await Cohort.create(ctx, { id: label, shape, trials, data, ringSlots: RING_SLOTS, evalBatch: evalBatch(data.source), matmul });
+  const setupMs = performance.now() - started;
+  try {
+    let epoch = 0;
+    let first = 0;
+    cohort.beginEpoch(epoch);
+    const times = await timePasses(
+      env,
+      label,
+      (pass, count) => {
+        if (first + count > cohort.stepsPerEpoch) {
+          cohort.beginEpoch(++epoch);
+          first = 0;
+        }
+        cohort.encodeTrainSteps(pass, first, count);
+        first += count;
+      },
+      Math.min(RING_SLOTS, cohort.stepsPerEpoch),
+    );
+    const training = cohort.layout.buffers.filter((b) => !b.name.startsWith('eval-'));
+    const bytes: Record<string, number> = { ...bytesByCategory(training), total: totalBytes(training) };
+    return { shape, matmul, stepMs: summarize(times.msPerUnit), stepsPerPass: times.unitsPerPass, bytes, setupMs, warmupMs: times.warmupMs };
+  } finally {
+    cohort.destroy();
+  }
+}
+
+/** Every power of two, quick or not: the knee needs the doubling steps. */
+export function batchSizes(): number[] {
+  return powersOfTwo(1, MAX_BATCH);
+}
+
+export function trialCounts(quick: boolean): number[] {
+  return quick ? [1, 4, 16, 32] : powersOfTwo(1, MAX_TRIALS);
+}
+
+export async function runBatchSuite(env: BenchEnv, data: DeviceDataset): Promise<void> {
+  const points: { x: number; y: number }[] = [];
+  let widths: number[] = [];
+  for (const B of batchSizes()) {
+    const refusal = cohortRefusal(env.ctx.limits, data.source, 1, B);
+    if (refusal) {
+      env.progress(`batch ${B}: stops the sweep (${refusal})`);
+      break;
+    }
+    const timing = await timeCohort(env, data, 1, B, `bench-batch-${B}`);
+    widths = timing.shape.widths;
+    const samplesPerSec = invert(timing.stepMs, (ms) => perSecond(B, ms));
+    points.push({ x: B, y: samplesPerSec.median });
+    env.emit(
+      stamp(env, {
+        suite: 'batch',
+        kernel: 'train-step',
+        workload: mlpWorkload(widths, B),
+        shape: { widths, batch: B, matmul: timing.matmul, stepsPerPass: timing.stepsPerPass },
+        T: 1,
+        values: { stepMs: timing.stepMs, samplesPerSec, setupMs: timing.setupMs, warmupMs: timing.warmupMs },
+        bytes: timing.bytes,
+      }),
+    );
+    env.progress(`batch ${B}: ${timing.stepMs.median.toFixed(2)} ms/step, ${Math.round(samplesPerSec.median)} samples/s`);
+  }
+  if (points.length === 0) return;
+  const knee = findKnee(points);
+  env.emit(
+    stamp(env, {
+      suite: 'batch',
+      kernel: 'knee',
+      workload: mlpWorkload(widths, 0).replace(/, batch 0$/, ''),
+      shape: { widths, batches: points.map((p) => p.x) },
+      T: 1,
+      values: { kneeBatch: knee, growth: KNEE_GROWTH },
+      note:
+        knee === null
+          ? 'samples/s still grew by more than 10% at the largest batch measured'
+          : `no batch above ${knee} trains more than ${KNEE_GROWTH * 100}% more samples/s than the best up to ${knee}`,
+    }),
+  );
+  env.progress(`batch knee: ${knee ?? 'not reached'}`);
+}
+
+export async function runFusedSuite(env: BenchEnv, data: DeviceDataset): Promise<void> {
+  const B = BENCH_MLP.batchSize;
+  let alone: Summary | null = null;
+  for (const T of trialCounts(env.quick)) {
+    const refusal = cohortRefusal(env.ctx.limits, data.source, T, B);
+    if (refusal) {
+      env.progress(`T=${T}: stops the scaling run (${refusal})`);
+      break;
+    }
+    const timing = await timeCohort(env, data, T, B, `bench-fused-${T}`);
+    alone ??= timing.stepMs;
+    const samplesPerSec = invert(timing.stepMs, (ms) => perSecond(T * B, ms));
+    // T trials one after another take T times the step of one trial alone (same shape, same work).
+    const speedup = ratio(scale(alone, T), timing.stepMs);
+    env.emit(
+      stamp(env, {
+        suite: 'fused',
+        kernel: 'train-step',
+        workload: `${T} × ${mlpWorkload(timing.shape.widths, B)}`,
+        shape: { widths: timing.shape.widths, batch: B, matmul: timing.matmul, stepsPerPass: timing.stepsPerPass },
+        T,
+        values: { stepMs: timing.stepMs, samplesPerSec, perTrialSamplesPerSec: scale(samplesPerSec, 1 / T), speedup, setupMs: timing.setupMs, warmupMs: timing.warmupMs },
+        bytes: timing.bytes,
+        note: 'speedup: T × (step time of T=1, measured in this run) ÷ fused step time of T trials',
+      }),
+    );
+    env.progress(`T=${T}: ${Math.round(samplesPerSec.median)} samples/s aggregate, ${speedup.median.toFixed(2)}× over one after another`);
+  }
+}

@@ -1,0 +1,116 @@
+// `fusetune bench [suite ...]`: the benchmark suites on this machine's adapter, as tables or JSON lines.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BenchAborted, type BenchEnv } from '../bench/env.ts';
+import { BENCH_PAGE_PORT } from '../bench/page-api.ts';
+import { nodeBenchSources } from '../bench/node.ts';
+import { BUDGETS } from '../bench/plan.ts';
+import { BENCH_SUITES, type BenchRecord } from '../bench/record.ts';
+import { reportTables } from '../bench/report.ts';
+import { runBench, selectSuites } from '../bench/run.ts';
+import { adapterName } from '../gpu/adapter-report.ts';
+import { acquireNodeGpu } from '../gpu/node-gpu.ts';
+import { GpuTimer } from '../gpu/timing.ts';
+import { duration, table } from './format.ts';
+
+export const BENCH_USAGE = `Usage: fusetune bench [suite ...] [--quick] [--json] [--out FILE] [--browser | --no-browser]
+
+Measures fusetune's kernels and fused training on this machine's WebGPU adapter. Suites (none
+named = all, in this order):
+
+  copy     copy bandwidth, GB/s
+  matmul   dense-forward GFLOP/s for square sizes 128…1024 and every matmul variant, and the
+           fused shape T=32 × (64×784 · 784×128)
+  batch    batch-size sweep 1…1024 (T=1, MLP 784-128-64-10, Adam): step ms, samples/s, bytes
+           by component, and the knee (the batch after which samples/s stops growing by >10%)
+  fused    T = 1, 2, 4 … 64 trials of that MLP fused: aggregate and per-trial samples/s, bytes,
+           speed-up over training the T trials one after another
+  peer     the same MLP in TensorFlow.js (WebGPU) for T = 1 and 32 trials one after another
+           against fusetune fused: in Node (Dawn) and in headless Chromium
+
+Every figure is the median of several timed passes (warm-up excluded) with min and max, and
+records the adapter, the timing source (timestamp-query, else wall clock) and the date.
+
+  --quick        smaller sizes and fewer repetitions (a smoke run: about a minute on a 2-core CPU adapter)
+  --json         one JSON object per measurement per line on stdout (progress stays on stderr)
+  --out FILE     also write the JSON lines to FILE
+  --browser      peer: also run in headless Chromium (Playwright, /usr/bin/chromium or
+                 CHROMIUM_PATH; Vite serves bench.html on port ${BENCH_PAGE_PORT}+). The default
+                 without --quick
+  --no-browser   peer: Node only. The default with --quick
+
+Suites: ${BENCH_SUITES.join(', ')}.`;
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      browser: { type: 'boolean' },
+      'no-browser': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(BENCH_USAGE);
+    return 0;
+  }
+  let suites: ReturnType<typeof selectSuites>;
+  try {
+    suites = selectSuites(positionals);
+  } catch (error) {
+    // A wrong suite name is bad input (exit 2, as for other commands), not a failure while running.
+    console.error(`fusetune bench: ${error instanceof Error ? error.message : String(error)}\n\n${BENCH_USAGE}`);
+    return 2;
+  }
+  const quick = values.quick ?? false;
+  if (values.browser && values['no-browser']) throw new Error('--browser and --no-browser contradict each other');
+  // Starting Vite and Chromium costs more than a quick run's whole peer suite on a CPU adapter.
+  const inBrowser = values.browser ?? (values['no-browser'] ? false : !quick);
+  const records: BenchRecord[] = [];
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const emit = (record: BenchRecord) => {
+    records.push(record);
+    if (values.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+  };
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    log('\nstopping after the current measurement (Ctrl-C again to quit now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const started = performance.now();
+  const ctx = await acquireNodeGpu({ onLost: (e) => log(`fusetune: ${e.message}`) });
+  let stopped = false;
+  try {
+    const env: BenchEnv = { ctx, timer: new GpuTimer(ctx), budget: BUDGETS[quick ? 'quick' : 'full'], quick, emit, progress: log, signal: controller.signal };
+    log(`bench ${suites.join(', ')}${quick ? ' (quick)' : ''} on ${adapterName(ctx.report)}, timing: ${env.timer.source}`);
+    await runBench(env, suites, nodeBenchSources(ctx));
+    if (suites.includes('peer') && inBrowser) {
+      const { runInChromium } = await import('../bench/chromium.ts');
+      await runInChromium({ suites: ['peer'], quick, emit, progress: log, signal: controller.signal });
+    }
+  } catch (error) {
+    if (!(error instanceof BenchAborted)) throw error;
+    stopped = true;
+  } finally {
+    process.off('SIGINT', onSigint);
+    ctx.destroy();
+    if (values.out) {
+      const out = resolve(values.out);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
+      log(`wrote ${records.length} records to ${out}`);
+    }
+  }
+  if (!values.json) {
+    for (const t of reportTables(records)) console.log(`\n${t.title}\n${table(t.header, t.rows)}`);
+  }
+  log(`${stopped ? 'stopped' : 'done'} in ${duration(performance.now() - started)}`);
+  return stopped ? 130 : 0;
+}

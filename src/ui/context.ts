@@ -1,0 +1,49 @@
+// The app's shared state, provided by <ft-app> through @lit/context: the study session and the page's GPU.
+import { createContext } from '@lit/context';
+import type { SavedStudy, SavedStudySummary } from '../store/browser-store.ts';
+import type { TrialRecord } from '../study/results.ts';
+import type { GpuController } from './controllers/gpu-controller.ts';
+
+/** What the study controller is doing. `loading`: reading data or acquiring the device before training. */
+export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'stopping';
+
+export interface RunProgress {
+  stepsDone: number;
+  stepsTotal: number;
+  /** Samples per second of the latest chunk, all of its cohort's trials together. */
+  samplesPerSec: number;
+  elapsedMs: number;
+  /** Time left at the pace so far; null until the first steps are timed. */
+  etaMs: number | null;
+}
+
+/**
+ * One immutable snapshot of the session; a new object (and new trial objects) on every change,
+ * so consumers re-render by identity.
+ */
+export interface Session {
+  status: RunStatus;
+  /** The study on show: the one running, or the last one opened. */
+  saved: SavedStudy | null;
+  /** Its trials as of this snapshot (copies: the running study mutates its own). */
+  trials: readonly TrialRecord[];
+  progress: RunProgress | null;
+  /** Why the last start or resume failed before or while training. */
+  error: string | null;
+  /** Whether the study on show has trials left to train and can resume. */
+  resumable: boolean;
+  /** Whether the best trial's weights are saved, so they can be downloaded. */
+  bestWeights: boolean;
+  /** Every saved study, most recent first. */
+  studies: readonly SavedStudySummary[];
+  /** False until IndexedDB has been read. */
+  loaded: boolean;
+}
+
+export const sessionContext = createContext<Session>(Symbol('fusetune-session'));
+
+/**
+ * The page's one GPU, for views that run their own work on it (the hardware lab): acquiring a
+ * second device would split the adapter's memory and hide the first one's loss.
+ */
+export const gpuContext = createContext<GpuController>(Symbol('fusetune-gpu'));

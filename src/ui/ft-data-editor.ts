@@ -1,0 +1,130 @@
+// <ft-data-editor>: the study's data set: MNIST at a pixel count, a synthetic set with its size and noise, or an uploaded CSV.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { SYNTHETIC_KINDS } from '../data/spec.ts';
+import type { StudyIssue } from '../search/errors.ts';
+import './ft-field.ts';
+import type { FieldOption } from './ft-field.ts';
+import { issuesAt } from './study-draft.ts';
+import { baseStyles } from './styles.ts';
+
+type Json = Record<string, unknown>;
+
+const KINDS: FieldOption[] = [
+  { label: 'MNIST digits', value: 'mnist' },
+  ...SYNTHETIC_KINDS.map((kind) => ({ label: `synthetic: ${kind}`, value: kind })),
+  { label: 'CSV upload', value: 'csv' },
+];
+const PIXELS: FieldOption[] = [
+  { label: '784 (28×28)', value: 784 },
+  { label: '196 (14×14, 2×2 pooled)', value: 196 },
+  { label: '49 (7×7, 4×4 pooled)', value: 49 },
+];
+const isSynthetic = (kind: unknown) => (SYNTHETIC_KINDS as readonly unknown[]).includes(kind);
+
+/** The spec for another kind, keeping the synthetic settings when moving between synthetic sets. */
+export function switchKind(data: Json, kind: string, files: readonly string[]): Json {
+  if (kind === 'mnist') return { kind, pixels: 196 };
+  if (kind === 'csv') return { kind, path: files[0] ?? '', labelColumn: 'label', validation: 0.2 };
+  const { n = 1000, noise = 0.1, seed = 1 } = isSynthetic(data.kind) ? data : {};
+  return { kind, n, noise, seed, ...(kind === 'gaussians' ? { classes: 3 } : {}) };
+}
+
+/**
+ * @fires data-change - `detail: { data }`: the new data spec JSON.
+ * @fires data-file - `detail: { name, text }`: a CSV file the user uploaded.
+ */
+@customElement('ft-data-editor')
+export class FtDataEditor extends LitElement {
+  /** The study's `data` as draft JSON. */
+  @property({ attribute: false }) data: Json = {};
+  /** Issues under `data`. */
+  @property({ attribute: false }) issues: readonly StudyIssue[] = [];
+  /** Names of the CSV files uploaded in this browser. */
+  @property({ attribute: false }) files: readonly string[] = [];
+
+  @state() private readError = '';
+
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: block; }
+      .row { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.4rem 0.6rem; align-items: start; }
+      .upload { grid-column: span 2; display: flex; flex-direction: column; gap: 0.15rem; }
+      .upload label { font-size: 0.8rem; color: var(--ft-muted); }
+      .message { color: var(--ft-error); font-size: 0.8rem; margin: 0.3rem 0 0; }
+    `,
+  ];
+
+  override render() {
+    const d = this.data;
+    const at = (key: string) => issuesAt(this.issues, `data.${key}`);
+    const field = (key: string, label: string, kind: 'number' | 'text' | 'checkbox', hint = '') =>
+      html`<ft-field label=${label} kind=${kind} hint=${hint} .value=${d[key]} .issues=${at(key)}
+        @field-change=${(e: CustomEvent<{ value: unknown }>) => this.set(key, e.detail.value)}></ft-field>`;
+    const own = issuesAt(this.issues, 'data', true);
+    return html`<div class="row">
+        <ft-field label="data set" kind="select" .value=${d.kind} .options=${KINDS} .issues=${at('kind')}
+          @field-change=${(e: CustomEvent<{ value: unknown }>) => this.replace(switchKind(d, String(e.detail.value), this.files))}></ft-field>
+        ${d.kind === 'mnist'
+          ? html`<ft-field label="pixels" kind="select" .value=${d.pixels ?? 784} .options=${PIXELS} .issues=${at('pixels')}
+                @field-change=${(e: CustomEvent<{ value: unknown }>) => this.set('pixels', e.detail.value)}></ft-field>
+              ${field('trainLimit', 'training rows', 'number', 'optional; 8000 in all')}`
+          : nothing}
+        ${isSynthetic(d.kind)
+          ? html`${field('n', 'rows (n)', 'number')}${field('noise', 'noise', 'number')}
+              ${d.kind === 'gaussians' ? field('classes', 'classes', 'number') : nothing}${field('seed', 'data seed', 'number')}`
+          : nothing}
+        ${d.kind === 'csv' ? this.renderCsv(d, at, field) : nothing}
+      </div>
+      ${own.length ? html`<p class="message">${own.map((i) => i.message).join('; ')}</p>` : nothing}`;
+  }
+
+  private renderCsv(d: Json, at: (key: string) => StudyIssue[], field: (key: string, label: string, kind: 'number' | 'text' | 'checkbox', hint?: string) => unknown) {
+    const path = typeof d.path === 'string' ? d.path : '';
+    const missing = path !== '' && !this.files.includes(path);
+    const pathIssues = [...at('path'), ...(missing ? [{ path: 'data.path', message: `"${path}" is not uploaded in this browser: upload it` }] : [])];
+    return html`<div class="upload">
+        <label for="file">CSV file (header row; one label column)</label>
+        <input id="file" type="file" accept=".csv,text/csv" @change=${this.upload} />
+        ${this.readError ? html`<p class="message">${this.readError}</p>` : nothing}
+      </div>
+      <ft-field label="file" kind="select" .value=${d.path} .options=${this.files.map((f) => ({ label: f, value: f }))} .issues=${pathIssues}
+        @field-change=${(e: CustomEvent<{ value: unknown }>) => this.set('path', e.detail.value)}></ft-field>
+      ${field('labelColumn', 'label column', 'text')}
+      ${field('validation', 'validation fraction', 'number', 'the last rows, 0 … 0.9')}
+      ${field('standardize', 'standardize features', 'checkbox')}`;
+  }
+
+  private async upload(event: Event): Promise<void> {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    try {
+      const text = await file.text();
+      this.readError = '';
+      this.dispatchEvent(new CustomEvent('data-file', { detail: { name: file.name, text } }));
+      this.replace({ ...this.data, path: file.name });
+    } catch (error) {
+      this.readError = `cannot read ${file.name}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    input.value = '';
+  }
+
+  private set(key: string, value: unknown): void {
+    const next: Json = { ...this.data };
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+    this.replace(next);
+  }
+
+  private replace(data: Json): void {
+    this.dispatchEvent(new CustomEvent('data-change', { detail: { data } }));
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ft-data-editor': FtDataEditor;
+  }
+}

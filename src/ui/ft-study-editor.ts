@@ -1,0 +1,299 @@
+// <ft-study-editor>: edits a study (presets, data, search space, defaults, sampler, budget, seed) with the study file's own validation.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { StudyIssue } from '../search/errors.ts';
+import { BUILTIN_DEFAULTS, HYPERPARAMETER_NAMES } from '../search/hyperparameters.ts';
+import { OBJECTIVE_METRICS } from '../search/study.ts';
+import { downloadBlob } from './download.ts';
+import './ft-data-editor.ts';
+import './ft-field.ts';
+import type { FieldOption } from './ft-field.ts';
+import './ft-param-editor.ts';
+import { draftToHash, issuesAt, issuesUnder, newParameter, presetDraft, PRESETS, type Draft } from './study-draft.ts';
+import { baseStyles } from './styles.ts';
+
+type Json = Record<string, unknown>;
+
+const SAMPLERS: FieldOption[] = [
+  { label: 'random', value: { type: 'random' } },
+  { label: 'grid', value: { type: 'grid' } },
+];
+const OBJECTIVES: FieldOption[] = OBJECTIVE_METRICS.map((metric) => ({
+  label: metric === 'val_accuracy' ? 'validation accuracy (maximize)' : 'validation loss (minimize)',
+  value: { metric },
+}));
+
+const asObject = (value: unknown): Json => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
+
+/** An object with one key renamed in place, so the declaration order (which matters to conditions and grids) stays. */
+function renameKey(object: Json, from: string, to: string): Json {
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k === from ? to : k, v]));
+}
+
+function moveKey(object: Json, key: string, delta: number): Json {
+  const entries = Object.entries(object);
+  const i = entries.findIndex(([k]) => k === key);
+  const j = i + delta;
+  if (i < 0 || j < 0 || j >= entries.length) return object;
+  [entries[i], entries[j]] = [entries[j]!, entries[i]!];
+  return Object.fromEntries(entries);
+}
+
+/**
+ * @fires draft-change - `detail: { draft }`: the whole study draft after an edit, import or preset.
+ * @fires data-file - `detail: { name, text }`: a CSV file the user uploaded (from the data editor).
+ */
+@customElement('ft-study-editor')
+export class FtStudyEditor extends LitElement {
+  /** The study being edited, as JSON that may be invalid. */
+  @property({ attribute: false }) draft: Draft = {};
+  /** Every problem parseStudy found in the draft. */
+  @property({ attribute: false }) issues: readonly StudyIssue[] = [];
+  /** Trials the draft runs, when valid. */
+  @property({ attribute: false }) trials: number | null = null;
+  /** CSV files uploaded in this browser. */
+  @property({ attribute: false }) files: readonly string[] = [];
+
+  @state() private preset = PRESETS[PRESETS.length - 1]!.id;
+  @state() private notice = '';
+  @state() private jsonText: string | null = null;
+  @state() private jsonError = '';
+
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: block; }
+      .toolbar { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: end; margin-bottom: 0.6rem; }
+      .toolbar label { font-size: 0.8rem; color: var(--ft-muted); display: flex; flex-direction: column; gap: 0.15rem; }
+      .file-button { position: relative; }
+      .file-button input { position: absolute; inset: 0; opacity: 0; cursor: pointer; }
+      .file-button:focus-within { outline: 2px solid var(--ft-accent); outline-offset: 2px; border-radius: 5px; }
+      section { margin-bottom: 0.9rem; }
+      section > h3 { display: flex; justify-content: space-between; align-items: baseline; margin-top: 0; }
+      .grid { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.4rem 0.6rem; align-items: start; }
+      .span2 { grid-column: span 2; }
+      .params { display: flex; flex-direction: column; gap: 0.5rem; }
+      .add { display: flex; gap: 0.4rem; align-items: center; margin-top: 0.5rem; }
+      .defaults { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) auto; gap: 0.3rem 0.6rem; align-items: end; }
+      .summary { border: 1px solid var(--ft-error); background: var(--ft-error-soft); border-radius: 6px; padding: 0.5rem 0.75rem; margin-bottom: 0.75rem; }
+      .summary h3 { margin: 0 0 0.25rem; color: var(--ft-error); }
+      .summary ul { margin: 0; padding-left: 1.1rem; font-size: 0.85rem; }
+      .summary code { font-size: 0.8rem; }
+      .ok { color: var(--ft-ok); font-size: 0.85rem; }
+      .notice { font-size: 0.85rem; color: var(--ft-muted); margin: 0 0 0.5rem; }
+      textarea { width: 100%; box-sizing: border-box; min-height: 16rem; font-family: ui-monospace, monospace; font-size: 0.8rem; }
+      .message { color: var(--ft-error); font-size: 0.8rem; margin: 0.2rem 0 0; }
+    `,
+  ];
+
+  override render() {
+    const d = this.draft;
+    const space = asObject(d.space);
+    const names = Object.keys(space);
+    const defaults = asObject(d.defaults);
+    const unusedNames = HYPERPARAMETER_NAMES.filter((n) => !Object.hasOwn(space, n));
+    const unusedDefaults = HYPERPARAMETER_NAMES.filter((n) => !Object.hasOwn(defaults, n));
+    const at = (path: string) => issuesAt(this.issues, path);
+    const field = (key: string, label: string, kind: 'text' | 'number', hint = '') =>
+      html`<ft-field label=${label} kind=${kind} hint=${hint} .value=${d[key]} .issues=${at(key)}
+        @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setKey(d, key, e.detail.value)}></ft-field>`;
+    const budget = asObject(d.budget);
+    return html`
+      <div class="toolbar">
+        <label>Preset
+          <select aria-label="Preset" .value=${this.preset} @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value)}>
+            ${PRESETS.map((p) => html`<option value=${p.id} .selected=${p.id === this.preset}>${p.label}</option>`)}
+          </select>
+        </label>
+        <button type="button" @click=${this.loadPreset}>Load preset</button>
+        <span class="file-button"><button type="button" tabindex="-1">Import JSON…</button>
+          <input type="file" accept=".json,application/json" aria-label="Import study JSON" @change=${this.importFile} /></span>
+        <button type="button" @click=${this.exportFile}>Export JSON</button>
+        <button type="button" @click=${this.copyLink}>Copy link</button>
+      </div>
+      ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
+      ${this.issues.length
+        ? html`<div class="summary" data-testid="study-issues" role="region" aria-label="Problems in the study">
+            <h3>${this.issues.length === 1 ? '1 problem' : `${this.issues.length} problems`} to fix before running</h3>
+            <ul>${this.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>
+          </div>`
+        : html`<p class="ok" data-testid="study-valid">Valid study: ${this.trials} trial${this.trials === 1 ? '' : 's'}.</p>`}
+
+      <section aria-labelledby="h-study">
+        <h3 id="h-study">Study</h3>
+        <div class="grid">
+          <div class="span2">${field('name', 'name', 'text')}</div>
+          ${field('seed', 'seed', 'number', 'fixes every trial')}
+          <ft-field label="objective" kind="select" .value=${d.objective === undefined ? { metric: 'val_accuracy' } : { metric: asObject(d.objective).metric }}
+            .options=${OBJECTIVES} .issues=${issuesUnder(this.issues, 'objective')}
+            @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setKey(d, 'objective', e.detail.value)}></ft-field>
+        </div>
+      </section>
+
+      <section aria-labelledby="h-data">
+        <h3 id="h-data">Data</h3>
+        <ft-data-editor .data=${asObject(d.data)} .issues=${issuesUnder(this.issues, 'data')} .files=${this.files}
+          @data-change=${(e: CustomEvent<{ data: Json }>) => this.setKey(d, 'data', e.detail.data)}
+          @data-file=${(e: CustomEvent<{ name: string; text: string }>) => this.dispatchEvent(new CustomEvent('data-file', { detail: e.detail }))}></ft-data-editor>
+      </section>
+
+      <section aria-labelledby="h-space">
+        <h3 id="h-space">Search space <span class="muted">${names.length} parameter${names.length === 1 ? '' : 's'}</span></h3>
+        <div class="params">
+          ${names.map(
+            (name, i) => html`<ft-param-editor .name=${name} .distribution=${asObject(space[name])} .issues=${issuesUnder(this.issues, `space.${name}`)}
+              .names=${[name, ...unusedNames]} .earlier=${names.slice(0, i)} ?first=${i === 0} ?last=${i === names.length - 1}
+              @param-change=${(e: CustomEvent<{ name: string; distribution: Json }>) => this.setKey(d, 'space', { ...space, [e.detail.name]: e.detail.distribution })}
+              @param-rename=${(e: CustomEvent<{ from: string; to: string }>) => this.setKey(d, 'space', renameKey(space, e.detail.from, e.detail.to))}
+              @param-remove=${(e: CustomEvent<{ name: string }>) => this.setKey(d, 'space', Object.fromEntries(Object.entries(space).filter(([k]) => k !== e.detail.name)))}
+              @param-move=${(e: CustomEvent<{ name: string; delta: number }>) => this.setKey(d, 'space', moveKey(space, e.detail.name, e.detail.delta))}
+            ></ft-param-editor>`,
+          )}
+        </div>
+        ${issuesAt(this.issues, 'space', true).length ? html`<p class="message">${issuesAt(this.issues, 'space', true).map((i) => i.message).join('; ')}</p>` : nothing}
+        <div class="add">
+          <select id="add-param" aria-label="Parameter to add">${unusedNames.map((n) => html`<option>${n}</option>`)}</select>
+          <button type="button" ?disabled=${unusedNames.length === 0} @click=${() => this.addParam(space)}>Add parameter</button>
+        </div>
+      </section>
+
+      <section aria-labelledby="h-defaults">
+        <h3 id="h-defaults">Defaults <span class="muted">values for what the space does not sample</span></h3>
+        <div class="defaults">
+          ${Object.entries(defaults).map(
+            ([name, value]) => html`
+              <ft-field label="default" context=${name} kind="select" .value=${name} .options=${[name, ...unusedDefaults].map((n) => ({ label: n, value: n }))}
+                @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setKey(d, 'defaults', renameKey(defaults, name, String(e.detail.value)))}></ft-field>
+              <ft-field label="value" context="default ${name}" kind="scalar" .value=${value} .issues=${at(`defaults.${name}`)}
+                @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setKey(d, 'defaults', { ...defaults, [name]: e.detail.value })}></ft-field>
+              <button class="small" type="button" aria-label="Remove default ${name}"
+                @click=${() => this.setKey(d, 'defaults', Object.fromEntries(Object.entries(defaults).filter(([k]) => k !== name)))}>Remove</button>
+            `,
+          )}
+        </div>
+        <div class="add">
+          <select id="add-default" aria-label="Default to add">${unusedDefaults.map((n) => html`<option>${n}</option>`)}</select>
+          <button type="button" ?disabled=${unusedDefaults.length === 0} @click=${() => this.addDefault(defaults)}>Add default</button>
+        </div>
+      </section>
+
+      <section aria-labelledby="h-sampler">
+        <h3 id="h-sampler">Sampler and budget</h3>
+        <div class="grid">
+          <ft-field label="sampler" kind="select" .value=${d.sampler ?? { type: 'random' }} .options=${SAMPLERS} .issues=${issuesUnder(this.issues, 'sampler')}
+            @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setKey(d, 'sampler', e.detail.value)}></ft-field>
+          <ft-field label="trials" kind="number" hint=${asObject(d.sampler).type === 'grid' ? 'optional cap on the grid' : 'required for random'}
+            .value=${budget.trials} .issues=${at('budget.trials')}
+            @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setBudget(d, budget, 'trials', e.detail.value)}></ft-field>
+          <ft-field label="max steps per trial" kind="number" hint="optional" .value=${budget.maxStepsPerTrial} .issues=${at('budget.maxStepsPerTrial')}
+            @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setBudget(d, budget, 'maxStepsPerTrial', e.detail.value)}></ft-field>
+        </div>
+        ${issuesAt(this.issues, 'budget', true).length ? html`<p class="message">${issuesAt(this.issues, 'budget', true).map((i) => i.message).join('; ')}</p>` : nothing}
+      </section>
+
+      <details @toggle=${(e: Event) => (this.jsonText = (e.target as HTMLDetailsElement).open ? JSON.stringify(this.draft, null, 2) : null)}>
+        <summary>Study JSON</summary>
+        <textarea aria-label="Study JSON" spellcheck="false" .value=${this.jsonText ?? JSON.stringify(this.draft, null, 2)}
+          @input=${this.editJson}></textarea>
+        ${this.jsonError ? html`<p class="message">${this.jsonError}</p>` : nothing}
+      </details>
+    `;
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    // An edit made elsewhere replaces the JSON text unless the text already says the same.
+    if (changed.has('draft') && this.jsonText !== null) {
+      try {
+        if (JSON.stringify(JSON.parse(this.jsonText)) === JSON.stringify(this.draft)) return;
+      } catch {
+        // Text that does not parse yet is being typed: keep it.
+        return;
+      }
+      this.jsonText = JSON.stringify(this.draft, null, 2);
+    }
+  }
+
+  private emit(draft: Draft): void {
+    this.dispatchEvent(new CustomEvent('draft-change', { detail: { draft } }));
+  }
+
+  private setKey(d: Draft, key: string, value: unknown): void {
+    const next: Draft = { ...d };
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+    this.emit(next);
+  }
+
+  private setBudget(d: Draft, budget: Json, key: string, value: unknown): void {
+    const next: Json = { ...budget };
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+    this.setKey(d, 'budget', next);
+  }
+
+  private addParam(space: Json): void {
+    const name = this.renderRoot.querySelector<HTMLSelectElement>('#add-param')?.value;
+    if (name) this.setKey(this.draft, 'space', { ...space, [name]: newParameter(name) });
+  }
+
+  private addDefault(defaults: Json): void {
+    const name = this.renderRoot.querySelector<HTMLSelectElement>('#add-default')?.value;
+    if (name) this.setKey(this.draft, 'defaults', { ...defaults, [name]: BUILTIN_DEFAULTS[name] ?? 0 });
+  }
+
+  private loadPreset(): void {
+    this.notice = `Loaded the preset "${PRESETS.find((p) => p.id === this.preset)?.label}".`;
+    this.emit(presetDraft(this.preset));
+  }
+
+  private editJson(event: Event): void {
+    this.jsonText = (event.target as HTMLTextAreaElement).value;
+    try {
+      const json: unknown = JSON.parse(this.jsonText);
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('a study is a JSON object');
+      this.jsonError = '';
+      this.emit(json as Draft);
+    } catch (error) {
+      this.jsonError = `not applied: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  private async importFile(event: Event): Promise<void> {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    try {
+      const json: unknown = JSON.parse(await file.text());
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('a study is a JSON object');
+      // A results file (study.json from a run) holds the study under `study`.
+      const record = json as Json;
+      const study = record.version === 1 && record.trials !== undefined ? asObject(record.study) : record;
+      this.notice = `Imported ${file.name}.`;
+      this.emit(study);
+    } catch (error) {
+      this.notice = `Cannot import ${file.name}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  private exportFile(): void {
+    const name = typeof this.draft.name === 'string' && this.draft.name ? this.draft.name : 'study';
+    downloadBlob(`${name.replace(/[^\w.-]+/g, '_')}.json`, new Blob([JSON.stringify(this.draft, null, 2) + '\n'], { type: 'application/json' }));
+  }
+
+  private async copyLink(): Promise<void> {
+    const url = `${location.origin}${location.pathname}#${draftToHash(this.draft)}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      this.notice = 'Copied a link that reproduces this study.';
+    } catch {
+      this.notice = `Copy this link: ${url}`;
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ft-study-editor': FtStudyEditor;
+  }
+}

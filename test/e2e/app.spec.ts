@@ -1,0 +1,276 @@
+// The app end to end in Chromium on SwiftShader: edit and validate a study, run it, watch results, reload, resume, share a link.
+import { readFile } from 'node:fs/promises';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+
+/** Screenshots of the main views; `SCREENSHOTS_DIR=docs/screenshots` refreshes the ones in the docs. */
+const SHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
+
+const QUICK = JSON.parse(await readFile(new URL('../../studies/quick-synthetic.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+function studyUrl(study: unknown): string {
+  return `/#study=${Buffer.from(JSON.stringify(study)).toString('base64url')}`;
+}
+
+async function loadPreset(page: Page, id: string): Promise<void> {
+  await page.getByLabel('Preset').selectOption(id);
+  await page.getByRole('button', { name: 'Load preset' }).click();
+}
+
+const runButton = (page: Page) => page.getByRole('button', { name: 'Run', exact: true });
+const rows = (page: Page) => page.getByTestId('trial-table').locator('tbody tr');
+const finishedRows = (page: Page) => page.getByTestId('trial-table').locator('tbody tr:is([data-state="done"], [data-state="diverged"], [data-state="failed"])');
+
+/** Each finished trial's metrics as the table shows them, by trial index. */
+async function finishedMetrics(page: Page): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const row of await finishedRows(page).all()) {
+    const cells = await row.locator('td').allTextContents();
+    out.set((await row.getAttribute('data-trial'))!, cells.slice(2).join('|'));
+  }
+  return out;
+}
+
+/** The texts of one column of the trial table, found by its header. */
+async function column(page: Page, header: string): Promise<string[]> {
+  const table = page.getByTestId('trial-table');
+  const headers = (await table.locator('thead th').allTextContents()).map((t) => t.trim());
+  const index = headers.findIndex((h) => h.startsWith(header));
+  expect(index, `column ${header} in ${headers.join(', ')}`).toBeGreaterThanOrEqual(0);
+  return table.locator(`tbody tr td:nth-child(${index + 1})`).allTextContents();
+}
+
+async function openTab(page: Page, name: string): Promise<void> {
+  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+}
+
+/** A Plot mark inside a chart element: Plot labels each mark's group with its kind (`line`, `cell`, `dot`). */
+const marks = (chart: Locator, kind: string, shape: string) => chart.locator(`svg g[aria-label="${kind}"] ${shape}`);
+
+test('runs the quick synthetic preset: the table fills, the charts render, exports download, and a reload keeps it all', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('adapter-name')).toBeVisible();
+  await loadPreset(page, 'quick-synthetic');
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 8 trials.');
+  await expect(page.getByLabel('name', { exact: true })).toHaveValue('quick-synthetic');
+  await page.screenshot({ path: `${SHOTS}/study.png` });
+
+  await runButton(page).click();
+  await expect(page.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
+  await expect(rows(page)).toHaveCount(8);
+  await expect(page.getByRole('button', { name: 'Pause' })).toBeEnabled();
+  await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 120_000 });
+  await expect(page.getByTestId('trials-finished')).toHaveText('8 / 8');
+  await expect(finishedRows(page)).toHaveCount(8);
+  expect((await column(page, 'val acc')).filter((t) => /^\d+\.\d%$/.test(t)).length).toBeGreaterThan(0);
+
+  await expect(marks(page.getByTestId('loss-chart'), 'line', 'path').first()).toBeVisible();
+  await expect(marks(page.getByTestId('accuracy-chart'), 'line', 'path').first()).toBeVisible();
+  await expect(marks(page.getByTestId('accuracy-heatmap'), 'cell', 'rect').first()).toBeVisible();
+  await expect(marks(page.getByTestId('throughput-heatmap'), 'cell', 'rect').first()).toBeVisible();
+  const pareto = page.getByTestId('pareto-chart');
+  expect(await marks(pareto, 'dot', 'circle').count()).toBeGreaterThan(0);
+  expect(await marks(pareto, 'dot', 'circle[fill="#d1495b"]').count()).toBeGreaterThan(0);
+  await expect(marks(page.getByTestId('parallel-chart'), 'line', 'path').first()).toBeVisible();
+
+  // Sorting by validation accuracy puts the most accurate first.
+  await page.getByRole('button', { name: /^val acc/ }).click();
+  await expect(page.getByRole('columnheader', { name: /^val acc/ })).toHaveAttribute('aria-sort', 'descending');
+  const accuracies = (await column(page, 'val acc')).map((t) => parseFloat(t)).filter(Number.isFinite);
+  expect(accuracies).toEqual([...accuracies].sort((a, b) => b - a));
+  await page.getByRole('button', { name: /^rank/ }).click();
+  await page.screenshot({ path: `${SHOTS}/results.png`, fullPage: true });
+
+  const csvDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Trials CSV' }).click();
+  const csv = await readFile(await (await csvDownload).path(), 'utf8');
+  expect(csv.trim().split('\n')).toHaveLength(9);
+  expect(csv.split('\n')[0]).toContain('val_accuracy');
+  const weightsDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Best weights (.safetensors)' }).click();
+  const weights = await readFile(await (await weightsDownload).path());
+  const headerLength = Number(weights.readBigUInt64LE(0));
+  expect(JSON.parse(weights.subarray(8, 8 + headerLength).toString('utf8'))['layers.0.weight'].dtype).toBe('F32');
+
+  const before = await finishedMetrics(page);
+  await page.reload();
+  await expect(page.getByLabel('name', { exact: true })).toHaveValue('quick-synthetic');
+  await openTab(page, 'Results');
+  await expect(page.getByTestId('study-status')).toHaveText('done');
+  await expect(rows(page)).toHaveCount(8);
+  expect(await finishedMetrics(page)).toEqual(before);
+  await expect(marks(page.getByTestId('loss-chart'), 'line', 'path').first()).toBeVisible();
+  await openTab(page, 'Saved studies');
+  await expect(page.getByTestId('study-list').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('study-list')).toContainText('8 / 8');
+  await page.screenshot({ path: `${SHOTS}/saved.png` });
+});
+
+test('invalid input shows the field’s message and disables Run', async ({ page }) => {
+  await page.goto('/');
+  await loadPreset(page, 'quick-synthetic');
+  await expect(runButton(page)).toBeEnabled();
+
+  // A bound that crosses the other one: the schema's message on the parameter.
+  const low = page.getByLabel('lr low', { exact: true });
+  await low.fill('1');
+  await expect(page.locator('[data-param="lr"]')).toContainText('low (1) must be ≤ high (0.3)');
+  await expect(runButton(page)).toBeDisabled();
+  await expect(page.getByTestId('run-note')).toHaveText('Fix the problem in the study before running.');
+
+  // Text where a number belongs: the message under that very field, which is marked invalid.
+  const trials = page.getByLabel('trials', { exact: true });
+  await trials.fill('abc');
+  await expect(trials).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('ft-field[label="trials"]')).toContainText('must be a number (got "abc")');
+  await expect(page.getByTestId('study-issues')).toContainText('budget.trials: must be a number (got "abc")');
+  await expect(page.getByTestId('run-note')).toHaveText('Fix 2 problems in the study before running.');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${SHOTS}/invalid.png` });
+
+  await low.fill('0.003');
+  await trials.fill('8');
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 8 trials.');
+  await expect(trials).toHaveAttribute('aria-invalid', 'false');
+  await expect(runButton(page)).toBeEnabled();
+
+  // A value the hyperparameter does not take: an unknown optimizer among a categorical's choices.
+  await page.getByLabel('Parameter to add').selectOption('optimizer');
+  await page.getByRole('button', { name: 'Add parameter' }).click();
+  const choices = page.getByLabel('optimizer choices', { exact: true });
+  await choices.fill('adam, lion');
+  await expect(page.locator('ft-field[label="choices"][context="optimizer"]')).toContainText('unknown optimizer "lion"; valid: sgd, momentum, rmsprop, adam, adamw');
+  await expect(runButton(page)).toBeDisabled();
+  await choices.fill('adam, sgd');
+  await expect(runButton(page)).toBeEnabled();
+});
+
+test('the URL of a study reproduces its space', async ({ page, browser }) => {
+  const study = {
+    name: 'from-a-link',
+    seed: 3,
+    data: { kind: 'xor', n: 200, noise: 0.2, seed: 2 },
+    space: {
+      lr: { type: 'float', low: 0.01, high: 0.2, log: true },
+      units: { type: 'categorical', choices: [4, 8] },
+      units_2: { type: 'int', low: 2, high: 6, step: 2, when: { param: 'units', op: 'eq', value: 8 } },
+    },
+    defaults: { layers: 2, epochs: 2 },
+    sampler: { type: 'random' },
+    budget: { trials: 3 },
+  };
+  await page.goto(studyUrl(study));
+  await expect(page.getByLabel('name', { exact: true })).toHaveValue('from-a-link');
+  await expect(page.locator('ft-param-editor legend')).toHaveText(['lr', 'units', 'units_2']);
+  await expect(page.getByLabel('lr low', { exact: true })).toHaveValue('0.01');
+  await expect(page.getByLabel('units choices', { exact: true })).toHaveValue('4, 8');
+  await expect(page.getByLabel('units_2 when parameter', { exact: true })).toHaveValue('units');
+  await expect(page.getByLabel('rows (n)', { exact: true })).toHaveValue('200');
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 3 trials.');
+
+  // Edit it; the address follows, and opens the edited space anywhere (a fresh profile, no saved state).
+  await page.getByLabel('lr high', { exact: true }).fill('0.3');
+  await page.getByLabel('units choices', { exact: true }).fill('4, 8, 16');
+  await expect(page).toHaveURL(/#study=/);
+  await expect.poll(() => page.evaluate(() => location.hash)).not.toContain(Buffer.from(JSON.stringify(study)).toString('base64url'));
+  const edited = JSON.parse(await page.getByLabel('Study JSON', { exact: true }).inputValue()) as typeof study;
+  expect(edited.space.lr.high).toBe(0.3);
+
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await other.goto(page.url());
+  await expect(other.locator('ft-param-editor legend')).toHaveText(['lr', 'units', 'units_2']);
+  await expect(other.getByLabel('lr high', { exact: true })).toHaveValue('0.3');
+  await expect(other.getByLabel('units choices', { exact: true })).toHaveValue('4, 8, 16');
+  expect(JSON.parse(await other.getByLabel('Study JSON', { exact: true }).inputValue())).toEqual(edited);
+  await fresh.close();
+});
+
+test('a paused or interrupted study resumes without losing its finished trials', async ({ page }) => {
+  await page.goto(studyUrl({ ...QUICK, name: 'resumable', budget: { trials: 16, maxStepsPerTrial: 200 } }));
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 16 trials.');
+  await runButton(page).click();
+  await expect(finishedRows(page).first()).toBeAttached({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('study-status')).toHaveText('paused');
+  const paused = await finishedMetrics(page);
+  expect(paused.size).toBeGreaterThan(0);
+  expect(paused.size).toBeLessThan(16);
+
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('study-status')).toHaveText('running');
+  await expect(page.getByTestId('run-stats')).toContainText('left');
+  await page.screenshot({ path: `${SHOTS}/running.png` });
+  await expect.poll(async () => (await finishedMetrics(page)).size, { timeout: 60_000 }).toBeGreaterThan(paused.size);
+  // Reloading mid-run cuts the run off; the finished trials are already in IndexedDB.
+  await page.reload();
+  await openTab(page, 'Results');
+  await expect(page.getByTestId('study-status')).toHaveText('interrupted');
+  const interrupted = await finishedMetrics(page);
+  for (const [trial, metrics] of paused) expect(interrupted.get(trial)).toBe(metrics);
+
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 120_000 });
+  await expect(page.getByTestId('trials-finished')).toHaveText('16 / 16');
+  const done = await finishedMetrics(page);
+  for (const [trial, metrics] of interrupted) expect(done.get(trial)).toBe(metrics);
+});
+
+test('a device lost mid-run stops cleanly, keeps the finished trials and resumes on a new device', async ({ page }) => {
+  // Keep each device the page creates, so the test can take it away as a driver reset would.
+  await page.addInitScript(() => {
+    const devices: GPUDevice[] = [];
+    (window as unknown as { testDevices: GPUDevice[] }).testDevices = devices;
+    const requestDevice = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor) {
+      const device = await requestDevice.call(this, descriptor);
+      devices.push(device);
+      return device;
+    };
+  });
+  await page.goto(studyUrl({ ...QUICK, name: 'lossy', budget: { trials: 16, maxStepsPerTrial: 200 } }));
+  await runButton(page).click();
+  await expect(finishedRows(page).first()).toBeAttached({ timeout: 60_000 });
+  await page.evaluate(() => (window as unknown as { testDevices: GPUDevice[] }).testDevices.at(-1)!.destroy());
+
+  await expect(page.getByTestId('device-lost')).toContainText('The GPU device was lost');
+  await expect(page.getByTestId('study-status')).toHaveText('lost');
+  const kept = await finishedMetrics(page);
+  expect(kept.size).toBeGreaterThan(0);
+  expect(kept.size).toBeLessThan(16);
+  for (const state of await page.getByTestId('trial-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state')))) {
+    expect(['done', 'diverged', 'stopped', 'pending']).toContain(state);
+  }
+
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 120_000 });
+  await expect(page.getByTestId('device-lost')).toHaveCount(0);
+  await expect(page.getByTestId('trials-finished')).toHaveText('16 / 16');
+  expect(await page.evaluate(() => (window as unknown as { testDevices: GPUDevice[] }).testDevices.length)).toBe(2);
+  const done = await finishedMetrics(page);
+  for (const [trial, metrics] of kept) expect(done.get(trial)).toBe(metrics);
+});
+
+test('trains on an uploaded CSV file, which stays for a reload', async ({ page }) => {
+  // Two features on a 12 × 10 lattice, labelled by quadrant: a small, learnable XOR.
+  const lines = ['x,y,label'];
+  for (let i = 0; i < 120; i++) {
+    const x = (i % 12) / 5.5 - 1;
+    const y = Math.floor(i / 12) / 4.5 - 1;
+    lines.push(`${x.toFixed(3)},${y.toFixed(3)},${x * y > 0 ? 'same' : 'opposite'}`);
+  }
+  await page.goto(studyUrl({ name: 'csv-upload', data: { kind: 'xor' }, space: { lr: { type: 'float', low: 0.01, high: 0.1, log: true } }, defaults: { batch_size: 8, units: 8 }, budget: { trials: 2, maxStepsPerTrial: 30 } }));
+  await page.getByLabel('data set', { exact: true }).selectOption('CSV upload');
+  await expect(runButton(page)).toBeDisabled();
+  await page.getByLabel('CSV file (header row; one label column)').setInputFiles({ name: 'quadrants.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 2 trials.');
+  await expect(runButton(page)).toBeEnabled();
+
+  await runButton(page).click();
+  await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 60_000 });
+  await expect(page.getByTestId('results-summary')).toContainText('quadrants.csv');
+  await expect(finishedRows(page)).toHaveCount(2);
+
+  await page.reload();
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 2 trials.');
+  await expect(runButton(page)).toBeEnabled();
+});

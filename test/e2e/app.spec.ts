@@ -274,3 +274,13 @@ test('trains on an uploaded CSV file, which stays for a reload', async ({ page }
   await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 2 trials.');
   await expect(runButton(page)).toBeEnabled();
 });
+
+test('the Hardware lab shows published benchmark results', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('tab', { name: 'Hardware lab' }).click();
+  await page.getByRole('button', { name: 'Published: swiftshader.jsonl' }).click();
+  await expect(page.getByTestId('lab-source')).toContainText('measurements from');
+  for (const plot of ['speed', 'scaling', 'matmul', 'peer']) {
+    await expect(page.locator(`figure[data-plot="${plot}"] svg`).first()).toBeVisible();
+  }
+});

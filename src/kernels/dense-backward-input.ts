@@ -3,18 +3,12 @@ import type { GpuContext } from '../gpu/device.ts';
 import type { Activation } from '../search/trial-config.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
+import type { DenseShape } from './reference.ts';
 import { denseKernelId, type MatmulVariant } from './shaders.ts';
 import { STEP_GROUP } from './trial-buffers.ts';
 
-export interface DenseBackwardInputDims {
-  T: number;
-  B: number;
-  /** This layer's inputs (= the previous layer's width). */
-  I: number;
-  /** This layer's outputs. */
-  O: number;
-  P: number;
-  wBase: number;
+/** The layer's shape (I = the previous layer's width) and W's offset; no bias is read. */
+export interface DenseBackwardInputDims extends Omit<DenseShape, 'bBase'> {
   /** Index of the previous (hidden) layer: seeds its dropout mask. */
   prevLayer: number;
 }

@@ -2,18 +2,11 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { MatmulDims, matmulGrid } from './matmul.ts';
+import type { DenseShape } from './reference.ts';
 import { denseKernelId, type MatmulVariant } from './shaders.ts';
 
-export interface DenseBackwardWeightsDims {
-  T: number;
-  B: number;
-  I: number;
-  O: number;
-  P: number;
-  /** Offsets of dW and db inside one trial's gradients (= W and b inside its parameters). */
-  wBase: number;
-  bBase: number;
-}
+/** The layer's shape; dW and db land at wBase and bBase of each trial's gradients (as W and b in its parameters). */
+export type DenseBackwardWeightsDims = DenseShape;
 
 export interface DenseBackwardWeightsBuffers {
   /** The layer's input X [T][B][I]. */

@@ -3,21 +3,11 @@ import type { GpuContext } from '../gpu/device.ts';
 import type { Activation } from '../search/trial-config.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
+import type { DenseShape } from './reference.ts';
 import { denseKernelId, type MatmulVariant } from './shaders.ts';
 
-export interface DenseForwardDims {
-  T: number;
-  /** Rows (batch). */
-  B: number;
-  /** Inputs. */
-  I: number;
-  /** Outputs. */
-  O: number;
-  /** Floats per trial in the params buffer. */
-  P: number;
-  /** Offsets (in floats) of W and b inside one trial's parameters. */
-  wBase: number;
-  bBase: number;
+/** The layer's shape and parameter offsets, plus where X and Y sit in their buffers. */
+export interface DenseForwardDims extends DenseShape {
   /** Offset of X and its per-trial stride (0 = all trials read the same X). */
   xBase?: number;
   xTrial?: number;

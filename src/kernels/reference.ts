@@ -37,12 +37,18 @@ export function activationGrad(y: number, act: Activation): number {
 
 // ---- dense layer ---------------------------------------------------------------------------
 
+/** One dense layer of T trials: the shape key, and where W and b sit in each trial's P floats. */
 export interface DenseShape {
   T: number;
+  /** Rows (batch). */
   B: number;
+  /** Inputs. */
   I: number;
+  /** Outputs. */
   O: number;
+  /** Floats per trial in the params buffer. */
   P: number;
+  /** Offsets (in floats) of W [I][O] and b [O] inside one trial's parameters. */
   wBase: number;
   bBase: number;
 }

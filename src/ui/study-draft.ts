@@ -21,7 +21,7 @@ export interface Preset {
 export const PRESETS: readonly Preset[] = [
   { id: 'default', label: 'Default: random search on MNIST', study: defaultStudy as StudyInput },
   { id: 'batch-lr-sweep', label: 'Batch size × learning rate sweep (grid, MNIST)', study: batchLrSweep as StudyInput },
-  { id: 'quick-synthetic', label: 'Quick synthetic demo (spirals, seconds)', study: quickSynthetic as StudyInput },
+  { id: 'quick-synthetic', label: 'Quick synthetic demo (circles, seconds)', study: quickSynthetic as StudyInput },
 ];
 
 export function presetDraft(id: string): Draft {

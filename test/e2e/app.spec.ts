@@ -186,7 +186,7 @@ test('the URL of a study reproduces its space', async ({ page, browser }) => {
 });
 
 test('a paused or interrupted study resumes without losing its finished trials', async ({ page }) => {
-  await page.goto(studyUrl({ ...QUICK, name: 'resumable', budget: { trials: 16, maxStepsPerTrial: 200 } }));
+  await page.goto(studyUrl({ ...QUICK, name: 'resumable', budget: { trials: 16, epochs: 10, maxStepsPerTrial: 200 } }));
   await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 16 trials.');
   await runButton(page).click();
   await expect(finishedRows(page).first()).toBeAttached({ timeout: 60_000 });
@@ -227,7 +227,7 @@ test('a device lost mid-run stops cleanly, keeps the finished trials and resumes
       return device;
     };
   });
-  await page.goto(studyUrl({ ...QUICK, name: 'lossy', budget: { trials: 16, maxStepsPerTrial: 200 } }));
+  await page.goto(studyUrl({ ...QUICK, name: 'lossy', budget: { trials: 16, epochs: 10, maxStepsPerTrial: 200 } }));
   await runButton(page).click();
   await expect(finishedRows(page).first()).toBeAttached({ timeout: 60_000 });
   await page.evaluate(() => (window as unknown as { testDevices: GPUDevice[] }).testDevices.at(-1)!.destroy());

@@ -291,9 +291,9 @@ describe('example studies', () => {
     expect(sampler.size).toBe(25);
   });
 
-  it('quick-synthetic.json is an 8-trial random search on spirals that fits its data', () => {
+  it('quick-synthetic.json is an 8-trial random search on circles that fits its data', () => {
     const study = parseStudyText(readFileSync(new URL('quick-synthetic.json', dir), 'utf8'));
-    expect(study.data.kind).toBe('spirals');
+    expect(study.data.kind).toBe('circles');
     expect(study.budget.trials).toBe(8);
     expect(() => checkStudyAgainstData(study, 200)).not.toThrow();
   });

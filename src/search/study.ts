@@ -1,9 +1,9 @@
 // The study file: schema, parsing with readable errors, checks against the loaded data, and JSON export.
 import { z } from 'zod';
 import { dataSpecSchema } from '../data/spec.ts';
-import { StudyError, issuesFromZod, type StudyIssue } from './errors.ts';
+import { StudyError, formatPath, issuesFromZod, type StudyIssue } from './errors.ts';
 import { BUILTIN_DEFAULTS, distributionProblems, isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
-import { gridCombinations, gridPoints, scalarSchema, spaceSchema, stepCount, stepValue, type Scalar } from './space.ts';
+import { distributionSchema, gridCombinations, gridPoints, scalarSchema, spaceSchema, stepCount, stepValue, type Distribution, type Scalar } from './space.ts';
 
 /** NOTE: the grid sampler holds its combinations in memory; past this a study must shrink its grid. */
 export const MAX_GRID_COMBINATIONS = 100_000;
@@ -63,14 +63,7 @@ export const studySchema = z
     // A distribution that already failed its own checks (step 0, low > high...) would only repeat them here.
     const broken = new Set(ctx.issues.filter((issue) => issue.path?.[0] === 'space').map((issue) => issue.path?.[1]));
     const space = Object.entries(study.space).filter(([name]) => !broken.has(name));
-    for (const [name, d] of space) {
-      if (!isHyperparameter(name)) add(['space', name], unknownNameMessage(name));
-      else for (const problem of distributionProblems(name, d)) add(['space', name, ...problem.path], problem.message);
-    }
-    for (const [name, value] of Object.entries(study.defaults)) {
-      const problem = isHyperparameter(name) ? valueProblem(name, value) : unknownNameMessage(name);
-      if (problem) add(['defaults', name], problem);
-    }
+    for (const issue of hyperparameterIssues(space, Object.entries(study.defaults))) add(issue.path, issue.message);
     if (study.sampler.type === 'random' && study.budget.trials === undefined) add(['budget', 'trials'], 'is required for the random sampler');
     if (study.budget.epochs !== undefined && ('epochs' in study.space || 'epochs' in study.defaults)) {
       add(['budget', 'epochs'], `epochs is also set in ${'epochs' in study.space ? 'space' : 'defaults'}; set it in one place`);
@@ -88,6 +81,46 @@ export const studySchema = z
     }
   });
 
+/** The name and value rules of hyperparameters, for space entries and defaults that are well-formed on their own. */
+function hyperparameterIssues(space: [string, Distribution][], defaults: [string, Scalar][]): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  for (const [name, d] of space) {
+    if (!isHyperparameter(name)) issues.push({ path: ['space', name], message: unknownNameMessage(name) });
+    else for (const problem of distributionProblems(name, d)) issues.push({ path: ['space', name, ...problem.path], message: problem.message });
+  }
+  for (const [name, value] of defaults) {
+    const problem = isHyperparameter(name) ? valueProblem(name, value) : unknownNameMessage(name);
+    if (problem) issues.push({ path: ['defaults', name], message: problem });
+  }
+  return issues;
+}
+
+/**
+ * zod runs the study-wide rules only once the whole file is well-formed; so that one mistake does
+ * not hide another, apply the hyperparameter rules to every space entry and default that is
+ * well-formed by itself.
+ */
+function ruleIssuesOfWellFormedParts(json: unknown, reported: readonly StudyIssue[]): StudyIssue[] {
+  if (typeof json !== 'object' || json === null) return [];
+  const { space, defaults } = json as { space?: unknown; defaults?: unknown };
+  const entries = (x: unknown) => (typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.entries(x) : []);
+  const seen = new Set(reported.map((issue) => issue.path));
+  const touched = (prefix: string) => reported.some((issue) => issue.path === prefix || issue.path.startsWith(`${prefix}.`) || issue.path.startsWith(`${prefix}[`));
+  const wellFormedSpace: [string, Distribution][] = [];
+  for (const [name, d] of entries(space)) {
+    const parsed = distributionSchema.safeParse(d);
+    if (parsed.success && !touched(formatPath(['space', name]))) wellFormedSpace.push([name, parsed.data]);
+  }
+  const wellFormedDefaults: [string, Scalar][] = [];
+  for (const [name, value] of entries(defaults)) {
+    const parsed = scalarSchema.safeParse(value);
+    if (parsed.success && !touched(formatPath(['defaults', name]))) wellFormedDefaults.push([name, parsed.data]);
+  }
+  return hyperparameterIssues(wellFormedSpace, wellFormedDefaults)
+    .map((issue) => ({ path: formatPath(issue.path), message: issue.message }))
+    .filter((issue) => !seen.has(issue.path));
+}
+
 export type Study = z.output<typeof studySchema>;
 /** A study as written in a file: optional fields may be left out. */
 export type StudyInput = z.input<typeof studySchema>;
@@ -101,7 +134,10 @@ function countUpTo(items: Iterable<unknown>, limit: number): number {
 /** A validated study with every default filled in; throws a StudyError listing every problem found. */
 export function parseStudy(json: unknown): Study {
   const result = studySchema.safeParse(json, { reportInput: true });
-  if (!result.success) throw new StudyError(issuesFromZod(result.error));
+  if (!result.success) {
+    const issues = issuesFromZod(result.error);
+    throw new StudyError([...issues, ...ruleIssuesOfWellFormedParts(json, issues)]);
+  }
   return result.data;
 }
 

@@ -310,3 +310,25 @@ describe('budget.epochs', () => {
     expect(() => parseStudy({ ...base, space: { ...base.space, epochs: { type: 'int', low: 1, high: 3 } } })).toThrow(/budget\.epochs: epochs is also set in space/);
   });
 });
+
+describe('every problem at once', () => {
+  it('reports hyperparameter rules even while another part of the file is malformed', () => {
+    const bad = {
+      data: { kind: 'spirals' },
+      space: { optimizer: { type: 'categorical', choices: ['adam', 'lion'] }, lr: { type: 'float', low: 1, high: 0.1 } },
+      defaults: { dropout: 1.5 },
+      budget: { trails: 3 },
+    };
+    let error: unknown;
+    try {
+      parseStudy(bad);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StudyError);
+    const paths = (error as StudyError).issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['budget', 'space.lr', 'space.optimizer.choices[1]', 'defaults.dropout']));
+    // Each problem once.
+    expect(new Set(paths).size).toBe(paths.length);
+  });
+});

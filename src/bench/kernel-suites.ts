@@ -1,6 +1,7 @@
-// The kernel suites: copy bandwidth (GB/s) and dense-forward GFLOP/s by size and matmul variant.
+// The kernel suites: the ceilings (copy bandwidth in GB/s, FMA peak in GFLOP/s) and dense-forward GFLOP/s by size and matmul variant.
 import { createCopy } from '../kernels/copy.ts';
 import { createDenseForward } from '../kernels/dense-forward.ts';
+import { createFmaPeak, PEAK_FLOPS_PER_ROUND } from '../kernels/fma-peak.ts';
 import { MATMUL_VARIANTS, denseForwardId, type MatmulVariant } from '../kernels/shaders.ts';
 import { Rng } from '../util/random.ts';
 import { stamp, timePasses, type BenchEnv } from './env.ts';
@@ -65,6 +66,45 @@ export async function runCopySuite(env: BenchEnv): Promise<void> {
     } finally {
       ctx.memory.freePrefix(`${owner}/`);
     }
+  }
+}
+
+/** Rounds of the FMA probe per invocation. */
+export const PEAK_ROUNDS = 256;
+
+/** Probe invocations: a million keeps every unit of a large GPU busy; a CPU adapter needs far fewer. */
+export function peakInvocations(isSoftware: boolean): number {
+  return isSoftware ? 16_384 : 1 << 20;
+}
+
+/** The compute ceiling: independent vec4 FMA chains, nothing but arithmetic (shaders/fma-peak.wgsl). */
+export async function runPeakSuite(env: BenchEnv): Promise<void> {
+  const { ctx } = env;
+  const n = peakInvocations(ctx.report.isSoftware);
+  const owner = 'bench-peak';
+  try {
+    const peak = await createFmaPeak(ctx);
+    const out = ctx.memory.create(`${owner}/out`, 16 * n, GPUBufferUsage.STORAGE);
+    const bound = peak.bind(owner, out, n, PEAK_ROUNDS);
+    const times = await timePasses(env, 'fma-peak', (pass, count) => {
+      for (let i = 0; i < count; i++) peak.encode(pass, bound);
+    });
+    const ms = summarize(times.msPerUnit);
+    const flops = n * PEAK_ROUNDS * PEAK_FLOPS_PER_ROUND;
+    const gflops = invert(ms, (t) => flops / t / 1e6);
+    env.emit(
+      stamp(env, {
+        suite: 'peak',
+        kernel: 'fma-peak',
+        workload: `${n} invocations × ${PEAK_ROUNDS} rounds of 8 vec4 FMA chains`,
+        shape: { invocations: n, rounds: PEAK_ROUNDS, dispatchesPerPass: times.unitsPerPass },
+        T: 1,
+        values: { gflops, msPerDispatch: ms, warmupMs: times.warmupMs },
+      }),
+    );
+    env.progress(`fma peak: ${gflops.median.toFixed(2)} GFLOP/s`);
+  } finally {
+    ctx.memory.freePrefix(`${owner}/`);
   }
 }
 

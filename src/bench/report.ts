@@ -51,13 +51,23 @@ function copyTables(records: readonly BenchRecord[]): ReportTable[] {
   }));
 }
 
+function peakTables(records: readonly BenchRecord[]): ReportTable[] {
+  return groups(records, 'peak').map(([key, rs]) => ({
+    title: `Compute ceiling (FMA chains) — ${key}`,
+    header: ['workload', 'GFLOP/s', 'ms/dispatch'],
+    rows: rs.map((r) => [r.workload, valueText(r.values.gflops), valueText(r.values.msPerDispatch)]),
+  }));
+}
+
 /** Matmul GFLOP/s pivoted: one row per workload, one column per variant (the kernels.md table). */
 function matmulTables(records: readonly BenchRecord[]): ReportTable[] {
   return groups(records, 'matmul').map(([key, rs]) => {
     const variants = [...new Set(rs.map((r) => String(r.shape.variant)))];
     const workloads = [...new Set(rs.map((r) => r.workload))];
+    const peak = records.find((r) => r.suite === 'peak' && runKey(r) === key);
+    const ceiling = peak ? centralValue(peak.values.gflops) : null;
     return {
-      title: `Dense forward GFLOP/s by variant — ${key}`,
+      title: `Dense forward GFLOP/s by variant — ${key}${ceiling === null ? '' : ` — measured FMA peak ${num(ceiling)} GFLOP/s`}`,
       header: ['workload', ...variants],
       rows: workloads.map((w) => [w, ...variants.map((v) => {
         const r = rs.find((x) => x.workload === w && String(x.shape.variant) === v);
@@ -118,7 +128,7 @@ function peerTables(records: readonly BenchRecord[]): ReportTable[] {
 }
 
 export function reportTables(records: readonly BenchRecord[]): ReportTable[] {
-  return [...copyTables(records), ...matmulTables(records), ...batchTables(records), ...fusedTables(records), ...peerTables(records)];
+  return [...copyTables(records), ...peakTables(records), ...matmulTables(records), ...batchTables(records), ...fusedTables(records), ...peerTables(records)];
 }
 
 /** A GitHub-flavoured markdown table. */

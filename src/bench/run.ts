@@ -2,7 +2,7 @@
 import type { Dataset } from '../data/dataset.ts';
 import { freeDataset, uploadDataset, type DeviceDataset } from '../engine/device-dataset.ts';
 import type { BenchEnv } from './env.ts';
-import { runCopySuite, runMatmulSuite } from './kernel-suites.ts';
+import { runCopySuite, runMatmulSuite, runPeakSuite } from './kernel-suites.ts';
 import { runPeerSuite } from './peer-suite.ts';
 import { BENCH_SUITES, type BenchSuite } from './record.ts';
 import type { Tf } from './tfjs-mlp.ts';
@@ -32,6 +32,9 @@ export async function runBench(env: BenchEnv, suites: readonly BenchSuite[], sou
       switch (suite) {
         case 'copy':
           await runCopySuite(env);
+          break;
+        case 'peak':
+          await runPeakSuite(env);
           break;
         case 'matmul':
           await runMatmulSuite(env);

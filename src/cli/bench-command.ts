@@ -19,7 +19,8 @@ export const BENCH_USAGE = `Usage: fusetune bench [suite ...] [--quick] [--json]
 Measures fusetune's kernels and fused training on this machine's WebGPU adapter. Suites (none
 named = all, in this order):
 
-  copy     copy bandwidth, GB/s
+  copy     copy bandwidth, GB/s (the memory ceiling)
+  peak     independent vec4 FMA chains, GFLOP/s (the compute ceiling)
   matmul   dense-forward GFLOP/s for square sizes 128…1024 and every matmul variant, and the
            fused shape T=32 × (64×784 · 784×128)
   batch    batch-size sweep 1…1024 (T=1, MLP 784-128-64-10, Adam): step ms, samples/s, bytes

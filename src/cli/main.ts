@@ -19,7 +19,7 @@ Commands:
                        load and save weights as .safetensors.
   check [--json]       Run every kernel on this adapter against its float64 reference.
   bench [suite ...]    Benchmark kernels, batch sizes, fused trials and TF.js on this adapter
-                       (suites: copy, matmul, batch, fused, peer; --quick, --json, --out FILE).
+                       (suites: copy, peak, matmul, batch, fused, peer; --quick, --json, --out FILE).
   device [--json]      Print the WebGPU adapter: vendor, architecture, limits, features,
                        and whether it is a software (CPU) adapter.
   help                 This text.

@@ -297,6 +297,26 @@ export function optimizerStep(
   });
 }
 
+// ---- the compute-ceiling probe ------------------------------------------------------------------
+
+/**
+ * fma-peak's result for invocation i: the sum over its 8 chains of x_n where x ← x·a + b from
+ * x_0 = (i mod 16)/16 + k/8 + lane/32, in closed form x_n = aⁿ(x_0 − c) + c with c = b/(1 − a).
+ */
+export function fmaPeak(n: number, iters: number, a: number, b: number): Float64Array {
+  const out = new Float64Array(4 * n);
+  const c = b / (1 - a);
+  const an = a ** iters;
+  for (let i = 0; i < n; i++) {
+    for (let lane = 0; lane < 4; lane++) {
+      let sum = 0;
+      for (let k = 0; k < 8; k++) sum += an * ((i % 16) / 16 + k / 8 + lane / 32 - c) + c;
+      out[4 * i + lane] = sum;
+    }
+  }
+  return out;
+}
+
 // ---- a whole MLP, for finite-difference checks and trajectories ---------------------------------------
 
 export interface MlpShape {

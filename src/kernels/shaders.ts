@@ -6,6 +6,7 @@ import matmul from '../../shaders/common/matmul.wgsl?raw';
 import matmulDims from '../../shaders/common/matmul-dims.wgsl?raw';
 import trial from '../../shaders/common/trial.wgsl?raw';
 import copy from '../../shaders/copy.wgsl?raw';
+import fmaPeak from '../../shaders/fma-peak.wgsl?raw';
 import denseBackwardInput from '../../shaders/dense-backward-input.wgsl?raw';
 import denseBackwardWeights from '../../shaders/dense-backward-weights.wgsl?raw';
 import denseForward from '../../shaders/dense-forward.wgsl?raw';
@@ -45,8 +46,9 @@ function denseEntries(): Record<DenseId, readonly string[]> {
   return entries as Record<DenseId, readonly string[]>;
 }
 
-export const SHADERS: Record<DenseId | 'copy' | 'gather' | 'dropout' | 'softmax-xent' | 'optimizer', readonly string[]> = {
+export const SHADERS: Record<DenseId | 'copy' | 'fma-peak' | 'gather' | 'dropout' | 'softmax-xent' | 'optimizer', readonly string[]> = {
   copy: [copy],
+  'fma-peak': [fmaPeak],
   gather: [trial, gather],
   dropout: [trial, dropoutMask, dropout],
   'softmax-xent': [trial, softmaxXent],

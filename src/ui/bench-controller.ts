@@ -10,7 +10,7 @@ import type { GpuContext } from '../gpu/device.ts';
 import { GpuTimer } from '../gpu/timing.ts';
 
 /** What the lab runs in the browser: every suite but the TF.js comparison, which only bench.html loads. */
-export const LAB_SUITES: BenchSuite[] = ['copy', 'matmul', 'batch', 'fused'];
+export const LAB_SUITES: BenchSuite[] = ['copy', 'peak', 'matmul', 'batch', 'fused'];
 
 export type LabStatus =
   | { kind: 'idle' }

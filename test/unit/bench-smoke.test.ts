@@ -20,11 +20,12 @@ async function tinyEnv(): Promise<{ env: BenchEnv; records: BenchRecord[]; lines
   return { env: { ctx, timer: new GpuTimer(ctx), budget: TINY, quick: true, emit: (r) => records.push(r), progress: (l) => lines.push(l) }, records, lines };
 }
 
-it('copy, batch and fused suites write valid records and free what they allocate', async () => {
+it('copy, peak, batch and fused suites write valid records and free what they allocate', async () => {
   const { env, records } = await tinyEnv();
-  await runBench(env, ['copy', 'batch', 'fused'], { loadMnist: async () => spirals() });
+  await runBench(env, ['copy', 'peak', 'batch', 'fused'], { loadMnist: async () => spirals() });
   for (const r of records) expect(benchRecordSchema.parse(r)).toEqual(r);
   expect(records.filter((r) => r.suite === 'copy').length).toBeGreaterThan(0);
+  expect(records.filter((r) => r.suite === 'peak').map((r) => r.kernel)).toEqual(['fma-peak']);
   // Spirals have 210 training rows: the sweep stops before batch 256.
   const batches = records.filter((r) => r.suite === 'batch' && r.kernel === 'train-step').map((r) => r.shape.batch);
   expect(batches).toEqual([1, 2, 4, 8, 16, 32, 64, 128]);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CopyDims } from '../../src/kernels/copy.ts';
 import { DropoutDims } from '../../src/kernels/dropout.ts';
+import { PeakDims } from '../../src/kernels/fma-peak.ts';
 import { GatherDims } from '../../src/kernels/gather.ts';
 import type { ScalarStruct } from '../../src/kernels/kernel.ts';
 import { MatmulDims } from '../../src/kernels/matmul.ts';
@@ -27,6 +28,7 @@ function wgslStruct(source: string, name: string): [string, string][] {
 
 const cases: [ScalarStruct<string>, KernelId, number?][] = [
   [CopyDims, 'copy'],
+  [PeakDims, 'fma-peak'],
   [MatmulDims, 'dense-forward'],
   [GatherDims, 'gather'],
   [DropoutDims, 'dropout'],

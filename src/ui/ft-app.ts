@@ -7,14 +7,17 @@ import { GpuController } from './controllers/gpu-controller.ts';
 import { StudyController, type ExportKind } from './controllers/study-controller.ts';
 import { downloadBlob } from './download.ts';
 import './ft-device-panel.ts';
-import './ft-hardware-lab.ts';
-import './ft-results.ts';
 import './ft-run-panel.ts';
 import type { RunAction } from './ft-run-panel.ts';
 import './ft-study-editor.ts';
 import './ft-study-list.ts';
 import { checkDraft, draftFromHash, draftToHash, presetDraft, type Draft, type DraftCheck } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
+
+// The chart views pull in Observable Plot and d3: load them beside the first paint, not before it.
+// Their tags upgrade when the modules arrive, keeping whatever properties were set meanwhile.
+void import('./ft-results.ts');
+void import('./ft-hardware-lab.ts');
 
 const TABS = [
   { id: 'study', label: 'Study' },

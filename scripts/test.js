@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type check, vitest (Node + Dawn) and Playwright (Debian chromium), then one line
+// `npm test`: type check, the core's size, vitest (Node + Dawn) and Playwright (Debian chromium), then one line
 // "N passed, N failed" summing every suite. Exit code 1 when anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,9 +15,10 @@ let passed = 0;
 let failed = 0;
 const suites = [];
 
-// 1. Types: one check; counts as one passed or failed test.
+// 1. Types and the core's size: one check each, counted as one passed or failed test.
 const tsc = npx(['tsc', '--noEmit']);
-suites.push(['typecheck', tsc === 0 ? 1 : 0, tsc === 0 ? 0 : 1]);
+const size = run('node', ['scripts/size-report.js']);
+suites.push(['checks', (tsc === 0) + (size === 0), (tsc !== 0) + (size !== 0)]);
 
 // 2. Unit and kernel tests in Node.
 const vitestStatus = npx(['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}/vitest.json`]);

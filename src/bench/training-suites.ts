@@ -2,9 +2,9 @@
 import type { Dataset } from '../data/dataset.ts';
 import { Cohort } from '../engine/cohort.ts';
 import type { DeviceDataset } from '../engine/device-dataset.ts';
-import { bytesByCategory, shapeOf, totalBytes, type CohortShape } from '../engine/layout.ts';
+import { bytesByCategory, defaultEvalBatch, shapeOf, totalBytes, type CohortShape } from '../engine/layout.ts';
 import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
-import { doesNotFit, type DeviceBudget } from '../schedule/plan.ts';
+import { deviceBudget, doesNotFit } from '../schedule/plan.ts';
 import { optimizerConfig, type TrialConfig } from '../search/trial-config.ts';
 import { stamp, timePasses, type BenchEnv } from './env.ts';
 import { findKnee, KNEE_GROWTH } from './knee.ts';
@@ -38,31 +38,16 @@ export function mlpWorkload(widths: readonly number[], batchSize: number): strin
   return `MLP ${widths.join('-')} ${BENCH_MLP.activation}, Adam, batch ${batchSize}`;
 }
 
-/** The limits the planner checks a cohort against, read from the device. */
-export function deviceBudget(limits: GPUSupportedLimits): DeviceBudget {
-  return {
-    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-    maxBufferSize: limits.maxBufferSize,
-    maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
-    minStorageBufferOffsetAlignment: limits.minStorageBufferOffsetAlignment,
-    memoryBudget: Math.min(2 ** 31, limits.maxBufferSize),
-  };
-}
-
 /** Why T trials at `batchSize` cannot run on this device and data set; null when they can. */
 export function cohortRefusal(limits: GPUSupportedLimits, dataset: Dataset, T: number, batchSize: number): string | null {
   if (batchSize > dataset.split.train) return `batch ${batchSize} exceeds the ${dataset.split.train} training rows`;
   const trials = benchTrials(T, batchSize).map((config, index) => ({ index, config }));
   const shape = shapeOf(trials[0]!.config, dataset.features, dataset.classes);
   return doesNotFit(
-    { trials, features: dataset.features, classes: dataset.classes, trainRows: dataset.split.train, evalBatch: evalBatch(dataset), ringSlots: RING_SLOTS, budget: deviceBudget(limits) },
+    { trials, features: dataset.features, classes: dataset.classes, trainRows: dataset.split.train, evalBatch: defaultEvalBatch(dataset.split), ringSlots: RING_SLOTS, budget: deviceBudget(limits) },
     shape,
     trials,
   );
-}
-
-function evalBatch(dataset: Dataset): number {
-  return Math.max(1, Math.min(512, Math.max(dataset.split.validation, dataset.split.test)));
 }
 
 export interface CohortTiming {
@@ -86,7 +71,7 @@ export async function timeCohort(env: BenchEnv, data: DeviceDataset, T: number, 
   const shape = shapeOf(trials[0]!, data.source.features, data.source.classes);
   const matmul = preferredMatmulVariant(ctx.report);
   const started = performance.now();
-  const cohort = await Cohort.create(ctx, { id: label, shape, trials, data, ringSlots: RING_SLOTS, evalBatch: evalBatch(data.source), matmul });
+  const cohort = await Cohort.create(ctx, { id: label, shape, trials, data, ringSlots: RING_SLOTS, evalBatch: defaultEvalBatch(data.source.split), matmul });
   const setupMs = performance.now() - started;
   try {
     let epoch = 0;

@@ -21,7 +21,7 @@ import {
 import type { TrialConfig } from '../search/trial-config.ts';
 import type { DeviceDataset } from './device-dataset.ts';
 import { epochOrder, initialParameters } from './init.ts';
-import { cohortLayout, type CohortLayout, type CohortShape } from './layout.ts';
+import { cohortLayout, defaultEvalBatch, type CohortLayout, type CohortShape } from './layout.ts';
 
 export type EvalSplit = 'validation' | 'test';
 
@@ -97,7 +97,7 @@ export class Cohort {
 
   static async create(ctx: GpuContext, init: CohortInit): Promise<Cohort> {
     const { split } = init.data.source;
-    const evalBatch = init.evalBatch ?? Math.max(1, Math.min(512, Math.max(split.validation, split.test)));
+    const evalBatch = init.evalBatch ?? defaultEvalBatch(split);
     if (init.shape.batchSize > split.train) {
       throw new Error(`${init.id}: batch size ${init.shape.batchSize} exceeds the ${split.train} training rows of "${init.data.source.name}"`);
     }

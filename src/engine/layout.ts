@@ -38,6 +38,11 @@ export function optimizerState(kind: OptimizerKind, momentum: number): { m: bool
   }
 }
 
+/** Rows per evaluation pass: the larger held-out split, at most 512 (evaluation activations grow with it). */
+export function defaultEvalBatch(split: { validation: number; test: number }): number {
+  return Math.max(1, Math.min(512, Math.max(split.validation, split.test)));
+}
+
 export interface CohortLayoutInput {
   shape: CohortShape;
   trials: readonly Pick<TrialConfig, 'optimizer' | 'dropout'>[];

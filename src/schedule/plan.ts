@@ -32,6 +32,17 @@ export interface DeviceBudget {
   memoryBudget: number;
 }
 
+/** The budget from a device's limits; by default the running cohorts may hold up to 2 GiB (or maxBufferSize). */
+export function deviceBudget(limits: Pick<GPUSupportedLimits, keyof Omit<DeviceBudget, 'memoryBudget'>>, memoryBudget?: number): DeviceBudget {
+  return {
+    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+    maxBufferSize: limits.maxBufferSize,
+    maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+    minStorageBufferOffsetAlignment: limits.minStorageBufferOffsetAlignment,
+    memoryBudget: memoryBudget ?? Math.min(2 ** 31, limits.maxBufferSize),
+  };
+}
+
 export interface PlanInput {
   trials: readonly PlannedTrial[];
   features: number;

@@ -3,12 +3,12 @@
 import type { Dataset } from '../data/dataset.ts';
 import { Cohort } from '../engine/cohort.ts';
 import { freeDataset, uploadDataset } from '../engine/device-dataset.ts';
-import { trialBytes } from '../engine/layout.ts';
+import { defaultEvalBatch, trialBytes } from '../engine/layout.ts';
 import { runCohort } from '../engine/train.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { DeviceLostError } from '../gpu/errors.ts';
 import { GpuTimer } from '../gpu/timing.ts';
-import { admit, planCohorts, type CohortPlan, type DeviceBudget } from '../schedule/plan.ts';
+import { admit, deviceBudget, planCohorts, type CohortPlan } from '../schedule/plan.ts';
 import { createSampler, proposeTrial, trialCount } from '../search/samplers.ts';
 import { checkStudyAgainstData, studyToJson, type Study } from '../search/study.ts';
 import { rankTrials, type EpochMetrics, type StudyRecord, type TrialRecord } from './results.ts';
@@ -80,15 +80,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   };
   const emit = (event: StudyEvent) => options.onEvent?.(event);
 
-  const limits = ctx.limits;
-  const budget: DeviceBudget = {
-    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-    maxBufferSize: limits.maxBufferSize,
-    maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
-    minStorageBufferOffsetAlignment: limits.minStorageBufferOffsetAlignment,
-    memoryBudget: options.memoryBudget ?? Math.min(2 ** 31, limits.maxBufferSize),
-  };
-  const evalBatch = Math.max(1, Math.min(512, Math.max(dataset.split.validation, dataset.split.test)));
+  const budget = deviceBudget(ctx.limits, options.memoryBudget);
+  const evalBatch = defaultEvalBatch(dataset.split);
   const ringSlots = 64;
   const plan = planCohorts({
     trials: trials.filter((t) => t.state === 'pending').map((t) => ({ index: t.index, config: t.config })),

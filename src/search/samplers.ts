@@ -6,12 +6,34 @@ import type { Study } from './study.ts';
 import { toTrialConfig } from './to-trial-config.ts';
 import type { TrialConfig } from './trial-config.ts';
 
-/** Independent sampling in Optuna's sense: trial `index`'s parameters, a pure function of the sampler and index. */
+/** Which way an objective is better. */
+export type Direction = 'maximize' | 'minimize';
+
+/** A trial as samplers see it (Optuna's FrozenTrial, reduced to what sampling needs). */
+export interface PastTrial {
+  /** The trial's number in the study (0, 1, …). */
+  number: number;
+  /** Its active parameters, as sampled (external values: a categorical's choice, not its index). */
+  params: Params;
+  /** `running`: asked and not yet told (a batch ask's earlier members are running too). */
+  state: 'running' | 'complete' | 'pruned' | 'failed';
+  /** One value per objective, in the study's objective order; null unless complete. */
+  values: readonly number[] | null;
+  /** Intermediate values of the first objective, reported at increasing steps (epochs or steps). */
+  intermediate: readonly (readonly [step: number, value: number])[];
+}
+
+/**
+ * Proposes trial `number`'s parameters from the history of the study: every other trial asked so
+ * far (finished and running), ordered by number; absent means none. NOTE: a pure function of the sampler's
+ * construction (space, seed, options), `number` and `history`, so a study is reproducible from its
+ * seed and a resumed study proposes what the uninterrupted one would have.
+ */
 export interface Sampler {
   readonly name: string;
   /** How many distinct trials the sampler can propose; absent when unbounded. */
   readonly size?: number;
-  sample(index: number): Params;
+  sample(number: number, history?: readonly PastTrial[]): Params;
 }
 
 function checkIndex(index: number): void {
@@ -62,7 +84,7 @@ export class RandomSampler implements Sampler {
     private readonly seed: number,
   ) {}
 
-  sample(index: number): Params {
+  sample(index: number, _history: readonly PastTrial[] = []): Params {
     checkIndex(index);
     const params: Params = {};
     for (const [name, d] of Object.entries(this.space)) {
@@ -94,7 +116,7 @@ export class GridSampler implements Sampler {
     this.size = this.combinations.length;
   }
 
-  sample(index: number): Params {
+  sample(index: number, _history: readonly PastTrial[] = []): Params {
     checkIndex(index);
     if (index >= this.size) throw new RangeError(`grid index ${index} is past the grid's ${this.size} combinations`);
     return { ...this.combinations[index] };

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const CORE = ['src/gpu', 'src/kernels', 'src/engine', 'src/search', 'src/schedule', 'shaders'];
+const CORE = ['src/model', 'src/gpu', 'src/kernels', 'src/engine', 'src/search', 'src/schedule', 'shaders'];
 const OTHER = ['src/study', 'src/store', 'src/data', 'src/bench', 'src/cli', 'src/ui', 'src/util'];
 /** NOTE: raise this only with a reason in the commit message. */
 export const MAX_CORE_LINES = 6000;

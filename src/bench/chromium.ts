@@ -1,7 +1,7 @@
 // Node only: bench.html in headless Chromium (Debian's, through Playwright), served by Vite: suites run there, figures shot there.
 import { chromium, type Page } from '@playwright/test';
 import { createServer } from 'vite';
-import { CHROMIUM_ARGS } from '../../playwright.config.ts';
+import { CHROMIUM_ARGS } from './chromium-args.ts';
 import { BenchAborted } from './env.ts';
 import { BENCH_PAGE_PORT, PROGRESS_PREFIX, type BenchPageApi } from './page-api.ts';
 import { benchRecordSchema, type BenchRecord, type BenchSuite } from './record.ts';

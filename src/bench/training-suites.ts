@@ -1,11 +1,12 @@
 // The training suites: batch-size sweep (T=1) and fused scaling (T = 1…64) of one MLP, per fused step.
+import { RING_SLOTS } from '../model/structs.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { Cohort } from '../engine/cohort.ts';
 import type { DeviceDataset } from '../engine/device-dataset.ts';
-import { bytesByCategory, defaultEvalBatch, shapeOf, totalBytes, type CohortShape } from '../engine/layout.ts';
+import { bytesByCategory, defaultEvalBatch, shapeOf, totalBytes, type CohortShape } from '../model/cohort-layout.ts';
 import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
 import { deviceBudget, doesNotFit } from '../schedule/plan.ts';
-import { optimizerConfig, type TrialConfig } from '../search/trial-config.ts';
+import { optimizerConfig, type TrialConfig } from '../model/trial-config.ts';
 import { stamp, timePasses, type BenchEnv } from './env.ts';
 import { findKnee, KNEE_GROWTH } from './knee.ts';
 import { powersOfTwo } from './plan.ts';
@@ -17,7 +18,6 @@ export const BENCH_MLP = { hidden: [128, 64], activation: 'relu', optimizer: 'ad
 export const MAX_BATCH = 1024;
 export const MAX_TRIALS = 64;
 /** The cohort engine's default; a timed pass holds at most this many steps. */
-const RING_SLOTS = 64;
 
 /** T trials of the benchmark MLP with batch `batchSize`, differing only in their seeds. */
 export function benchTrials(T: number, batchSize: number): TrialConfig[] {
@@ -44,7 +44,7 @@ export function cohortRefusal(limits: GPUSupportedLimits, dataset: Dataset, T: n
   const trials = benchTrials(T, batchSize).map((config, index) => ({ index, config }));
   const shape = shapeOf(trials[0]!.config, dataset.features, dataset.classes);
   return doesNotFit(
-    { trials, features: dataset.features, classes: dataset.classes, trainRows: dataset.split.train, evalBatch: defaultEvalBatch(dataset.split), ringSlots: RING_SLOTS, budget: deviceBudget(limits) },
+    { trials, features: dataset.features, classes: dataset.classes, trainRows: dataset.split.train, evalBatch: defaultEvalBatch(dataset.split), budget: deviceBudget(limits) },
     shape,
     trials,
   );
@@ -71,7 +71,7 @@ export async function timeCohort(env: BenchEnv, data: DeviceDataset, T: number, 
   const shape = shapeOf(trials[0]!, data.source.features, data.source.classes);
   const matmul = preferredMatmulVariant(ctx.report);
   const started = performance.now();
-  const cohort = await Cohort.create(ctx, { id: label, shape, trials, data, ringSlots: RING_SLOTS, evalBatch: defaultEvalBatch(data.source.split), matmul });
+  const cohort = await Cohort.create(ctx, { id: label, shape, trials, data, evalBatch: defaultEvalBatch(data.source.split), matmul });
   const setupMs = performance.now() - started;
   try {
     let epoch = 0;

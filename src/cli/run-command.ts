@@ -1,4 +1,5 @@
 // `fusetune run [study.json]`: runs a study with progress, prints the ranked table, writes the results folder.
+import { FINISHED_STATES } from '../model/states.ts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,7 @@ import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { parseStudyText, type Study } from '../search/study.ts';
 import { StudyFolder } from '../store/node-store.ts';
-import { objectiveValue, rankTrials, type StudyRecord } from '../study/results.ts';
+import { objectiveValue, rankTrials, type StudyRecord } from '../store/records.ts';
 import { runStudy } from '../study/run-study.ts';
 import { duration, fmt, pct, table } from './format.ts';
 import { Progress } from './progress.ts';
@@ -121,7 +122,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         switch (event.type) {
           case 'planned':
             trialsTotal = event.record.trials.length;
-            trialsDone = event.record.trials.filter((t) => ['done', 'diverged', 'failed'].includes(t.state)).length;
+            trialsDone = event.record.trials.filter((t) => FINISHED_STATES.has(t.state)).length;
             break;
           case 'progress':
             state = { stepsDone: event.stepsDone, stepsTotal: event.stepsTotal, samplesPerSec: event.samplesPerSec, elapsedMs: event.elapsedMs };

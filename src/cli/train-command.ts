@@ -6,13 +6,16 @@ import { loadDatasetNode } from '../data/node.ts';
 import { dataSpecSchema, SYNTHETIC_KINDS, type DataSpecInput } from '../data/spec.ts';
 import { Cohort } from '../engine/cohort.ts';
 import { uploadDataset } from '../engine/device-dataset.ts';
-import { shapeOf } from '../engine/layout.ts';
+import { shapeOf } from '../model/cohort-layout.ts';
 import { runCohort } from '../engine/train.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { GpuTimer } from '../gpu/timing.ts';
 import { MATMUL_VARIANTS, preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
-import { ACTIVATIONS, OPTIMIZERS, optimizerConfig, type Activation, type OptimizerKind, type TrialConfig } from '../search/trial-config.ts';
+import { ACTIVATIONS, OPTIMIZERS, TRIAL_DEFAULTS, type TrialConfig } from '../model/trial-config.ts';
+import { StudyError } from '../search/errors.ts';
+import type { Params, Scalar } from '../search/space.ts';
+import { toTrialConfig } from '../search/to-trial-config.ts';
 import { writeAtomic } from '../store/node-store.ts';
 import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensors } from '../store/safetensors.ts';
 import { fmt, pct, table } from './format.ts';
@@ -22,18 +25,19 @@ export const TRAIN_USAGE = `Usage: fusetune train [options]
 Trains one network (a single trial) and reports loss and accuracy per epoch.
 
   --data SET          mnist, mnist:196, mnist:49 (pixels), ${SYNTHETIC_KINDS.join(', ')}, or csv:PATH (default mnist)
-  --layers W,W,...    hidden layer widths, e.g. 128,64 (default 128; "" or 0 for none)
-  --act NAME          ${ACTIVATIONS.join(' | ')} (default relu)
-  --optimizer NAME    ${OPTIMIZERS.join(' | ')} (default adam)
-  --lr X              learning rate (default 1e-3)
+  --layers W,W,...    hidden layer widths, e.g. 128,64 (default ${TRIAL_DEFAULTS.units}; "" or 0 for none)
+  --act NAME          ${ACTIVATIONS.join(' | ')} (default ${TRIAL_DEFAULTS.activation})
+  --optimizer NAME    ${OPTIMIZERS.join(' | ')} (default ${TRIAL_DEFAULTS.optimizer})
+  --lr X              learning rate (default ${TRIAL_DEFAULTS.lr})
   --momentum X        SGD/RMSprop momentum (momentum default 0.9)
   --weight-decay X    AdamW decoupled weight decay (default 0.01)
-  --batch N           batch size (default 64)
-  --epochs N          epochs (default 1)
+  --batch N           batch size (default ${TRIAL_DEFAULTS.batch_size})
+  --epochs N          epochs (default ${TRIAL_DEFAULTS.epochs})
   --steps N           stop after N optimizer steps
   --no-shuffle        batches are the rows in order (batch i = rows i·B … i·B+B−1), so a step can be
                       replayed exactly elsewhere; the reported loss is the batch-mean cross-entropy
   --dropout P         inverted dropout after every hidden layer (default 0)
+                      (defaults are those of a study's trials: see docs/study-format.md)
   --l1 X, --l2 X      L1 / L2 penalties on weights (default 0)
   --init FILE         start from these weights (.safetensors, torch nn.Linear layout)
   --save FILE         write the final weights (.safetensors, layers.{i}.weight [out, in], layers.{i}.bias [out])
@@ -99,23 +103,46 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const positiveInt = (x: number) => Number.isInteger(x) && x >= 1;
-  const layers = (values.layers ?? '128').split(',').map((w) => w.trim()).filter((w) => w !== '' && w !== '0');
-  const hidden = layers.map((w) => number('layers', w, 0, positiveInt));
-  const kind = choice<OptimizerKind>('optimizer', values.optimizer, OPTIMIZERS, 'adam');
-  const overrides: Parameters<typeof optimizerConfig>[2] = {};
-  if (values.momentum !== undefined) overrides.momentum = number('momentum', values.momentum, 0, (x) => x >= 0 && x < 1);
-  if (values['weight-decay'] !== undefined) overrides.weightDecay = number('weight-decay', values['weight-decay'], 0, (x) => x >= 0);
-  const config: TrialConfig = {
-    hidden,
-    activation: choice<Activation>('act', values.act, ACTIVATIONS, 'relu'),
-    batchSize: number('batch', values.batch, 64, positiveInt),
-    epochs: number('epochs', values.epochs, 1, positiveInt),
-    optimizer: optimizerConfig(kind, number('lr', values.lr, 1e-3, (x) => x > 0), overrides),
-    l1: number('l1', values.l1, 0, (x) => x >= 0),
-    l2: number('l2', values.l2, 0, (x) => x >= 0),
-    dropout: number('dropout', values.dropout, 0, (x) => x >= 0 && x < 1),
-    seed: number('seed', values.seed, 0, (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32),
+  // The flags name hyperparameters; the config is built by the same function, with the same
+  // defaults and rules, as a study's trials (toTrialConfig), so `train` and `run` agree.
+  const params: Params = {};
+  const flagOf: Record<string, string> = {};
+  const set = (name: string, flag: string, value: Scalar | undefined) => {
+    if (value === undefined) return;
+    params[name] = value;
+    flagOf[name] = flag;
   };
+  if (values.layers !== undefined) {
+    const hidden = values.layers.split(',').map((w) => w.trim()).filter((w) => w !== '' && w !== '0');
+    set('layers', 'layers', hidden.length);
+    hidden.forEach((w, i) => set(`units_${i + 1}`, 'layers', number('layers', w, 0, positiveInt)));
+  }
+  set('activation', 'act', values.act);
+  set('optimizer', 'optimizer', values.optimizer);
+  set('lr', 'lr', values.lr === undefined ? undefined : number('lr', values.lr, 0));
+  set('momentum', 'momentum', values.momentum === undefined ? undefined : number('momentum', values.momentum, 0));
+  set('weight_decay', 'weight-decay', values['weight-decay'] === undefined ? undefined : number('weight-decay', values['weight-decay'], 0));
+  set('batch_size', 'batch', values.batch === undefined ? undefined : number('batch', values.batch, 0));
+  set('epochs', 'epochs', values.epochs === undefined ? undefined : number('epochs', values.epochs, 0));
+  set('dropout', 'dropout', values.dropout === undefined ? undefined : number('dropout', values.dropout, 0));
+  set('l1', 'l1', values.l1 === undefined ? undefined : number('l1', values.l1, 0));
+  set('l2', 'l2', values.l2 === undefined ? undefined : number('l2', values.l2, 0));
+  const seed = number('seed', values.seed, 0, (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32);
+  let config: TrialConfig;
+  try {
+    config = toTrialConfig(params, { seed });
+  } catch (error) {
+    if (!(error instanceof StudyError)) throw error;
+    // Name the flag, not the hyperparameter: `--lr 0: must be > 0 (got 0)`.
+    throw new StudyError(
+      error.issues.map((issue) => {
+        const name = issue.path.replace(/^params\./, '');
+        return { path: `--${flagOf[name] ?? name}`, message: issue.message };
+      }),
+      'invalid flags',
+    );
+  }
+  const kind = config.optimizer.kind;
   const maxSteps = values.steps === undefined ? undefined : number('steps', values.steps, 0, positiveInt);
   const validation = values.val === undefined ? undefined : number('val', values.val, 0, (x) => x >= 0 && x < 1);
   const spec = dataSpecSchema.parse(dataSpec(values.data ?? 'mnist', values.standardize ?? false, validation));

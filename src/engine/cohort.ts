@@ -8,20 +8,13 @@ import { createGather } from '../kernels/gather.ts';
 import { encodeBound, type BoundKernel } from '../kernels/kernel.ts';
 import { createOptimizer } from '../kernels/optimizer.ts';
 import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
-import { createSoftmaxXent, METRIC_FLOATS } from '../kernels/softmax-xent.ts';
-import {
-  freshStatus,
-  StepRing,
-  STATUS_DIVERGED,
-  STEP_NONE,
-  TrialParams,
-  trialParamsOf,
-  trialStepOf,
-} from '../kernels/trial-buffers.ts';
-import type { TrialConfig } from '../search/trial-config.ts';
+import { createSoftmaxXent } from '../kernels/softmax-xent.ts';
+import { METRIC_FLOATS, RING_SLOTS, TrialParams } from '../model/structs.ts';
+import { freshStatus, StepRing, STATUS_DIVERGED, STEP_NONE, trialParamsOf, trialStepOf } from '../kernels/trial-buffers.ts';
+import type { TrialConfig } from '../model/trial-config.ts';
 import type { DeviceDataset } from './device-dataset.ts';
 import { epochOrder, initialParameters } from './init.ts';
-import { cohortLayout, defaultEvalBatch, type CohortLayout, type CohortShape } from './layout.ts';
+import { cohortLayout, defaultEvalBatch, type CohortLayout, type CohortShape } from '../model/cohort-layout.ts';
 
 export type EvalSplit = 'validation' | 'test';
 
@@ -35,7 +28,7 @@ export interface CohortInit {
   shuffle?: boolean;
   /** Rows per evaluation pass; default min(512, largest evaluated split). */
   evalBatch?: number;
-  /** The most steps one submit records. Default 64. */
+  /** The most steps one submit records. Default RING_SLOTS. */
   ringSlots?: number;
   /** Starting parameters per trial (same layout as the kernels'); default torch.nn.Linear init from the seed. */
   initial?: (Float32Array | undefined)[];
@@ -76,14 +69,13 @@ export class Cohort {
     private readonly ctx: GpuContext,
     readonly init: Required<Pick<CohortInit, 'shuffle' | 'evalBatch' | 'ringSlots'>> & CohortInit,
   ) {
-    const probeStride = Math.ceil((16 + 16 * init.trials.length) / ctx.limits.minStorageBufferOffsetAlignment) * ctx.limits.minStorageBufferOffsetAlignment;
     this.layout = cohortLayout({
       shape: init.shape,
       trials: init.trials,
       trainRows: init.data.source.split.train,
       evalBatch: init.evalBatch,
       ringSlots: init.ringSlots,
-      ringStride: probeStride,
+      offsetAlignment: ctx.limits.minStorageBufferOffsetAlignment,
     });
     this.frozen = init.trials.map(() => false);
     this.trialParams = TrialParams.packArray(init.trials.map(trialParamsOf));
@@ -101,7 +93,7 @@ export class Cohort {
     if (init.shape.batchSize > split.train) {
       throw new Error(`${init.id}: batch size ${init.shape.batchSize} exceeds the ${split.train} training rows of "${init.data.source.name}"`);
     }
-    const cohort = new Cohort(ctx, { shuffle: true, ringSlots: 64, ...init, evalBatch });
+    const cohort = new Cohort(ctx, { shuffle: true, ringSlots: RING_SLOTS, ...init, evalBatch });
     try {
       await cohort.bindAll();
       cohort.upload();

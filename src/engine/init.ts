@@ -1,5 +1,5 @@
 // Initial weights and batch orders: pure functions of a trial's seed, so a trial trains the same in any cohort.
-import { parameterLayout } from '../kernels/reference.ts';
+import { parameterLayout } from '../model/parameter-layout.ts';
 import { Rng, deriveSeed } from '../util/random.ts';
 
 /**

@@ -1,6 +1,7 @@
 // Wrapper for shaders/copy.wgsl: dst = src, vec4 at a time (the bandwidth probe).
 import type { GpuContext } from '../gpu/device.ts';
-import { bindGroup, compileKernel, dispatch, foldGrid, ScalarStruct, uniformBuffer, type Grid } from './kernel.ts';
+import { ScalarStruct } from '../model/struct.ts';
+import { bindGroup, compileKernel, dispatch, foldGrid, uniformBuffer, type Grid } from './kernel.ts';
 
 export const CopyDims = new ScalarStruct('CopyDims', [
   ['n4', 'u32'],

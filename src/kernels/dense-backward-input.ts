@@ -1,9 +1,9 @@
 // Wrapper for shaders/dense-backward-input.wgsl: dZp = (dZ · Wᵀ) ⊙ dropout mask ⊙ act'(Yp).
 import type { GpuContext } from '../gpu/device.ts';
-import type { Activation } from '../search/trial-config.ts';
+import type { Activation } from '../model/trial-config.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
-import type { DenseShape } from './reference.ts';
+import type { DenseShape } from '../model/parameter-layout.ts';
 import { denseKernelId, type MatmulVariant } from './shaders.ts';
 import { STEP_GROUP } from './trial-buffers.ts';
 

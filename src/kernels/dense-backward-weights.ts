@@ -2,7 +2,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { MatmulDims, matmulGrid } from './matmul.ts';
-import type { DenseShape } from './reference.ts';
+import type { DenseShape } from '../model/parameter-layout.ts';
 import { denseKernelId, type MatmulVariant } from './shaders.ts';
 
 /** The layer's shape; dW and db land at wBase and bBase of each trial's gradients (as W and b in its parameters). */

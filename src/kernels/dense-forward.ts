@@ -1,9 +1,9 @@
 // Wrapper for shaders/dense-forward.wgsl: Y[t] = act(X[t] · W[t] + b[t]) for T trials at once.
 import type { GpuContext } from '../gpu/device.ts';
-import type { Activation } from '../search/trial-config.ts';
+import type { Activation } from '../model/trial-config.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
-import type { DenseShape } from './reference.ts';
+import type { DenseShape } from '../model/parameter-layout.ts';
 import { denseKernelId, type MatmulVariant } from './shaders.ts';
 
 /** The layer's shape and parameter offsets, plus where X and Y sit in their buffers. */

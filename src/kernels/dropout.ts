@@ -1,6 +1,7 @@
 // Wrapper for shaders/dropout.wgsl: D = Y ⊙ mask / (1 - p), the mask hashed from (seed, step, layer, element).
 import type { GpuContext } from '../gpu/device.ts';
-import { bindGroup, compileKernel, encodeBound, foldGrid, ScalarStruct, uniformBuffer, type BoundKernel } from './kernel.ts';
+import { ScalarStruct } from '../model/struct.ts';
+import { bindGroup, compileKernel, encodeBound, foldGrid, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { STEP_GROUP } from './trial-buffers.ts';
 
 export const DropoutDims = new ScalarStruct('DropoutDims', [

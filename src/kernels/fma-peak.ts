@@ -1,6 +1,7 @@
 // Wrapper for shaders/fma-peak.wgsl: the compute-ceiling probe (64 FLOP per invocation and round).
 import type { GpuContext } from '../gpu/device.ts';
-import { bindGroup, compileKernel, encodeBound, foldGrid, ScalarStruct, uniformBuffer, type BoundKernel } from './kernel.ts';
+import { ScalarStruct } from '../model/struct.ts';
+import { bindGroup, compileKernel, encodeBound, foldGrid, uniformBuffer, type BoundKernel } from './kernel.ts';
 
 export const PeakDims = new ScalarStruct('PeakDims', [
   ['n', 'u32'],

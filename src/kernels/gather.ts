@@ -1,6 +1,7 @@
 // Wrapper for shaders/gather.wgsl: every trial's mini-batch, rows taken in the trial's own order.
 import type { GpuContext } from '../gpu/device.ts';
-import { bindGroup, compileKernel, encodeBound, foldGrid, ScalarStruct, uniformBuffer, type BoundKernel } from './kernel.ts';
+import { ScalarStruct } from '../model/struct.ts';
+import { bindGroup, compileKernel, encodeBound, foldGrid, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { STEP_GROUP } from './trial-buffers.ts';
 
 export const GatherDims = new ScalarStruct('GatherDims', [

@@ -1,7 +1,8 @@
 // What the three dense kernels share: MatmulDims (shaders/common/matmul-dims.wgsl), grids, activation codes.
 import type { GpuContext } from '../gpu/device.ts';
-import type { Activation } from '../search/trial-config.ts';
-import { foldGrid, ScalarStruct, type Grid } from './kernel.ts';
+import type { Activation } from '../model/trial-config.ts';
+import { ScalarStruct } from '../model/struct.ts';
+import { foldGrid, type Grid } from './kernel.ts';
 import { matmulTile, type MatmulVariant } from './shaders.ts';
 
 export const MatmulDims = new ScalarStruct('MatmulDims', [

@@ -1,6 +1,7 @@
 // Wrapper for shaders/optimizer.wgsl: one update of all parameters of all trials, per-trial optimizer.
 import type { GpuContext } from '../gpu/device.ts';
-import { bindGroup, compileKernel, encodeBound, foldGrid, ScalarStruct, uniformBuffer, type BoundKernel } from './kernel.ts';
+import { ScalarStruct } from '../model/struct.ts';
+import { bindGroup, compileKernel, encodeBound, foldGrid, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { STEP_GROUP } from './trial-buffers.ts';
 
 export const OptimizerDims = new ScalarStruct('OptimizerDims', [

@@ -2,7 +2,8 @@
 // Shape key: T = trials, B = batch rows, I = inputs, O = outputs, C = classes, F = features,
 // P = floats of one trial's parameters (weights [I][O] row-major at wBase, bias [O] at bBase).
 // The tests compare the GPU with these; these are checked against finite differences first.
-import type { Activation, OptimizerConfig } from '../search/trial-config.ts';
+import { parameterLayout, type DenseShape } from '../model/parameter-layout.ts';
+import type { Activation, OptimizerConfig } from '../model/trial-config.ts';
 
 type Numbers = ArrayLike<number>;
 
@@ -37,21 +38,6 @@ export function activationGrad(y: number, act: Activation): number {
 
 // ---- dense layer ---------------------------------------------------------------------------
 
-/** One dense layer of T trials: the shape key, and where W and b sit in each trial's P floats. */
-export interface DenseShape {
-  T: number;
-  /** Rows (batch). */
-  B: number;
-  /** Inputs. */
-  I: number;
-  /** Outputs. */
-  O: number;
-  /** Floats per trial in the params buffer. */
-  P: number;
-  /** Offsets (in floats) of W [I][O] and b [O] inside one trial's parameters. */
-  wBase: number;
-  bBase: number;
-}
 
 /** Y[t] = act(X[t] · W[t] + b[t]); `xTrial` 0 shares one X among the trials. */
 export function denseForward(x: Numbers, params: Numbers, s: DenseShape, act: Activation, xTrial = s.B * s.I): Float64Array {
@@ -323,26 +309,6 @@ export interface MlpShape {
   /** Widths from input to output: [F, h1, ..., C]. */
   widths: number[];
   activation: Activation;
-}
-
-/**
- * Offsets of every layer's W and b inside one trial's parameters: all weights first, then all
- * biases, then zeros up to a multiple of 4 floats (the optimizer updates vec4s).
- */
-export function parameterLayout(widths: readonly number[]): { wBase: number[]; bBase: number[]; P: number; nWeights: number } {
-  const wBase: number[] = [];
-  const bBase: number[] = [];
-  let offset = 0;
-  for (let l = 0; l + 1 < widths.length; l++) {
-    wBase.push(offset);
-    offset += widths[l]! * widths[l + 1]!;
-  }
-  const nWeights = offset;
-  for (let l = 0; l + 1 < widths.length; l++) {
-    bBase.push(offset);
-    offset += widths[l + 1]!;
-  }
-  return { wBase, bBase, P: Math.ceil(offset / 4) * 4, nWeights };
 }
 
 export interface MlpPass {

@@ -1,6 +1,6 @@
 // Runs every kernel on this adapter against its float64 reference: `fusetune check`, and the app's device panel.
 import type { GpuContext } from '../gpu/device.ts';
-import { optimizerConfig, type Activation, type OptimizerKind } from '../search/trial-config.ts';
+import { optimizerConfig, type Activation, type OptimizerKind } from '../model/trial-config.ts';
 import { Rng } from '../util/random.ts';
 import { createDenseBackwardInput } from './dense-backward-input.ts';
 import { createDenseBackwardWeights } from './dense-backward-weights.ts';
@@ -11,8 +11,10 @@ import { encodeBound, type BoundKernel } from './kernel.ts';
 import { createOptimizer } from './optimizer.ts';
 import * as ref from './reference.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from './shaders.ts';
-import { createSoftmaxXent, METRIC_FLOATS } from './softmax-xent.ts';
-import { freshStatus, StepRing, TrialParams, trialParamsOf, trialStepOf, type TrialParamsValues } from './trial-buffers.ts';
+import { METRIC_FLOATS } from '../model/structs.ts';
+import { createSoftmaxXent } from './softmax-xent.ts';
+import { TrialParams, type TrialParamsValues } from '../model/structs.ts';
+import { freshStatus, StepRing, trialParamsOf, trialStepOf } from './trial-buffers.ts';
 
 export interface CheckResult {
   kernel: string;

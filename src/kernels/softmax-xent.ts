@@ -1,6 +1,7 @@
 // Wrapper for shaders/softmax-xent.wgsl: per-trial mean cross-entropy, dlogits, correct count, divergence flag.
 import type { GpuContext } from '../gpu/device.ts';
-import { bindGroup, compileKernel, encodeBound, foldGrid, ScalarStruct, uniformBuffer, type BoundKernel } from './kernel.ts';
+import { ScalarStruct } from '../model/struct.ts';
+import { bindGroup, compileKernel, encodeBound, foldGrid, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { STEP_GROUP } from './trial-buffers.ts';
 
 export const XentDims = new ScalarStruct('XentDims', [
@@ -13,9 +14,6 @@ export const XentDims = new ScalarStruct('XentDims', [
   ['acc_base', 'u32'],
   ['pad', 'u32'],
 ] as const);
-
-/** Floats per trial in a metrics accumulator: loss_sum, correct, rows, last_loss. */
-export const METRIC_FLOATS = 4;
 
 const WG = 64;
 

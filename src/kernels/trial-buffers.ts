@@ -1,52 +1,14 @@
 // Host side of shaders/common/trial.wgsl: per-trial hyperparameters, the per-step ring and trial status.
 import type { GpuContext } from '../gpu/device.ts';
-import type { OptimizerKind, TrialConfig } from '../search/trial-config.ts';
-import { ScalarStruct, type BindingSpec } from './kernel.ts';
-
-export const TrialParams = new ScalarStruct('TrialParams', [
-  ['optimizer', 'u32'],
-  ['momentum', 'f32'],
-  ['dampening', 'f32'],
-  ['nesterov', 'u32'],
-  ['beta1', 'f32'],
-  ['beta2', 'f32'],
-  ['eps', 'f32'],
-  ['alpha', 'f32'],
-  ['weight_decay', 'f32'],
-  ['l1', 'f32'],
-  ['l2', 'f32'],
-  ['dropout', 'f32'],
-  ['seed', 'u32'],
-  ['frozen', 'u32'],
-  ['pad1', 'u32'],
-  ['pad2', 'u32'],
-] as const);
-export type TrialParamsValues = Partial<Record<(typeof TrialParams.fields)[number][0], number>>;
-
-export const TrialStep = new ScalarStruct('TrialStep', [
-  ['lr', 'f32'],
-  ['bc1', 'f32'],
-  ['bc2', 'f32'],
-  ['count', 'u32'],
-] as const);
-export type TrialStepValues = Partial<Record<(typeof TrialStep.fields)[number][0], number>>;
-
-/** The fixed head of StepData; its `trials` array of TrialStep follows. */
-export const StepHeader = new ScalarStruct('StepData', [
-  ['step', 'u32'],
-  ['batch', 'u32'],
-  ['slot', 'u32'],
-  ['pad', 'u32'],
-] as const);
-export type StepHeaderValues = Partial<Record<(typeof StepHeader.fields)[number][0], number>>;
+import type { OptimizerKind, TrialConfig } from '../model/trial-config.ts';
+import { type BindingSpec } from './kernel.ts';
+import { StepHeader, TrialStep, type StepHeaderValues, type TrialParamsValues, type TrialStepValues } from '../model/structs.ts';
 
 /** Optimizer codes of TrialParams.optimizer (OPT_* in trial.wgsl). */
 export const OPTIMIZER_CODE: Record<OptimizerKind, number> = { sgd: 0, momentum: 0, rmsprop: 1, adam: 2, adamw: 3 };
 
 export const STATUS_DIVERGED = 1;
 export const STEP_NONE = 0xffffffff;
-/** Bytes of one TrialStatus (flags, diverged_step). */
-export const STATUS_BYTES = 8;
 
 /** The one binding of group 1, shared by every kernel that reads per-step data. */
 export const STEP_GROUP: readonly BindingSpec[] = [{ name: 'step_data', access: 'read', dynamic: true }];

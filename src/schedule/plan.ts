@@ -1,7 +1,7 @@
 // Packs trial configs into cohorts of one shape that fit the device, before anything is allocated (pure).
-import { cohortLayout, shapeOf, totalBytes, type CohortLayout, type CohortShape } from '../engine/layout.ts';
-import type { TrialConfig } from '../search/trial-config.ts';
-import { shapeKey } from '../search/trial-config.ts';
+import { cohortLayout, shapeOf, totalBytes, type CohortLayout, type CohortShape } from '../model/cohort-layout.ts';
+import type { TrialConfig } from '../model/trial-config.ts';
+import { shapeKey } from '../model/trial-config.ts';
 
 export interface PlannedTrial {
   /** The trial's number in the study. */
@@ -50,7 +50,6 @@ export interface PlanInput {
   trainRows: number;
   /** Rows per evaluation pass (the engine's evalBatch). */
   evalBatch: number;
-  ringSlots: number;
   budget: DeviceBudget;
   /** Upper bound on trials per cohort (default 64). */
   maxTrialsPerCohort?: number;
@@ -62,15 +61,12 @@ export interface Plan {
 }
 
 function layoutFor(input: PlanInput, shape: CohortShape, trials: readonly PlannedTrial[]): CohortLayout {
-  const T = trials.length;
-  const align = input.budget.minStorageBufferOffsetAlignment;
   return cohortLayout({
     shape,
     trials: trials.map((t) => t.config),
     trainRows: input.trainRows,
     evalBatch: input.evalBatch,
-    ringSlots: input.ringSlots,
-    ringStride: Math.ceil((16 + 16 * T) / align) * align,
+    offsetAlignment: input.budget.minStorageBufferOffsetAlignment,
   });
 }
 

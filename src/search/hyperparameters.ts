@@ -1,7 +1,7 @@
 // The hyperparameter names a study may use, the values each accepts, and the built-in defaults.
-import { ACTIVATIONS, OPTIMIZERS } from './trial-config.ts';
+import { ACTIVATIONS, OPTIMIZERS } from '../model/trial-config.ts';
 import { describeValue } from './errors.ts';
-import { isNormal, type Distribution, type Params, type Scalar } from './space.ts';
+import { isNormal, type Distribution, type Scalar } from './space.ts';
 
 /** Hidden layers a trial may have; `units_1` … `units_8` name their widths. */
 export const MAX_LAYERS = 8;
@@ -38,20 +38,6 @@ const RULES: Record<string, ValueRule> = {
 };
 
 export const HYPERPARAMETER_NAMES: readonly string[] = Object.keys(RULES);
-
-/** What a trial gets for a name that neither the space nor the study's defaults set. */
-export const BUILTIN_DEFAULTS: Readonly<Params> = {
-  lr: 0.01,
-  batch_size: 32,
-  layers: 1,
-  units: 32,
-  activation: 'relu',
-  optimizer: 'adam',
-  l1: 0,
-  l2: 0,
-  dropout: 0,
-  epochs: 1,
-};
 
 export function isHyperparameter(name: string): boolean {
   return Object.hasOwn(RULES, name);

@@ -4,7 +4,7 @@ import { StudyError, type StudyIssue } from './errors.ts';
 import { gridCombinations, gridPoints, isActive, stepCount, stepValue, type Distribution, type Params, type Scalar, type Space } from './space.ts';
 import type { Study } from './study.ts';
 import { toTrialConfig } from './to-trial-config.ts';
-import type { TrialConfig } from './trial-config.ts';
+import type { TrialConfig } from '../model/trial-config.ts';
 
 /** Which way an objective is better. */
 export type Direction = 'maximize' | 'minimize';

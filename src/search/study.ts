@@ -1,8 +1,9 @@
 // The study file: schema, parsing with readable errors, checks against the loaded data, and JSON export.
 import { z } from 'zod';
 import { dataSpecSchema } from '../data/spec.ts';
+import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { StudyError, formatPath, issuesFromZod, type StudyIssue } from './errors.ts';
-import { BUILTIN_DEFAULTS, distributionProblems, isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
+import { distributionProblems, isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
 import { distributionSchema, gridCombinations, gridPoints, scalarSchema, spaceSchema, stepCount, stepValue, type Distribution, type Scalar } from './space.ts';
 
 /** NOTE: the grid sampler holds its combinations in memory; past this a study must shrink its grid. */
@@ -185,7 +186,7 @@ export function checkStudyAgainstData(study: Study, trainRows: number): void {
   // Where the space may not set batch_size, the default applies.
   if (d === undefined || d.when !== undefined) {
     const given = study.defaults.batch_size;
-    const fallback = (given ?? BUILTIN_DEFAULTS.batch_size) as number;
+    const fallback = (given ?? TRIAL_DEFAULTS.batch_size) as number;
     if (fallback > trainRows) {
       issues.push({ path: 'defaults.batch_size', message: given === undefined ? `the built-in default (${fallback}) ${exceeds}: set a smaller one` : `${fallback} ${exceeds}` });
     }

@@ -1,8 +1,8 @@
 // Turns one trial's named hyperparameters (sampled, study defaults, built-in defaults) into the TrialConfig the engine trains.
 import { StudyError, type StudyIssue } from './errors.ts';
-import { BUILTIN_DEFAULTS, isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
+import { isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
 import type { Params } from './space.ts';
-import { optimizerConfig, type Activation, type OptimizerConfig, type OptimizerKind, type TrialConfig } from './trial-config.ts';
+import { optimizerConfig, TRIAL_DEFAULTS, type Activation, type OptimizerConfig, type OptimizerKind, type TrialConfig } from '../model/trial-config.ts';
 
 export interface TrialBase {
   /** The trial's seed (weights, batch order, dropout): deriveSeed(study.seed, 'trial', index). */
@@ -24,13 +24,13 @@ const OPTIMIZER_FIELDS = {
 } as const satisfies Record<string, keyof OptimizerConfig>;
 
 /**
- * The TrialConfig for `params` over `base.defaults` over BUILTIN_DEFAULTS. Throws a StudyError
+ * The TrialConfig for `params` over `base.defaults` over TRIAL_DEFAULTS. Throws a StudyError
  * naming each unknown or invalid value and where it came from (`params.lr`, `defaults.lr`).
  * Hidden widths: `units_i` where set, else `units`, for each of the `layers` layers.
  */
 export function toTrialConfig(params: Params, base: TrialBase): TrialConfig {
   const issues: StudyIssue[] = [];
-  const merged: Params = { ...BUILTIN_DEFAULTS };
+  const merged: Params = { ...TRIAL_DEFAULTS };
   for (const [source, values] of [['defaults', base.defaults ?? {}], ['params', params]] as const) {
     for (const [name, value] of Object.entries(values)) {
       const path = `${source}.${name}`;

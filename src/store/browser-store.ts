@@ -1,7 +1,8 @@
 // The app's study journal in IndexedDB (via idb): studies with their records, trial weights and uploaded CSV text.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StudyInput } from '../search/study.ts';
-import type { StudyRecord, TrialState } from '../study/results.ts';
+import { FINISHED_STATES } from '../model/states.ts';
+import type { StudyRecord } from './records.ts';
 
 /**
  * Where a saved study stands. `interrupted`: the page closed (or reloaded) while it ran;
@@ -63,7 +64,6 @@ const DB_VERSION = 1;
 const LAST_STUDY = 'lastStudyId';
 
 /** A trial that needs no more training: kept as is when a study resumes. */
-export const FINISHED_STATES: ReadonlySet<TrialState> = new Set(['done', 'diverged', 'failed']);
 
 export function summarize(saved: SavedStudy): SavedStudySummary {
   const trials = saved.record?.trials ?? [];

@@ -1,6 +1,6 @@
 // Exports of a study's records: the trials as CSV rows (one per trial), shared by the CLI and the app.
 import Papa from 'papaparse';
-import type { StudyRecord, TrialRecord } from '../study/results.ts';
+import type { StudyRecord, TrialRecord } from './records.ts';
 
 /** One flat row per trial: outcome, metrics, speed, bytes, then the resolved configuration and the sampled values. */
 export function trialRow(trial: TrialRecord): Record<string, string | number | null> {

@@ -1,7 +1,7 @@
 // A study's folder on disk (Node): a journal appended as trials finish, then study.json, trials.csv and weights.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StudyRecord, TrialRecord } from '../study/results.ts';
+import type { StudyRecord, TrialRecord } from './records.ts';
 import { trialsCsv } from './export.ts';
 import { encodeSafetensors, mlpTensors } from './safetensors.ts';
 

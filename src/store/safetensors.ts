@@ -1,5 +1,5 @@
 // .safetensors read and write (float32 only), and the PyTorch nn.Linear layout of an MLP's weights.
-import { parameterLayout } from '../kernels/reference.ts';
+import { parameterLayout } from '../model/parameter-layout.ts';
 
 export interface Tensor {
   shape: number[];

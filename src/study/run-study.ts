@@ -1,9 +1,11 @@
 // Runs a whole study: propose trials (search), pack and admit cohorts (schedule), train them (engine),
 // and keep every trial's record; the one library call behind `fusetune run` and the app.
+import { FINISHED_STATES } from '../model/states.ts';
+import { plannedSteps } from '../model/steps.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { Cohort } from '../engine/cohort.ts';
 import { freeDataset, uploadDataset } from '../engine/device-dataset.ts';
-import { defaultEvalBatch, trialBytes } from '../engine/layout.ts';
+import { defaultEvalBatch, trialBytes } from '../model/cohort-layout.ts';
 import { runCohort } from '../engine/train.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { DeviceLostError } from '../gpu/errors.ts';
@@ -11,7 +13,7 @@ import { GpuTimer } from '../gpu/timing.ts';
 import { admit, deviceBudget, planCohorts, type CohortPlan } from '../schedule/plan.ts';
 import { createSampler, proposeTrial, trialCount } from '../search/samplers.ts';
 import { checkStudyAgainstData, studyToJson, type Study } from '../search/study.ts';
-import { rankTrials, type EpochMetrics, type StudyRecord, type TrialRecord } from './results.ts';
+import { rankTrials, type EpochMetrics, type StudyRecord, type TrialRecord } from '../store/records.ts';
 
 export type StudyEvent =
   | { type: 'planned'; record: StudyRecord; cohorts: { id: string; trials: number[]; bytes: number }[] }
@@ -51,8 +53,6 @@ export interface StudyOutcome {
   weights: Map<number, { params: Float32Array; widths: number[] }>;
 }
 
-const FINISHED = new Set(['done', 'diverged', 'failed']);
-
 export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> {
   const { ctx, study, dataset } = options;
   const started = performance.now();
@@ -62,7 +62,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const previous = new Map((options.previous ?? []).map((t) => [t.index, t]));
   const trials: TrialRecord[] = Array.from({ length: n }, (_, index) => {
     const kept = previous.get(index);
-    if (kept && FINISHED.has(kept.state)) return kept;
+    if (kept && FINISHED_STATES.has(kept.state)) return kept;
     const { params, config } = proposeTrial(study, sampler, index);
     return { index, params, config, state: 'pending', epochs: [], curve: [], stepsDone: 0, valAccuracy: null, valLoss: null, trainLoss: null, stepMs: null, samplesPerSec: null, cohortSamplesPerSec: null };
   });
@@ -82,14 +82,12 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
 
   const budget = deviceBudget(ctx.limits, options.memoryBudget);
   const evalBatch = defaultEvalBatch(dataset.split);
-  const ringSlots = 64;
   const plan = planCohorts({
     trials: trials.filter((t) => t.state === 'pending').map((t) => ({ index: t.index, config: t.config })),
     features: dataset.features,
     classes: dataset.classes,
     trainRows: dataset.split.train,
     evalBatch,
-    ringSlots,
     budget,
     maxTrialsPerCohort: options.maxTrialsPerCohort,
   });
@@ -99,10 +97,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   }
   emit({ type: 'planned', record, cohorts: plan.cohorts.map((c) => ({ id: c.id, trials: c.trials.map((t) => t.index), bytes: c.bytes })) });
 
-  const stepsOf = (t: TrialRecord) => {
-    const stepsPerEpoch = Math.floor(dataset.split.train / t.config.batchSize);
-    return Math.min(stepsPerEpoch * t.config.epochs, study.budget.maxStepsPerTrial ?? Infinity);
-  };
+  const stepsOf = (t: TrialRecord) => plannedSteps(t.config, dataset.split.train, study.budget.maxStepsPerTrial);
   const stepsTotal = plan.cohorts.reduce((sum, c) => sum + c.trials.reduce((s, t) => s + stepsOf(trials[t.index]!), 0), 0);
   let stepsDone = 0;
   const weights = new Map<number, { params: Float32Array; widths: number[] }>();
@@ -119,7 +114,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     emit({ type: 'cohort-started', cohort: planned.id, trials: members.map((t) => t.index) });
     let cohort: Cohort | null = null;
     try {
-      cohort = await Cohort.create(ctx, { id: planned.id, shape: planned.shape, trials: members.map((t) => t.config), data, evalBatch, ringSlots });
+      cohort = await Cohort.create(ctx, { id: planned.id, shape: planned.shape, trials: members.map((t) => t.config), data, evalBatch });
       const live = cohort;
       const B = planned.shape.batchSize;
       const epochs = Math.max(...members.map((t) => t.config.epochs));

@@ -1,6 +1,6 @@
 // What the charts draw, computed from trial records: thinned curves, lr × batch-size cells, the Pareto front, parallel coordinates.
-import type { Objective, TrialRecord } from '../study/results.ts';
-import { objectiveValue } from '../study/results.ts';
+import type { Objective, TrialRecord } from '../store/records.ts';
+import { objectiveValue } from '../store/records.ts';
 import { formatNumber, formatPercent, formatScalar } from './format.ts';
 
 export interface LossPoint {

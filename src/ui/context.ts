@@ -1,7 +1,7 @@
 // The app's shared state, provided by <ft-app> through @lit/context: the study session and the page's GPU.
 import { createContext } from '@lit/context';
 import type { SavedStudy, SavedStudySummary } from '../store/browser-store.ts';
-import type { TrialRecord } from '../study/results.ts';
+import type { TrialRecord } from '../store/records.ts';
 import type { GpuController } from './controllers/gpu-controller.ts';
 
 /** What the study controller is doing. `loading`: reading data or acquiring the device before training. */

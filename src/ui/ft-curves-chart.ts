@@ -1,7 +1,7 @@
 // <ft-curves-chart>: every trial's training curve, batch loss by step or accuracy by epoch, with the selected trial drawn on top.
 import * as Plot from '@observablehq/plot';
 import { customElement, property } from 'lit/decorators.js';
-import type { TrialRecord } from '../study/results.ts';
+import type { TrialRecord } from '../store/records.ts';
 import { accuracyPoints, lossPoints } from './chart-data.ts';
 import { PlotElement } from './plot-element.ts';
 

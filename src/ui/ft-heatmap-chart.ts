@@ -1,7 +1,7 @@
 // <ft-heatmap-chart>: learning rate × batch size, each cell the mean validation accuracy or samples/s of its trials.
 import * as Plot from '@observablehq/plot';
 import { customElement, property } from 'lit/decorators.js';
-import type { TrialRecord } from '../study/results.ts';
+import type { TrialRecord } from '../store/records.ts';
 import { lrBatchCells } from './chart-data.ts';
 import { formatPercent, formatRate } from './format.ts';
 import { PlotElement } from './plot-element.ts';

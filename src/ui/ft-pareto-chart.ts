@@ -1,7 +1,7 @@
 // <ft-pareto-chart>: validation accuracy against samples/s of every finished trial, the Pareto front joined and ringed.
 import * as Plot from '@observablehq/plot';
 import { customElement, property } from 'lit/decorators.js';
-import type { TrialRecord } from '../study/results.ts';
+import type { TrialRecord } from '../store/records.ts';
 import { tradeoffPoints } from './chart-data.ts';
 import { formatRate } from './format.ts';
 import { PlotElement } from './plot-element.ts';

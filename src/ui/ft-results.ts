@@ -1,8 +1,9 @@
 // <ft-results>: the study on show, live: summary, exports, the trial table and the charts of its trade-offs.
+import { FINISHED_STATES } from '../model/states.ts';
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { Objective } from '../study/results.ts';
+import type { Objective } from '../store/records.ts';
 import { sessionContext, type Session } from './context.ts';
 import { formatDuration, formatPercent } from './format.ts';
 import './ft-curves-chart.ts';
@@ -12,7 +13,6 @@ import './ft-pareto-chart.ts';
 import './ft-trial-table.ts';
 import { baseStyles } from './styles.ts';
 
-const FINISHED = new Set(['done', 'diverged', 'failed']);
 
 /**
  * @fires export-request - `detail: { kind: 'csv' | 'json' | 'weights' }`, bubbles and crosses shadow roots: download the study's results.
@@ -55,7 +55,7 @@ export class FtResults extends LitElement {
     const objective: Objective = { metric, direction: metric === 'val_loss' ? 'minimize' : 'maximize' };
     const best = record?.best ?? null;
     const bestTrial = best === null ? null : trials[best];
-    const finished = trials.filter((t) => FINISHED.has(t.state)).length;
+    const finished = trials.filter((t) => FINISHED_STATES.has(t.state)).length;
     const running = session.status !== 'idle';
     return html`
       <div class="head">

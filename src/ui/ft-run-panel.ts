@@ -1,4 +1,5 @@
 // <ft-run-panel>: run, pause, stop and resume the study, with a progress bar, throughput and the time left.
+import { FINISHED_STATES } from '../model/states.ts';
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -8,7 +9,6 @@ import { baseStyles } from './styles.ts';
 
 export type RunAction = 'start' | 'pause' | 'stop' | 'resume';
 
-const FINISHED = new Set(['done', 'diverged', 'failed']);
 
 /**
  * @fires run-action - `detail: { action: 'start' | 'pause' | 'stop' | 'resume' }`.
@@ -47,7 +47,7 @@ export class FtRunPanel extends LitElement {
     const busy = status !== 'idle';
     const canRun = !busy && this.blocker === '' && (s?.loaded ?? false);
     const trials = s?.trials ?? [];
-    const finished = trials.filter((t) => FINISHED.has(t.state)).length;
+    const finished = trials.filter((t) => FINISHED_STATES.has(t.state)).length;
     const p = s?.progress ?? null;
     return html`<div class="bar" data-testid="run-panel">
       <div class="buttons">

@@ -2,7 +2,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { StudyIssue } from '../search/errors.ts';
-import { BUILTIN_DEFAULTS, HYPERPARAMETER_NAMES } from '../search/hyperparameters.ts';
+import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
+import { HYPERPARAMETER_NAMES } from '../search/hyperparameters.ts';
 import { OBJECTIVE_METRICS } from '../search/study.ts';
 import { downloadBlob } from './download.ts';
 import './ft-data-editor.ts';
@@ -238,7 +239,7 @@ export class FtStudyEditor extends LitElement {
 
   private addDefault(defaults: Json): void {
     const name = this.renderRoot.querySelector<HTMLSelectElement>('#add-default')?.value;
-    if (name) this.setKey(this.draft, 'defaults', { ...defaults, [name]: BUILTIN_DEFAULTS[name] ?? 0 });
+    if (name) this.setKey(this.draft, 'defaults', { ...defaults, [name]: (TRIAL_DEFAULTS as Record<string, string | number>)[name] ?? 0 });
   }
 
   private loadPreset(): void {

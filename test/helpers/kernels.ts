@@ -1,13 +1,7 @@
 // Buffers the kernel tests share: per-trial params, one step of StepData, status, poisoned outputs.
 import type { GpuContext } from '../../src/gpu/device.ts';
-import {
-  freshStatus,
-  StepRing,
-  TrialParams,
-  type StepHeaderValues,
-  type TrialParamsValues,
-  type TrialStepValues,
-} from '../../src/kernels/trial-buffers.ts';
+import { TrialParams, type StepHeaderValues, type TrialParamsValues, type TrialStepValues } from '../../src/model/structs.ts';
+import { freshStatus, StepRing } from '../../src/kernels/trial-buffers.ts';
 import { storage } from './gpu.ts';
 
 export function trialsBuffer(ctx: GpuContext, owner: string, values: TrialParamsValues[]): GPUBuffer {

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initialParameters } from '../../src/engine/init.ts';
-import { mlpStep, optimizerStep, parameterLayout } from '../../src/kernels/reference.ts';
-import { optimizerConfig } from '../../src/search/trial-config.ts';
+import { parameterLayout } from '../../src/model/parameter-layout.ts';
+import { mlpStep, optimizerStep } from '../../src/kernels/reference.ts';
+import { optimizerConfig } from '../../src/model/trial-config.ts';
 import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensors } from '../../src/store/safetensors.ts';
-import type { StudyRecord } from '../../src/study/results.ts';
+import type { StudyRecord } from '../../src/store/records.ts';
 import { expectRelativeError } from '../helpers/close.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
@@ -131,9 +132,11 @@ describe('fusetune train', () => {
   });
 
   it('rejects bad flags with a message naming the flag', () => {
-    expect(fusetune(['train', '--optimizer', 'lion']).stderr).toMatch(/--optimizer lion: expected one of sgd, momentum, rmsprop, adam, adamw/);
-    expect(fusetune(['train', '--lr=-1']).stderr).toMatch(/--lr -1: not a valid value/);
-    expect(fusetune(['train', '--dropout', '1']).stderr).toMatch(/--dropout 1: not a valid value/);
+    const lion = fusetune(['train', '--optimizer', 'lion']);
+    expect(lion.stderr).toMatch(/--optimizer: unknown optimizer "lion"; valid: sgd, momentum, rmsprop, adam, adamw/);
+    expect(lion.code).toBe(2);
+    expect(fusetune(['train', '--lr=-1']).stderr).toMatch(/--lr: must be > 0 \(got -1\)/);
+    expect(fusetune(['train', '--dropout', '1']).stderr).toMatch(/--dropout: must be < 1 \(got 1\)/);
     const r = fusetune(['train', '--data', 'spirals', '--batch', '100000']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--batch 100000 exceeds the \d+ training rows/);

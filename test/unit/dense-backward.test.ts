@@ -4,7 +4,7 @@ import { describe, it } from 'vitest';
 import { createDenseBackwardInput } from '../../src/kernels/dense-backward-input.ts';
 import { createDenseBackwardWeights } from '../../src/kernels/dense-backward-weights.ts';
 import { activate, denseBackwardInput, denseBackwardWeights } from '../../src/kernels/reference.ts';
-import { ACTIVATIONS } from '../../src/search/trial-config.ts';
+import { ACTIVATIONS } from '../../src/model/trial-config.ts';
 import { Rng, freshSeed } from '../../src/util/random.ts';
 import { expectRelativeError } from '../helpers/close.ts';
 import { gpu, runPass, storage } from '../helpers/gpu.ts';

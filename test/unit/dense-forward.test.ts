@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createDenseForward } from '../../src/kernels/dense-forward.ts';
 import { denseForward } from '../../src/kernels/reference.ts';
 import { MATMUL_VARIANTS } from '../../src/kernels/shaders.ts';
-import { ACTIVATIONS, type Activation } from '../../src/search/trial-config.ts';
+import { ACTIVATIONS, type Activation } from '../../src/model/trial-config.ts';
 import { Rng, freshSeed } from '../../src/util/random.ts';
 import { expectRelativeError } from '../helpers/close.ts';
 import { gpu, runPass, storage } from '../helpers/gpu.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createOptimizer } from '../../src/kernels/optimizer.ts';
 import { optimizerStep, type UpdateSettings } from '../../src/kernels/reference.ts';
 import { STATUS_DIVERGED, StepRing, trialParamsOf, trialStepOf } from '../../src/kernels/trial-buffers.ts';
-import { optimizerConfig, type TrialConfig } from '../../src/search/trial-config.ts';
+import { optimizerConfig, type TrialConfig } from '../../src/model/trial-config.ts';
 import { Rng, freshSeed } from '../../src/util/random.ts';
 import { expectRelativeError } from '../helpers/close.ts';
 import { gpu, runPass, storage } from '../helpers/gpu.ts';

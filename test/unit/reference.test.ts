@@ -1,17 +1,9 @@
 // The float64 references themselves, checked against finite differences and hand-computed values
 // before any GPU result is compared with them.
 import { describe, expect, it } from 'vitest';
-import {
-  dropout,
-  dropoutScale,
-  hashU32,
-  mlpStep,
-  optimizerStep,
-  parameterLayout,
-  softmaxXent,
-  type MlpShape,
-} from '../../src/kernels/reference.ts';
-import { ACTIVATIONS, optimizerConfig } from '../../src/search/trial-config.ts';
+import { parameterLayout } from '../../src/model/parameter-layout.ts';
+import { dropout, dropoutScale, hashU32, mlpStep, optimizerStep, softmaxXent, type MlpShape } from '../../src/kernels/reference.ts';
+import { ACTIVATIONS, optimizerConfig } from '../../src/model/trial-config.ts';
 import { Rng, freshSeed } from '../../src/util/random.ts';
 import { expectClose } from '../helpers/close.ts';
 

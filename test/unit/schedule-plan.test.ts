@@ -1,8 +1,8 @@
 // The cohort planner (pure): grouping by shape, splitting under device limits, refusals naming the limit, admission.
 import { describe, expect, it } from 'vitest';
-import { cohortLayout, shapeOf, totalBytes } from '../../src/engine/layout.ts';
+import { cohortLayout, shapeOf, totalBytes } from '../../src/model/cohort-layout.ts';
 import { admit, planCohorts, type DeviceBudget, type PlannedTrial } from '../../src/schedule/plan.ts';
-import { optimizerConfig, type TrialConfig } from '../../src/search/trial-config.ts';
+import { optimizerConfig, type TrialConfig } from '../../src/model/trial-config.ts';
 
 const budget: DeviceBudget = {
   maxStorageBufferBindingSize: 128 * 2 ** 20,
@@ -22,7 +22,6 @@ const input = (trials: PlannedTrial[], b: Partial<DeviceBudget> = {}) => ({
   classes: 10,
   trainRows: 8000,
   evalBatch: 512,
-  ringSlots: 64,
   budget: { ...budget, ...b },
 });
 
@@ -38,7 +37,7 @@ describe('planCohorts', () => {
 
   it('splits a group that would exceed the memory budget, and the parts fit', () => {
     const trials = Array.from({ length: 40 }, (_, index) => ({ index, config: config([512], 256) }));
-    const one = totalBytes(cohortLayout({ shape: shapeOf(trials[0]!.config, 784, 10), trials: [trials[0]!.config], trainRows: 8000, evalBatch: 512, ringSlots: 64, ringStride: 256 }).buffers);
+    const one = totalBytes(cohortLayout({ shape: shapeOf(trials[0]!.config, 784, 10), trials: [trials[0]!.config], trainRows: 8000, evalBatch: 512, offsetAlignment: 256 }).buffers);
     const memoryBudget = Math.floor(one * 8.5);
     const plan = planCohorts(input(trials, { memoryBudget }));
     expect(plan.cohorts.length).toBeGreaterThan(1);

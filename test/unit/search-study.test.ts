@@ -224,7 +224,7 @@ describe('checkStudyAgainstData', () => {
 
   it('checks the default where the space may not set batch_size', () => {
     expect(thrown(() => checkStudyAgainstData(parseStudy(base), 20)).issues).toEqual([
-      { path: 'defaults.batch_size', message: 'the built-in default (32) exceeds the 20 training rows: set a smaller one' },
+      { path: 'defaults.batch_size', message: 'the built-in default (64) exceeds the 20 training rows: set a smaller one' },
     ]);
     const conditional = withBatch({ type: 'categorical', choices: [8, 16], when: { param: 'lr', op: 'gt', value: 0.01 } }, { defaults: { batch_size: 64 } });
     expect(thrown(() => checkStudyAgainstData(conditional, 20)).issues).toEqual([{ path: 'defaults.batch_size', message: '64 exceeds the 20 training rows' }]);

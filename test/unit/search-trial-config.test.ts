@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { StudyError } from '../../src/search/errors.ts';
 import { HYPERPARAMETER_NAMES } from '../../src/search/hyperparameters.ts';
 import { toTrialConfig } from '../../src/search/to-trial-config.ts';
-import { optimizerConfig } from '../../src/search/trial-config.ts';
+import { optimizerConfig } from '../../src/model/trial-config.ts';
 
 function issuesOf(fn: () => unknown) {
   try {
@@ -18,11 +18,11 @@ function issuesOf(fn: () => unknown) {
 describe('toTrialConfig', () => {
   it('fills everything from the built-in defaults', () => {
     expect(toTrialConfig({}, { seed: 5 })).toEqual({
-      hidden: [32],
+      hidden: [128],
       activation: 'relu',
-      batchSize: 32,
+      batchSize: 64,
       epochs: 1,
-      optimizer: optimizerConfig('adam', 0.01),
+      optimizer: optimizerConfig('adam', 1e-3),
       l1: 0,
       l2: 0,
       dropout: 0,
@@ -52,7 +52,7 @@ describe('toTrialConfig', () => {
     expect(toTrialConfig({ layers: 3, units: 16, units_2: 8 }, { seed: 0 }).hidden).toEqual([16, 8, 16]);
     expect(toTrialConfig({ layers: 2, units_1: 64, units_2: 32, units_3: 99 }, { seed: 0 }).hidden).toEqual([64, 32]);
     expect(toTrialConfig({ layers: 0, units: 16 }, { seed: 0 }).hidden).toEqual([]);
-    expect(toTrialConfig({ layers: 8 }, { seed: 0 }).hidden).toEqual(Array(8).fill(32));
+    expect(toTrialConfig({ layers: 8 }, { seed: 0 }).hidden).toEqual(Array(8).fill(128));
   });
 
   it('optimizer settings follow optimizerConfig, overridden only where given', () => {
@@ -60,7 +60,7 @@ describe('toTrialConfig', () => {
     expect(toTrialConfig({ optimizer: 'momentum', momentum: 0.95, nesterov: true }, { seed: 0 }).optimizer).toMatchObject({ momentum: 0.95, nesterov: true });
     expect(toTrialConfig({ optimizer: 'sgd', dampening: 0.1 }, { seed: 0 }).optimizer).toMatchObject({ kind: 'sgd', momentum: 0, dampening: 0.1 });
     expect(toTrialConfig({ optimizer: 'adamw', weight_decay: 0.05, beta1: 0.8, beta2: 0.99 }, { seed: 0 }).optimizer).toEqual(
-      optimizerConfig('adamw', 0.01, { weightDecay: 0.05, beta1: 0.8, beta2: 0.99 }),
+      optimizerConfig('adamw', 1e-3, { weightDecay: 0.05, beta1: 0.8, beta2: 0.99 }),
     );
   });
 

@@ -1,7 +1,8 @@
 // shaders/softmax-xent.wgsl against reference.softmaxXent: loss, dlogits, accuracy, accumulation,
 // the loss history, evaluation mode with shared labels, and the divergence flag.
 import { describe, expect, it } from 'vitest';
-import { createSoftmaxXent, METRIC_FLOATS } from '../../src/kernels/softmax-xent.ts';
+import { METRIC_FLOATS } from '../../src/model/structs.ts';
+import { createSoftmaxXent } from '../../src/kernels/softmax-xent.ts';
 import { softmaxXent } from '../../src/kernels/reference.ts';
 import { STATUS_DIVERGED, STEP_NONE } from '../../src/kernels/trial-buffers.ts';
 import { Rng, freshSeed } from '../../src/util/random.ts';

@@ -4,12 +4,12 @@ import { CopyDims } from '../../src/kernels/copy.ts';
 import { DropoutDims } from '../../src/kernels/dropout.ts';
 import { PeakDims } from '../../src/kernels/fma-peak.ts';
 import { GatherDims } from '../../src/kernels/gather.ts';
-import type { ScalarStruct } from '../../src/kernels/kernel.ts';
+import type { ScalarStruct } from '../../src/model/struct.ts';
 import { MatmulDims } from '../../src/kernels/matmul.ts';
 import { OptimizerDims } from '../../src/kernels/optimizer.ts';
 import { SHADERS, matmulTile, MATMUL_VARIANTS, shaderSource, type KernelId } from '../../src/kernels/shaders.ts';
 import { XentDims } from '../../src/kernels/softmax-xent.ts';
-import { StepHeader, TrialParams, TrialStep } from '../../src/kernels/trial-buffers.ts';
+import { StepHeader, TrialParams, TrialStep } from '../../src/model/structs.ts';
 
 /** Fields of `struct name { ... }` in WGSL source, as [name, type] pairs. */
 function wgslStruct(source: string, name: string): [string, string][] {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { parseStudy, type StudyInput } from '../../src/search/study.ts';
-import type { TrialRecord } from '../../src/study/results.ts';
+import type { TrialRecord } from '../../src/store/records.ts';
 import { runStudy, type StudyEvent } from '../../src/study/run-study.ts';
 import { gpu } from '../helpers/gpu.ts';
 

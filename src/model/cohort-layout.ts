@@ -1,7 +1,9 @@
 // The shape of a cohort and every buffer it allocates, as pure arithmetic: the engine allocates exactly
 // these, and the scheduler uses the same numbers to admit and split cohorts before anything is allocated.
-import { parameterLayout } from '../kernels/reference.ts';
-import type { Activation, OptimizerKind, TrialConfig } from '../search/trial-config.ts';
+import { parameterLayout } from './parameter-layout.ts';
+import { stepsPerEpoch } from './steps.ts';
+import { METRIC_FLOATS, RING_SLOTS, ringStride, STATUS_BYTES, TrialParams } from './structs.ts';
+import type { Activation, OptimizerKind, TrialConfig } from './trial-config.ts';
 
 export interface CohortShape {
   /** Widths from input to output: [F, hidden..., C]. */
@@ -50,10 +52,10 @@ export interface CohortLayoutInput {
   trainRows: number;
   /** Rows per evaluation pass (validation/test are evaluated in chunks of this many rows). */
   evalBatch: number;
-  /** Slots of the per-step ring (the most steps one submit records). */
-  ringSlots: number;
-  /** Byte stride of a ring slot (depends on minStorageBufferOffsetAlignment). */
-  ringStride: number;
+  /** Slots of the per-step ring (the most steps one submit records); default RING_SLOTS. */
+  ringSlots?: number;
+  /** The device's minStorageBufferOffsetAlignment (the ring's slots are bound at such offsets). */
+  offsetAlignment: number;
 }
 
 export interface CohortLayout {
@@ -70,10 +72,6 @@ export interface CohortLayout {
 }
 
 const f32 = 4;
-/** TrialParams is 16 four-byte fields; TrialStatus two; a metrics accumulator four floats. */
-const TRIAL_PARAMS_BYTES = 64;
-const STATUS_BYTES = 8;
-const METRIC_BYTES = 16;
 
 /** Every buffer of a cohort with its size; `bytes` of the plan sums them. */
 export function cohortLayout(input: CohortLayoutInput): CohortLayout {
@@ -82,7 +80,7 @@ export function cohortLayout(input: CohortLayoutInput): CohortLayout {
   const { widths, batchSize: B } = shape;
   const layout = parameterLayout(widths);
   const L = widths.length - 1;
-  const stepsPerEpoch = Math.floor(trainRows / B);
+  const steps = stepsPerEpoch(trainRows, B);
   const dropout = trials.some((t) => t.dropout > 0);
   const state = { m: false, v: false };
   for (const t of trials) {
@@ -97,14 +95,14 @@ export function cohortLayout(input: CohortLayoutInput): CohortLayout {
     // Placeholders (one vec4) keep the optimizer's bindings valid when no trial keeps that state.
     { name: 'optimizer-m', category: 'optimizer', bytes: state.m ? params : 16 },
     { name: 'optimizer-v', category: 'optimizer', bytes: state.v ? params : 16 },
-    { name: 'order', category: 'batching', bytes: T * stepsPerEpoch * B * 4 },
+    { name: 'order', category: 'batching', bytes: T * steps * B * 4 },
     { name: 'x0', category: 'activations', bytes: T * B * widths[0]! * f32 },
     { name: 'y0', category: 'batching', bytes: T * B * 4 },
-    { name: 'trials', category: 'control', bytes: T * TRIAL_PARAMS_BYTES },
+    { name: 'trials', category: 'control', bytes: T * TrialParams.byteSize },
     { name: 'status', category: 'control', bytes: T * STATUS_BYTES },
-    { name: 'metrics', category: 'control', bytes: 2 * T * METRIC_BYTES },
-    { name: 'history', category: 'control', bytes: Math.max(1, stepsPerEpoch) * T * f32 },
-    { name: 'step-ring', category: 'control', bytes: input.ringSlots * input.ringStride },
+    { name: 'metrics', category: 'control', bytes: 2 * T * METRIC_FLOATS * f32 },
+    { name: 'history', category: 'control', bytes: Math.max(1, steps) * T * f32 },
+    { name: 'step-ring', category: 'control', bytes: (input.ringSlots ?? RING_SLOTS) * ringStride(T, input.offsetAlignment) },
   ];
   for (let l = 0; l < L; l++) {
     const width = widths[l + 1]!;
@@ -113,7 +111,7 @@ export function cohortLayout(input: CohortLayoutInput): CohortLayout {
     if (dropout && l < L - 1) buffers.push({ name: `drop-${l}`, category: 'activations', bytes: T * B * width * f32 });
     buffers.push({ name: `eval-${l}`, category: 'activations', bytes: T * evalBatch * width * f32 });
   }
-  return { T, P: layout.P, nWeights: layout.nWeights, wBase: layout.wBase, bBase: layout.bBase, stepsPerEpoch, dropout, state, buffers };
+  return { T, P: layout.P, nWeights: layout.nWeights, wBase: layout.wBase, bBase: layout.bBase, stepsPerEpoch: steps, dropout, state, buffers };
 }
 
 export function totalBytes(buffers: readonly BufferPlan[]): number {

@@ -68,3 +68,21 @@ export function optimizerConfig(kind: OptimizerKind, lr: number, overrides: Part
 export function shapeKey(config: Pick<TrialConfig, 'hidden' | 'activation' | 'batchSize'>): string {
   return `${config.hidden.join('-') || 'linear'}/${config.activation}/b${config.batchSize}`;
 }
+
+/**
+ * What a trial gets for a hyperparameter that neither the study's space nor its defaults set (and
+ * what `fusetune train` uses for a flag left out): Adam at torch's learning rate, one hidden layer
+ * of 128 ReLU units, batch 64, one epoch, no regularization.
+ */
+export const TRIAL_DEFAULTS = {
+  lr: 1e-3,
+  batch_size: 64,
+  layers: 1,
+  units: 128,
+  activation: 'relu',
+  optimizer: 'adam',
+  l1: 0,
+  l2: 0,
+  dropout: 0,
+  epochs: 1,
+} as const satisfies Readonly<Record<string, string | number>>;

@@ -3,9 +3,8 @@ import type { AdapterReport } from '../gpu/adapter-report.ts';
 import type { TimingSource } from '../gpu/timing.ts';
 import type { Params } from '../search/space.ts';
 import type { StudyInput } from '../search/study.ts';
-import type { TrialConfig } from '../search/trial-config.ts';
-
-export type TrialState = 'pending' | 'running' | 'done' | 'diverged' | 'failed' | 'stopped';
+import type { TrialState } from '../model/states.ts';
+import type { TrialConfig } from '../model/trial-config.ts';
 
 export interface EpochMetrics {
   epoch: number;

@@ -1,14 +1,14 @@
 // bench.html: the Hardware lab on its own, plus the hook `fusetune bench peer` drives through Playwright.
 // NOTE: only this page imports TF.js, so the app's build never bundles it.
-import '../ui/ft-hardware-lab.ts';
+import './ft-hardware-lab.ts';
 import { acquireBrowserGpu } from '../gpu/browser-gpu.ts';
 import { GpuTimer } from '../gpu/timing.ts';
-import { browserBenchSources } from './browser.ts';
-import { PROGRESS_PREFIX, type BenchPageApi } from './page-api.ts';
-import { BUDGETS } from './plan.ts';
-import type { BenchRecord } from './record.ts';
-import { runBench } from './run.ts';
-import type { Tf } from './tfjs-mlp.ts';
+import { browserBenchSources } from '../bench/browser.ts';
+import { PROGRESS_PREFIX, type BenchPageApi } from '../bench/page-api.ts';
+import { BUDGETS } from '../bench/plan.ts';
+import type { BenchRecord } from '../bench/record.ts';
+import { runBench } from '../bench/run.ts';
+import type { Tf } from '../bench/tfjs-mlp.ts';
 
 async function loadTfBrowser(): Promise<Tf> {
   const tf = await import('@tensorflow/tfjs');

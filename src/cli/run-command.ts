@@ -1,4 +1,5 @@
 // `fusetune run [study.json]`: runs a study with progress, prints the ranked table, writes the results folder.
+import { objectivesOf } from '../search/specs.ts';
 import { FINISHED_STATES } from '../model/states.ts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -51,8 +52,7 @@ function timestamp(): string {
 }
 
 export function rankedTable(record: StudyRecord, limit = 20): string {
-  const objective = record.study.objective ?? { metric: 'val_accuracy' };
-  const ranked = rankTrials(record.trials, { metric: objective.metric ?? 'val_accuracy', direction: objective.metric === 'val_loss' ? 'minimize' : 'maximize' });
+  const ranked = rankTrials(record.trials, objectivesOf(record.study.objective)[0]!);
   const rows = ranked.slice(0, limit).map((t, i) => [
     String(i + 1),
     String(t.index),
@@ -109,7 +109,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let best = '-';
   let bestValue: number | null = null;
   let state = { stepsDone: 0, stepsTotal: 1, samplesPerSec: 0, elapsedMs: 0 };
-  const objective = study.objective;
+  const objective = study.objective[0]!;
   const redraw = () => progress.update({ trialsDone, trialsTotal, best, ...state });
   try {
     const { record, weights } = await runStudy({

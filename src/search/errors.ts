@@ -46,7 +46,7 @@ function listOptions(options: readonly unknown[]): string {
 type ZodIssue = z.core.$ZodIssue;
 
 /** One zod issue in our words; zod's own text only where it already names the problem plainly. */
-function issueMessage(issue: ZodIssue): string {
+export function issueMessage(issue: ZodIssue): string {
   const got = 'input' in issue ? ` (got ${describeValue(issue.input)})` : '';
   switch (issue.code) {
     case 'invalid_type':

@@ -6,8 +6,8 @@ import type { Study } from './study.ts';
 import { toTrialConfig } from './to-trial-config.ts';
 import type { TrialConfig } from '../model/trial-config.ts';
 
-/** Which way an objective is better. */
-export type Direction = 'maximize' | 'minimize';
+/** Which way an objective is better (re-exported for samplers). */
+export type { Direction } from '../model/objectives.ts';
 
 /** A trial as samplers see it (Optuna's FrozenTrial, reduced to what sampling needs). */
 export interface PastTrial {

@@ -4,46 +4,11 @@ import { dataSpecSchema } from '../data/spec.ts';
 import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { StudyError, formatPath, issuesFromZod, type StudyIssue } from './errors.ts';
 import { distributionProblems, isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
+import { budgetSchema, HYPERPARAMETERS_NOT_MUTABLE, objectiveSchema, prunerSchema, samplerSchema } from './specs.ts';
 import { distributionSchema, gridCombinations, gridPoints, scalarSchema, spaceSchema, stepCount, stepValue, type Distribution, type Scalar } from './space.ts';
 
 /** NOTE: the grid sampler holds its combinations in memory; past this a study must shrink its grid. */
 export const MAX_GRID_COMBINATIONS = 100_000;
-
-export const OBJECTIVE_METRICS = ['val_accuracy', 'val_loss'] as const;
-export type ObjectiveMetric = (typeof OBJECTIVE_METRICS)[number];
-export type Direction = 'maximize' | 'minimize';
-const DIRECTIONS: Record<ObjectiveMetric, Direction> = { val_accuracy: 'maximize', val_loss: 'minimize' };
-
-const samplerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('random') }).strict(),
-  z.object({ type: z.literal('grid') }).strict(),
-]);
-
-const budgetSchema = z
-  .object({
-    /** Trials to run: required for random; for grid an optional cap on the grid's size. */
-    trials: z.number().int().min(1).optional(),
-    /** Epochs of every trial, unless `epochs` is sampled in the space or set in `defaults` (then it must not be here too). */
-    epochs: z.number().int().min(1).optional(),
-    /** Stop each trial after this many optimizer steps even if epochs remain. */
-    maxStepsPerTrial: z.number().int().min(1).optional(),
-  })
-  .strict();
-
-const objectiveSchema = z
-  .object({
-    metric: z.enum(OBJECTIVE_METRICS),
-    /** Derived from the metric; a file may state it, but only in agreement. */
-    direction: z.enum(['maximize', 'minimize']).optional(),
-  })
-  .strict()
-  .superRefine((objective, ctx) => {
-    const expected = DIRECTIONS[objective.metric];
-    if (objective.direction !== undefined && objective.direction !== expected) {
-      ctx.addIssue({ code: 'custom', path: ['direction'], message: `${objective.metric} is to ${expected}, so direction must be "${expected}" (or left out)` });
-    }
-  })
-  .transform((objective) => ({ metric: objective.metric, direction: DIRECTIONS[objective.metric] }));
 
 export const studySchema = z
   .object({
@@ -55,8 +20,11 @@ export const studySchema = z
     /** Plain values for hyperparameters the space does not sample (or samples conditionally). */
     defaults: z.record(z.string(), scalarSchema).default({}),
     sampler: samplerSchema.default({ type: 'random' }),
+    /** Stops poor trials early from their intermediate values (none by default). */
+    pruner: prunerSchema.default({ type: 'none' }),
     budget: budgetSchema.default({}),
-    objective: objectiveSchema.default({ metric: 'val_accuracy', direction: 'maximize' }),
+    /** One metric, or a list for a Pareto search; parsed into a list. */
+    objective: objectiveSchema.default([{ metric: 'val_accuracy', direction: 'maximize' }]),
   })
   .strict()
   .superRefine((study, ctx) => {
@@ -65,7 +33,28 @@ export const studySchema = z
     const broken = new Set(ctx.issues.filter((issue) => issue.path?.[0] === 'space').map((issue) => issue.path?.[1]));
     const space = Object.entries(study.space).filter(([name]) => !broken.has(name));
     for (const issue of hyperparameterIssues(space, Object.entries(study.defaults))) add(issue.path, issue.message);
-    if (study.sampler.type === 'random' && study.budget.trials === undefined) add(['budget', 'trials'], 'is required for the random sampler');
+    const { sampler, budget } = study;
+    const open = budget.trials === undefined && budget.samples === undefined && budget.seconds === undefined;
+    if (open && sampler.type !== 'grid' && sampler.type !== 'pbt') add(['budget', 'trials'], `is required for the ${sampler.type} sampler (or set budget.samples or budget.seconds)`);
+    const several = study.objective.length > 1;
+    if (several && (sampler.type === 'tpe' || sampler.type === 'pbt')) {
+      add(['sampler', 'type'], `${sampler.type} optimizes one objective; with ${study.objective.length} use "motpe", "nsga2", "random" or "grid"`);
+    }
+    if (!several && (sampler.type === 'motpe' || sampler.type === 'nsga2')) add(['sampler', 'type'], `${sampler.type} is for several objectives; with one use "tpe"`);
+    if (several && study.pruner.type !== 'none') add(['pruner', 'type'], 'pruning needs a single objective');
+    if (sampler.type === 'pbt') {
+      if (study.pruner.type !== 'none') add(['pruner', 'type'], 'PBT decides stops itself: leave the pruner out');
+      if (budget.trials !== undefined) add(['budget', 'trials'], 'PBT trains its population (sampler.population): leave budget.trials out');
+      sampler.mutable.forEach((name, i) => {
+        if (!isHyperparameter(name)) add(['sampler', 'mutable', i], unknownNameMessage(name));
+        else if ((HYPERPARAMETERS_NOT_MUTABLE as readonly string[]).includes(name) || name.startsWith('units_')) {
+          add(['sampler', 'mutable', i], `${name} shapes the network or its optimizer state: it cannot change while a trial trains`);
+        } else if (!(name in study.space)) add(['sampler', 'mutable', i], `${name} is not in the space: explore draws and perturbs values of the space`);
+      });
+    }
+    if (study.objective.some((o) => o.metric !== 'val_accuracy' && o.metric !== 'val_loss') && !several) {
+      add(['objective'], 'a speed or memory metric alone is a property of the shape: pair it with val_accuracy or val_loss in a list');
+    }
     if (study.budget.epochs !== undefined && ('epochs' in study.space || 'epochs' in study.defaults)) {
       add(['budget', 'epochs'], `epochs is also set in ${'epochs' in study.space ? 'space' : 'defaults'}; set it in one place`);
     }

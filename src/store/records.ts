@@ -3,6 +3,7 @@ import type { AdapterReport } from '../gpu/adapter-report.ts';
 import type { TimingSource } from '../gpu/timing.ts';
 import type { Params } from '../search/space.ts';
 import type { StudyInput } from '../search/study.ts';
+import type { Objective, ObjectiveMetric } from '../model/objectives.ts';
 import type { TrialState } from '../model/states.ts';
 import type { TrialConfig } from '../model/trial-config.ts';
 
@@ -24,18 +25,36 @@ export interface TrialBytes {
   total: number;
 }
 
+/** What a trial is measured at when trained alone (T = 1): the basis of speed and memory objectives. */
+export interface ShapeCost {
+  stepMs: number;
+  samplesPerSec: number;
+  /** Bytes a one-trial cohort of this shape holds on the device. */
+  bytes: number;
+}
+
+/** One exploit of population-based training: at `step` the trial took `from`'s state and these parameters. */
+export interface Exploit {
+  step: number;
+  from: number;
+  params: Params;
+}
+
 export interface TrialRecord {
   index: number;
-  /** The sampled hyperparameters (only the active ones). */
+  /** The sampled hyperparameters (only the active ones); for PBT, those it started with. */
   params: Params;
   config: TrialConfig;
   state: TrialState;
-  /** Why a trial diverged, failed or stopped. */
+  /** Why a trial was pruned, diverged, failed or stopped. */
   reason?: string;
-  /** The cohort it trained in and that cohort's size. */
+  /** The cohort it trained in, its slot there and that cohort's size. */
   cohort?: string;
+  slot?: number;
   cohortTrials?: number;
   epochs: EpochMetrics[];
+  /** The first objective at each report, step in the study's report unit (epochs or optimizer steps). */
+  intermediate: { step: number; value: number }[];
   /** Mean batch loss of every training step. */
   curve: number[];
   stepsDone: number;
@@ -43,6 +62,8 @@ export interface TrialRecord {
   valAccuracy: number | null;
   valLoss: number | null;
   trainLoss: number | null;
+  /** The objectives' values, in the study's order, once the trial is done. */
+  values?: number[];
   /** Held-out test metrics: reported for the best trials only. */
   test?: { accuracy: number; loss: number };
   /** GPU milliseconds per training step of the trial's cohort (all its trials at once). */
@@ -51,15 +72,25 @@ export interface TrialRecord {
   samplesPerSec: number | null;
   /** Samples its whole cohort trained per second: trials × batch / stepMs. */
   cohortSamplesPerSec: number | null;
+  /** Its shape's speed and bytes when trained alone (measured when a study optimizes them). */
+  cost?: ShapeCost;
   bytes?: TrialBytes;
+  /** PBT: every exploit, in order. */
+  exploits?: Exploit[];
   startedAt?: string;
   finishedAt?: string;
 }
 
 export type StudyState = 'running' | 'done' | 'stopped' | 'failed';
 
+/** Busy trial-steps over dispatched trial-steps: how full the fused dispatches were. */
+export interface Occupancy {
+  busy: number;
+  dispatched: number;
+}
+
 export interface StudyRecord {
-  version: 1;
+  version: 2;
   study: StudyInput;
   state: StudyState;
   reason?: string;
@@ -67,20 +98,51 @@ export interface StudyRecord {
   timing: TimingSource;
   dataset: { name: string; description: string; features: number; classes: number; split: { train: number; validation: number; test: number } };
   trials: TrialRecord[];
-  /** Index of the best finished trial by the objective. */
+  /** Index of the best finished trial by the (first) objective. */
   best: number | null;
+  /** With several objectives: the trials no other trial beats in all of them (non-dominated), best first. */
+  paretoFront?: number[];
+  /** Where intermediate values are counted. */
+  reportUnit?: 'epoch' | 'step';
+  /** Samples trained by every trial together (steps × batch). */
+  samplesTrained?: number;
+  occupancy?: Occupancy;
+  /** Per cohort: its id, shape and occupancy. */
+  cohorts?: { id: string; shape: string; slots: number; trials: number[]; occupancy: Occupancy }[];
   startedAt: string;
   finishedAt?: string;
   wallMs?: number;
 }
 
-export type Objective = { metric: 'val_accuracy' | 'val_loss'; direction: 'maximize' | 'minimize' };
+/** The value of `metric` for a trial that has it (finished, or a shape metric once measured), else null. */
+export function metricValue(trial: TrialRecord, metric: ObjectiveMetric): number | null {
+  const value = (() => {
+    switch (metric) {
+      case 'val_accuracy':
+        return trial.valAccuracy;
+      case 'val_loss':
+        return trial.valLoss;
+      case 'samples_per_sec':
+        return trial.cost?.samplesPerSec ?? null;
+      case 'step_ms':
+        return trial.cost?.stepMs ?? null;
+      case 'device_bytes':
+        return trial.cost?.bytes ?? null;
+    }
+  })();
+  return value !== null && Number.isFinite(value) ? value : null;
+}
 
-/** The objective's value of a trial, or null when it has none (not finished, diverged...). */
+/** The objective's value of a trial, or null when it has none (not done, diverged...). */
 export function objectiveValue(trial: TrialRecord, objective: Objective): number | null {
   if (trial.state !== 'done') return null;
-  const value = objective.metric === 'val_accuracy' ? trial.valAccuracy : trial.valLoss;
-  return value !== null && Number.isFinite(value) ? value : null;
+  return metricValue(trial, objective.metric);
+}
+
+/** Every objective's value, or null unless the trial has them all. */
+export function objectiveValues(trial: TrialRecord, objectives: readonly Objective[]): number[] | null {
+  const values = objectives.map((o) => objectiveValue(trial, o));
+  return values.every((v) => v !== null) ? (values as number[]) : null;
 }
 
 /** Trials sorted best first by the objective; those without a value last, by index. */

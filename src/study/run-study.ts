@@ -64,11 +64,11 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     const kept = previous.get(index);
     if (kept && FINISHED_STATES.has(kept.state)) return kept;
     const { params, config } = proposeTrial(study, sampler, index);
-    return { index, params, config, state: 'pending', epochs: [], curve: [], stepsDone: 0, valAccuracy: null, valLoss: null, trainLoss: null, stepMs: null, samplesPerSec: null, cohortSamplesPerSec: null };
+    return { index, params, config, state: 'pending', epochs: [], intermediate: [], curve: [], stepsDone: 0, valAccuracy: null, valLoss: null, trainLoss: null, stepMs: null, samplesPerSec: null, cohortSamplesPerSec: null };
   });
   const timer = new GpuTimer(ctx);
   const record: StudyRecord = {
-    version: 1,
+    version: 2,
     study: studyToJson(study),
     state: 'running',
     adapter: ctx.report,
@@ -235,7 +235,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     freeDataset(ctx, data);
   }
 
-  const ranked = rankTrials(trials, study.objective).filter((t) => t.state === 'done');
+  const ranked = rankTrials(trials, study.objective[0]!).filter((t) => t.state === 'done');
   for (const trial of ranked.slice(0, options.testTopK ?? 3)) {
     const test = tests.get(trial.index);
     if (test) trial.test = test;

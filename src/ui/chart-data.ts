@@ -1,5 +1,6 @@
 // What the charts draw, computed from trial records: thinned curves, lr × batch-size cells, the Pareto front, parallel coordinates.
-import type { Objective, TrialRecord } from '../store/records.ts';
+import type { Objective } from '../model/objectives.ts';
+import type { TrialRecord } from '../store/records.ts';
 import { objectiveValue } from '../store/records.ts';
 import { formatNumber, formatPercent, formatScalar } from './format.ts';
 

@@ -1,7 +1,8 @@
 // <ft-parallel-chart>: parallel coordinates of each finished trial's sampled parameters, ending at the objective, coloured by it.
 import * as Plot from '@observablehq/plot';
 import { customElement, property } from 'lit/decorators.js';
-import type { Objective, TrialRecord } from '../store/records.ts';
+import type { Objective } from '../model/objectives.ts';
+import type { TrialRecord } from '../store/records.ts';
 import { parallelCoordinates } from './chart-data.ts';
 import { PlotElement } from './plot-element.ts';
 

@@ -1,9 +1,10 @@
 // <ft-results>: the study on show, live: summary, exports, the trial table and the charts of its trade-offs.
+import { objectivesOf } from '../search/specs.ts';
 import { FINISHED_STATES } from '../model/states.ts';
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { Objective } from '../store/records.ts';
+import type { Objective } from '../model/objectives.ts';
 import { sessionContext, type Session } from './context.ts';
 import { formatDuration, formatPercent } from './format.ts';
 import './ft-curves-chart.ts';
@@ -51,8 +52,7 @@ export class FtResults extends LitElement {
     }
     const trials = session.trials;
     const record = saved.record;
-    const metric = record?.study.objective?.metric ?? saved.study.objective?.metric ?? 'val_accuracy';
-    const objective: Objective = { metric, direction: metric === 'val_loss' ? 'minimize' : 'maximize' };
+    const objective: Objective = objectivesOf(record?.study.objective ?? saved.study.objective)[0]!;
     const best = record?.best ?? null;
     const bestTrial = best === null ? null : trials[best];
     const finished = trials.filter((t) => FINISHED_STATES.has(t.state)).length;

@@ -4,7 +4,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { StudyIssue } from '../search/errors.ts';
 import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { HYPERPARAMETER_NAMES } from '../search/hyperparameters.ts';
-import { OBJECTIVE_METRICS } from '../search/study.ts';
+import { OBJECTIVE_METRICS } from '../model/objectives.ts';
 import { downloadBlob } from './download.ts';
 import './ft-data-editor.ts';
 import './ft-field.ts';

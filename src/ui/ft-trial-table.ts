@@ -1,7 +1,8 @@
 // <ft-trial-table>: every trial of the study, sortable by any column: parameters, state, accuracy, loss, speed and bytes.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { objectiveValue, rankTrials, type Objective, type TrialRecord } from '../store/records.ts';
+import { type Objective } from '../model/objectives.ts';
+import { objectiveValue, rankTrials, type TrialRecord } from '../store/records.ts';
 import { formatBytes, formatNumber, formatPercent, formatRate, formatScalar } from './format.ts';
 import { baseStyles } from './styles.ts';
 

@@ -32,29 +32,35 @@ describe('study validation', () => {
       space: {},
       defaults: {},
       sampler: { type: 'random' },
+      pruner: { type: 'none' },
       budget: { trials: 2 },
-      objective: { metric: 'val_accuracy', direction: 'maximize' },
+      objective: [{ metric: 'val_accuracy', direction: 'maximize' }],
     });
   });
 
   it('derives the direction from the metric, and refuses a contradiction', () => {
-    expect(parseStudy({ ...base, objective: { metric: 'val_loss' } }).objective).toEqual({ metric: 'val_loss', direction: 'minimize' });
-    expect(parseStudy({ ...base, objective: { metric: 'val_accuracy', direction: 'maximize' } }).objective.direction).toBe('maximize');
+    expect(parseStudy({ ...base, objective: { metric: 'val_loss' } }).objective).toEqual([{ metric: 'val_loss', direction: 'minimize' }]);
+    expect(parseStudy({ ...base, objective: { metric: 'val_accuracy', direction: 'maximize' } }).objective[0]!.direction).toBe('maximize');
     expect(issues({ ...base, objective: { metric: 'val_loss', direction: 'maximize' } })).toEqual([
       { path: 'objective.direction', message: 'val_loss is to minimize, so direction must be "minimize" (or left out)' },
     ]);
-    expect(issues({ ...base, objective: { metric: 'accuracy' } })).toEqual([{ path: 'objective.metric', message: 'must be one of val_accuracy, val_loss (got "accuracy")' }]);
+    expect(issues({ ...base, objective: { metric: 'accuracy' } })).toEqual([{ path: 'objective.metric', message: 'must be one of val_accuracy, val_loss, samples_per_sec, step_ms, device_bytes (got "accuracy")' }]);
+    expect(issues({ ...base, objective: [{ metric: 'val_accuracy' }, { metric: 'speed' }] })).toEqual([
+      { path: 'objective[1].metric', message: 'must be one of val_accuracy, val_loss, samples_per_sec, step_ms, device_bytes (got "speed")' },
+    ]);
+    expect(issues({ ...base, objective: [{ metric: 'val_accuracy' }, { metric: 'val_accuracy' }] })).toEqual([{ path: 'objective[1].metric', message: 'val_accuracy appears more than once' }]);
+    expect(issues({ ...base, objective: [] })).toEqual([{ path: 'objective', message: 'needs at least one objective' }]);
   });
 
   it('lists every problem as path: message, with no zod internals', () => {
     const error = thrown(() =>
-      parseStudy({ seed: -1, space: { lr: { type: 'float', low: 1, high: 0.1 } }, sampler: { type: 'tpe' }, budget: { trials: 0 }, trails: 3 }),
+      parseStudy({ seed: -1, space: { lr: { type: 'float', low: 1, high: 0.1 } }, sampler: { type: 'annealing' }, budget: { trials: 0 }, trails: 3 }),
     );
     expect(error.issues).toEqual([
       { path: 'seed', message: 'must be ≥ 0 (got -1)' },
       { path: 'data', message: 'is required' },
       { path: 'space.lr', message: 'low (1) must be ≤ high (0.1)' },
-      { path: 'sampler.type', message: 'must be one of random, grid (got "tpe")' },
+      { path: 'sampler.type', message: 'must be one of random, grid, tpe, motpe, nsga2, pbt (got "annealing")' },
       { path: 'budget.trials', message: 'must be ≥ 1 (got 0)' },
       { path: '(root)', message: 'unknown field "trails"' },
     ]);
@@ -64,7 +70,7 @@ describe('study validation', () => {
         '  seed: must be ≥ 0 (got -1)',
         '  data: is required',
         '  space.lr: low (1) must be ≤ high (0.1)',
-        '  sampler.type: must be one of random, grid (got "tpe")',
+        '  sampler.type: must be one of random, grid, tpe, motpe, nsga2, pbt (got "annealing")',
         '  budget.trials: must be ≥ 1 (got 0)',
         '  (root): unknown field "trails"',
       ].join('\n'),
@@ -89,7 +95,7 @@ describe('study validation', () => {
   });
 
   it('requires a trial budget for random search', () => {
-    expect(issues({ data: { kind: 'mnist' }, space: {} })).toEqual([{ path: 'budget.trials', message: 'is required for the random sampler' }]);
+    expect(issues({ data: { kind: 'mnist' }, space: {} })).toEqual([{ path: 'budget.trials', message: 'is required for the random sampler (or set budget.samples or budget.seconds)' }]);
     expect(issues({ ...base, budget: { trials: 4, maxStepsPerTrial: 0 } })).toEqual([{ path: 'budget.maxStepsPerTrial', message: 'must be ≥ 1 (got 0)' }]);
   });
 });

@@ -1,0 +1,40 @@
+// What a study can optimize: each metric with the direction that is better.
+
+export const OBJECTIVE_METRICS = ['val_accuracy', 'val_loss', 'samples_per_sec', 'step_ms', 'device_bytes'] as const;
+export type ObjectiveMetric = (typeof OBJECTIVE_METRICS)[number];
+export type Direction = 'maximize' | 'minimize';
+
+export const METRIC_DIRECTIONS: Readonly<Record<ObjectiveMetric, Direction>> = {
+  val_accuracy: 'maximize',
+  val_loss: 'minimize',
+  samples_per_sec: 'maximize',
+  step_ms: 'minimize',
+  device_bytes: 'minimize',
+};
+
+/** How each metric reads in tables and charts. */
+export const METRIC_LABELS: Readonly<Record<ObjectiveMetric, string>> = {
+  val_accuracy: 'val accuracy',
+  val_loss: 'val loss',
+  samples_per_sec: 'samples/s (shape alone)',
+  step_ms: 'step ms (shape alone)',
+  device_bytes: 'device bytes (alone)',
+};
+
+export interface Objective {
+  metric: ObjectiveMetric;
+  direction: Direction;
+}
+
+/**
+ * NOTE: speed and memory objectives belong to a trial's shape, not to the company it kept: a
+ * fused trial's step time depends on its cohort. They are measured for the shape trained alone
+ * (T = 1): samples_per_sec and step_ms by a short timed run per shape, device_bytes from the
+ * layout of a one-trial cohort (see docs/study-format.md).
+ */
+export const SHAPE_METRICS: ReadonlySet<ObjectiveMetric> = new Set(['samples_per_sec', 'step_ms', 'device_bytes']);
+
+/** Whether `a` is strictly better than `b` in `direction`. */
+export function better(a: number, b: number, direction: Direction): boolean {
+  return direction === 'maximize' ? a > b : a < b;
+}

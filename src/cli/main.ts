@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { formatAdapterReport } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
+import { splitVerbose } from '../gpu/node-setup.ts';
 import { StudyError } from '../search/errors.ts';
 import { benchCommand } from './bench-command.ts';
 import { checkCommand } from './check-command.ts';
@@ -24,6 +25,14 @@ Commands:
                        and whether it is a software (CPU) adapter.
   help                 This text.
 
+Every command also takes --verbose: show what Dawn writes from native code (e.g. the Vulkan
+drivers it skipped, hidden otherwise) and the details of the first-run set-up.
+
+First run on Linux: when Dawn finds no WebGPU adapter and chromium's SwiftShader is missing,
+a command that needs the GPU installs Debian's chromium (apt-get, as root or with password-less
+sudo) and goes on, on the CPU; otherwise it prints the command to run. FUSETUNE_NO_SETUP=1
+turns the install off. A machine with a GPU driver is left as it is.
+
 Run "fusetune <command> --help" for a command's options.`;
 
 const DEVICE_USAGE = `Usage: fusetune device [--json]
@@ -31,11 +40,13 @@ const DEVICE_USAGE = `Usage: fusetune device [--json]
 Prints the adapter fusetune would use. In Node, fusetune uses Dawn (the "webgpu" package);
 with no hardware Vulkan driver it falls back to Debian chromium's SwiftShader on the CPU.
 
-  --json   one JSON object instead of the table`;
+  --json      one JSON object instead of the table
+  --verbose   also show what Dawn writes from native code while it looks for adapters`;
 
 /** Runs one CLI invocation; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  // --verbose is read by the launcher (bin/fusetune.js); the commands ignore it.
+  const [command, ...rest] = splitVerbose(argv).args;
   try {
     switch (command) {
       case 'device':

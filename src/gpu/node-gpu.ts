@@ -7,7 +7,16 @@ import { NoAdapterError } from './errors.ts';
 
 /** Debian's chromium ships SwiftShader (a Vulkan driver on the CPU) and its own Vulkan loader here. */
 export const CHROMIUM_LIB_DIR = '/usr/lib/chromium';
-export const SWIFTSHADER_ICD = `${CHROMIUM_LIB_DIR}/vk_swiftshader_icd.json`;
+
+/** Where fusetune looks for chromium's SwiftShader and loader. NOTE: FUSETUNE_CHROMIUM_DIR exists for the set-up tests' sandbox. */
+export function chromiumLibDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FUSETUNE_CHROMIUM_DIR || CHROMIUM_LIB_DIR;
+}
+
+/** SwiftShader's Vulkan driver manifest in chromium's folder. */
+export function swiftShaderIcd(env: NodeJS.ProcessEnv = process.env): string {
+  return join(chromiumLibDir(env), 'vk_swiftshader_icd.json');
+}
 
 const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/local/etc/vulkan/icd.d'];
 const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib'];
@@ -40,8 +49,9 @@ export function hasVulkanDriver(env: NodeJS.ProcessEnv = process.env): boolean {
  */
 export function vulkanLaunchEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   if (process.platform !== 'linux' || hasVulkanLoader(env)) return {};
-  if (!existsSync(join(CHROMIUM_LIB_DIR, 'libvulkan.so.1'))) return {};
-  return { LD_LIBRARY_PATH: [...libraryPathDirs(env), CHROMIUM_LIB_DIR].join(delimiter) };
+  const dir = chromiumLibDir(env);
+  if (!existsSync(join(dir, 'libvulkan.so.1'))) return {};
+  return { LD_LIBRARY_PATH: [...libraryPathDirs(env), dir].join(delimiter) };
 }
 
 async function loadDawn(): Promise<{ create: (flags: string[]) => GPU }> {
@@ -67,12 +77,15 @@ export type NodeBackend = 'system' | 'swiftshader-fallback';
 export async function nodeGpu(): Promise<{ gpu: GPU; backend: NodeBackend }> {
   if (process.platform === 'linux' && !process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = tmpdir();
   const dawn = await loadDawn();
-  const canFallBack = process.platform === 'linux' && existsSync(SWIFTSHADER_ICD) && !process.env.VK_ICD_FILENAMES;
+  const icd = swiftShaderIcd();
+  const canFallBack = process.platform === 'linux' && existsSync(icd) && !process.env.VK_ICD_FILENAMES;
   if (!canFallBack || hasVulkanDriver()) {
     const gpu = dawn.create([]);
     if (!canFallBack || (await gpu.requestAdapter())) return { gpu, backend: 'system' };
   }
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  // Newer Vulkan loaders read VK_DRIVER_FILES before VK_ICD_FILENAMES: name SwiftShader in both.
+  process.env.VK_ICD_FILENAMES = icd;
+  process.env.VK_DRIVER_FILES = icd;
   return { gpu: dawn.create([]), backend: 'swiftshader-fallback' };
 }
 
@@ -86,7 +99,7 @@ export async function acquireNodeGpu(options: AcquireOptions = {}): Promise<GpuC
       throw new NoAdapterError(
         'No WebGPU adapter: the Vulkan loader libvulkan.so.1 is missing. Install it (Debian: apt-get install libvulkan1) ' +
           `with a Vulkan driver for your GPU, or install Debian's chromium package and start fusetune through ` +
-          `"npx fusetune", which uses chromium's loader and SwiftShader (or set LD_LIBRARY_PATH=${CHROMIUM_LIB_DIR}).`,
+          `"npx fusetune", which uses chromium's loader and SwiftShader (or set LD_LIBRARY_PATH=${chromiumLibDir()}).`,
       );
     }
     throw error;

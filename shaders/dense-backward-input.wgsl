@@ -30,7 +30,7 @@ fn mm_store(t: u32, row: u32, col: u32, value: f32) {
   var grad = value;
   if (DROPOUT) {
     let tp = trials[t];
-    grad *= dropout_scale(tp.seed, step_data.step, dims.layer, element, tp.dropout);
+    grad *= dropout_scale(tp.seed, step_data.trials[t].count - 1u, dims.layer, element, tp.dropout);
   }
   let y = y_prev[dims.e_base + t * dims.e_trial + element];
   out[dims.c_base + t * dims.c_trial + element] = grad * activation_grad(y);

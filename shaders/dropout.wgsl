@@ -35,5 +35,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
   let tp = trials[t];
   let i = t * dims.E + e;
-  out[i] = y[i] * dropout_scale(tp.seed, step_data.step, dims.layer, e, tp.dropout);
+  out[i] = y[i] * dropout_scale(tp.seed, step_data.trials[t].count - 1u, dims.layer, e, tp.dropout);
 }

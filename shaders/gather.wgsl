@@ -1,6 +1,6 @@
 // gather: each trial's mini-batch from the shared data set, in the trial's own row order.
 //   X[t][b][f] = data[order[t][batch·B + b]][f],  Y[t][b] = labels[order[t][batch·B + b]]
-// where batch = step_data.batch. The data set is uploaded once and shared by every trial; the
+// where batch = step_data.trials[t].batch, the trial's own position in its epoch. The data set is uploaded once and shared by every trial; the
 // order buffer holds one permutation of the training rows per trial and epoch.
 //
 // Shape key: T = trials, B = batch rows, F = features, R = rows in one trial's order.
@@ -37,7 +37,7 @@ struct GatherDims {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let t = wg.z;
   let first = (wg.y * dims.groups_x + wg.x) * WG * PER + lid;
-  let rows = t * dims.R + step_data.batch * dims.B;
+  let rows = t * dims.R + step_data.trials[t].batch * dims.B;
   for (var r = 0u; r < PER; r++) {
     let e = first + r * WG;
     if (e >= dims.B * dims.F) {

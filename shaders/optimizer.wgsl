@@ -109,7 +109,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     if (any_bad(g) || any_bad(w) || any_bad(m) || any_bad(v)) {
       atomicOr(&status[t].flags, STATUS_DIVERGED);
-      atomicMin(&status[t].diverged_step, step_data.step);
+      atomicMin(&status[t].diverged_step, ts.count - 1u);
       continue;
     }
     params[idx] = w;

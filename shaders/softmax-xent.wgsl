@@ -100,7 +100,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       history[step_data.slot * dims.T + t] = mean;
       if (is_bad(mean)) {
         atomicOr(&status[t].flags, STATUS_DIVERGED);
-        atomicMin(&status[t].diverged_step, step_data.step);
+        atomicMin(&status[t].diverged_step, step_data.trials[t].count - 1u);
       }
     }
   }

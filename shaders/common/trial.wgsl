@@ -36,25 +36,30 @@ struct TrialParams {
   pad2: u32,
 }
 
-// Per step and trial, computed on the host so kernels stay elementwise.
+// Per step and trial, computed on the host so kernels stay elementwise. NOTE: every trial keeps its
+// own step count and batch position, so trials of one cohort may be at different steps (a refilled
+// slot starts at 1) and a trial trains the same numbers in any cohort.
 struct TrialStep {
   lr: f32,
   // 1 - beta1^count and 1 - beta2^count (Adam's bias corrections).
   bc1: f32,
   bc2: f32,
-  // The trial's own 1-based update count.
+  // The trial's own 1-based update count; count - 1 is its step (seeds dropout masks).
   count: u32,
+  // Index of the trial's batch within its current epoch's order.
+  batch: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
 }
 
 // One slot per step of a submit, bound with a dynamic offset.
 struct StepData {
-  // Steps the cohort has taken before this one (seeds dropout masks).
-  step: u32,
-  // Index of this step's batch within the epoch's order.
-  batch: u32,
-  // Row of the loss history this step writes.
+  // Row of the loss history this step writes (the step's index within its submit).
   slot: u32,
-  pad: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
   trials: array<TrialStep>,
 }
 

@@ -1,4 +1,6 @@
-// A cohort: T trials of one shape trained together, every step one fixed list of fused dispatches.
+// A cohort: T slots of one shape trained together, every step one fixed list of fused dispatches.
+// Slots hold trials that may be at different steps; the engine obeys slot commands (assign, freeze,
+// copy, set hyperparameters) and never decides which trial runs next.
 import type { GpuContext } from '../gpu/device.ts';
 import { createDenseBackwardInput } from '../kernels/dense-backward-input.ts';
 import { createDenseBackwardWeights } from '../kernels/dense-backward-weights.ts';
@@ -9,12 +11,12 @@ import { encodeBound, type BoundKernel } from '../kernels/kernel.ts';
 import { createOptimizer } from '../kernels/optimizer.ts';
 import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
 import { createSoftmaxXent } from '../kernels/softmax-xent.ts';
-import { METRIC_FLOATS, RING_SLOTS, TrialParams } from '../model/structs.ts';
+import { METRIC_FLOATS, RING_SLOTS, STATUS_BYTES, TrialParams, type TrialParamsValues } from '../model/structs.ts';
 import { freshStatus, StepRing, STATUS_DIVERGED, STEP_NONE, trialParamsOf, trialStepOf } from '../kernels/trial-buffers.ts';
-import type { TrialConfig } from '../model/trial-config.ts';
+import { shapeKey, type TrialConfig } from '../model/trial-config.ts';
 import type { DeviceDataset } from './device-dataset.ts';
 import { epochOrder, initialParameters } from './init.ts';
-import { cohortLayout, defaultEvalBatch, type CohortLayout, type CohortShape } from '../model/cohort-layout.ts';
+import { cohortLayout, defaultEvalBatch, optimizerState, type CohortLayout, type CohortShape } from '../model/cohort-layout.ts';
 
 export type EvalSplit = 'validation' | 'test';
 
@@ -22,7 +24,12 @@ export interface CohortInit {
   /** Prefix of every buffer label, e.g. `cohort-3`. */
   id: string;
   shape: CohortShape;
+  /** The trials of the first slots; with `slots` larger, the rest start idle. */
   trials: TrialConfig[];
+  /** Slots of the cohort (default: one per trial). */
+  slots?: number;
+  /** Allocate optimizer state and dropout buffers for trials assigned later (see CohortLayoutInput.reserve). */
+  reserve?: { m?: boolean; v?: boolean; dropout?: boolean };
   data: DeviceDataset;
   /** false: batches are the data set's rows in order (replayable elsewhere). Default true. */
   shuffle?: boolean;
@@ -54,16 +61,36 @@ interface EvalChunk {
   xent: BoundKernel;
 }
 
+/** What the host knows of one slot: its trial and how far that trial has trained. */
+interface Slot {
+  /** The trial training in this slot; null while the slot idles. */
+  config: TrialConfig | null;
+  /** Optimizer steps the trial has taken (its own count, not the cohort's). */
+  steps: number;
+  /** Frozen slots still ride along in every dispatch but never update (TrialParams.frozen). */
+  frozen: boolean;
+  /** The epoch whose row order is in this slot's part of the order buffer. */
+  orderEpoch: number | null;
+}
+
+/** Busy trial-steps (a training trial in the slot) over dispatched trial-steps (every slot). */
+export interface SlotOccupancy {
+  busy: number;
+  dispatched: number;
+}
+
 export class Cohort {
-  /** Training steps every trial of the cohort has taken. */
+  /** Training steps the cohort has dispatched (every slot at once). */
   stepsDone = 0;
+  readonly occupancy: SlotOccupancy = { busy: 0, dispatched: 0 };
   readonly layout: CohortLayout;
   readonly ring: StepRing;
   private readonly buffers = new Map<string, GPUBuffer>();
   private readonly step: BoundKernel[] = [];
   private readonly evals = new Map<EvalSplit, EvalChunk[]>();
   private readonly trialParams: ArrayBuffer;
-  private readonly frozen: boolean[];
+  private readonly slots: Slot[];
+  private scratch: GPUBuffer | null = null;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -72,13 +99,15 @@ export class Cohort {
     this.layout = cohortLayout({
       shape: init.shape,
       trials: init.trials,
+      slots: init.slots,
+      reserve: init.reserve,
       trainRows: init.data.source.split.train,
       evalBatch: init.evalBatch,
       ringSlots: init.ringSlots,
       offsetAlignment: ctx.limits.minStorageBufferOffsetAlignment,
     });
-    this.frozen = init.trials.map(() => false);
-    this.trialParams = TrialParams.packArray(init.trials.map(trialParamsOf));
+    this.slots = Array.from({ length: this.layout.T }, (_, t) => ({ config: init.trials[t] ?? null, steps: 0, frozen: t >= init.trials.length, orderEpoch: null }));
+    this.trialParams = TrialParams.packArray(this.slots.map((slot) => (slot.config ? trialParamsOf(slot.config) : { frozen: 1 })));
     for (const plan of this.layout.buffers) {
       if (plan.name === 'step-ring') continue;
       const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
@@ -104,8 +133,9 @@ export class Cohort {
     return cohort;
   }
 
+  /** Slots of the cohort: every dispatch serves all of them. */
   get T(): number {
-    return this.init.trials.length;
+    return this.layout.T;
   }
 
   get id(): string {
@@ -131,8 +161,9 @@ export class Cohort {
     const { queue } = this.ctx.device;
     const { P } = this.layout;
     const params = new Float32Array(this.T * P);
-    this.init.trials.forEach((trial, t) => {
-      const start = this.init.initial?.[t] ?? initialParameters(this.init.shape.widths, trial.seed);
+    this.slots.forEach((slot, t) => {
+      if (!slot.config) return;
+      const start = this.init.initial?.[t] ?? initialParameters(this.init.shape.widths, slot.config.seed);
       if (start.length !== P) throw new Error(`${this.id}: initial parameters of trial ${t} have ${start.length} floats, expected ${P}`);
       params.set(start, t * P);
     });
@@ -262,27 +293,74 @@ export class Cohort {
     }
   }
 
-  /** Uploads every trial's row order for `epoch` (ordered with the submits that follow). */
-  beginEpoch(epoch: number): void {
-    const B = this.init.shape.batchSize;
-    const R = this.layout.stepsPerEpoch * B;
-    const order = new Uint32Array(this.T * R);
-    this.init.trials.forEach((trial, t) => order.set(epochOrder(trial.seed, epoch, this.init.data.source.split.train, B, this.init.shuffle), t * R));
-    this.ctx.device.queue.writeBuffer(this.buffer('order'), 0, order);
+  /** The trial in slot `t` (null while it idles) and the steps it has taken. */
+  slot(t: number): { config: TrialConfig | null; steps: number; frozen: boolean } {
+    const slot = this.slotAt(t);
+    return { config: slot.config, steps: slot.steps, frozen: slot.frozen };
+  }
+
+  /** Slots whose trial trains (assigned and not frozen). */
+  activeSlots(): number[] {
+    return this.slots.flatMap((slot, t) => (slot.config && !slot.frozen ? [t] : []));
+  }
+
+  private slotAt(t: number): Slot {
+    const slot = this.slots[t];
+    if (!slot) throw new RangeError(`${this.id}: no slot ${t} (the cohort has ${this.T})`);
+    return slot;
   }
 
   /**
-   * Writes the step ring for `count` steps starting at `first` (step index within the epoch) and
-   * records them into `pass`. Call once per submit: the ring holds one submit's steps.
+   * Steps every training slot can take before one of them reaches the end of its epoch. NOTE: a
+   * submit never crosses a trial's epoch boundary, because each slot holds one epoch's row order
+   * and a new order is written between submits. Infinity when no slot trains.
    */
-  encodeTrainSteps(pass: GPUComputePassEncoder, first: number, count: number): void {
+  stepsToEpochEnd(): number {
+    let steps = Infinity;
+    for (const t of this.activeSlots()) steps = Math.min(steps, this.stepsPerEpoch - (this.slots[t]!.steps % this.stepsPerEpoch));
+    return steps;
+  }
+
+  /**
+   * Writes what the next submit needs for every training slot: its epoch's row order where it
+   * changed, and a cleared training accumulator where the trial starts an epoch. Ordered with
+   * the submits around it (queue.writeBuffer).
+   */
+  private prepareSlots(): void {
+    const { queue } = this.ctx.device;
+    const B = this.init.shape.batchSize;
+    const R = this.stepsPerEpoch * B;
+    const zeros = new Float32Array(METRIC_FLOATS);
+    for (const t of this.activeSlots()) {
+      const slot = this.slots[t]!;
+      const epoch = Math.floor(slot.steps / this.stepsPerEpoch);
+      if (slot.orderEpoch !== epoch) {
+        const order = epochOrder(slot.config!.seed, epoch, this.init.data.source.split.train, B, this.init.shuffle);
+        queue.writeBuffer(this.buffer('order'), t * R * 4, order);
+        slot.orderEpoch = epoch;
+      }
+      if (slot.steps % this.stepsPerEpoch === 0) queue.writeBuffer(this.buffer('metrics'), t * METRIC_FLOATS * 4, zeros);
+    }
+  }
+
+  /**
+   * Records `count` training steps of every slot into `pass` (one submit: the ring holds one
+   * submit's steps). Each trial steps from its own count and batch position; idle and frozen
+   * slots ride along without updating. `count` must not pass stepsToEpochEnd().
+   */
+  encodeTrainSteps(pass: GPUComputePassEncoder, count: number): void {
     if (count > this.ring.slots) throw new Error(`${this.id}: ${count} steps exceed the ring's ${this.ring.slots} slots`);
+    if (count > this.stepsToEpochEnd()) throw new Error(`${this.id}: ${count} steps would cross a trial's epoch boundary (${this.stepsToEpochEnd()} left)`);
+    this.prepareSlots();
+    const spe = this.stepsPerEpoch;
     for (let s = 0; s < count; s++) {
-      const n = this.stepsDone + s + 1;
       this.ring.set(
         s,
-        { step: this.stepsDone + s, batch: first + s, slot: first + s },
-        this.init.trials.map((trial) => trialStepOf(trial, n)),
+        { slot: s },
+        this.slots.map((slot) => {
+          if (!slot.config || slot.frozen) return { count: Math.max(1, slot.steps), batch: 0 };
+          return { ...trialStepOf(slot.config, slot.steps + s + 1), batch: (slot.steps + s) % spe };
+        }),
       );
     }
     this.ring.upload(count);
@@ -290,12 +368,19 @@ export class Cohort {
       const offset = this.ring.offset(s);
       for (const bound of this.step) encodeBound(pass, bound, offset);
     }
+    const active = this.activeSlots();
+    for (const t of active) this.slots[t]!.steps += count;
     this.stepsDone += count;
+    this.occupancy.busy += count * active.length;
+    this.occupancy.dispatched += count * this.T;
   }
 
-  /** Clears the training accumulators (loss sum, correct, rows) of the current epoch. */
-  clearTrainMetrics(encoder: GPUCommandEncoder): void {
-    encoder.clearBuffer(this.buffer('metrics'), 0, this.T * METRIC_FLOATS * 4);
+  /** Moves every training slot to the start of its next epoch (the benchmark's endless training). */
+  skipToNextEpoch(): void {
+    for (const t of this.activeSlots()) {
+      const slot = this.slots[t]!;
+      slot.steps = (Math.floor(slot.steps / this.stepsPerEpoch) + 1) * this.stepsPerEpoch;
+    }
   }
 
   /** Clears the evaluation accumulators; then `encodeEval` fills them. */
@@ -311,11 +396,11 @@ export class Cohort {
     }
   }
 
-  /** Copies loss history rows [first, first+count) and the status records into `staging` (at 0). */
-  copyChunkResults(encoder: GPUCommandEncoder, first: number, count: number, staging: GPUBuffer): void {
+  /** Copies the loss history of the submit's `count` steps and the status records into `staging` (at 0). */
+  copyChunkResults(encoder: GPUCommandEncoder, count: number, staging: GPUBuffer): void {
     const historyBytes = count * this.T * 4;
-    encoder.copyBufferToBuffer(this.buffer('history'), first * this.T * 4, staging, 0, historyBytes);
-    encoder.copyBufferToBuffer(this.buffer('status'), 0, staging, historyBytes, this.T * 8);
+    encoder.copyBufferToBuffer(this.buffer('history'), 0, staging, 0, historyBytes);
+    encoder.copyBufferToBuffer(this.buffer('status'), 0, staging, historyBytes, this.T * STATUS_BYTES);
   }
 
   /** Parses what copyChunkResults wrote: losses [count][T] and each trial's status. */
@@ -343,23 +428,122 @@ export class Cohort {
     });
   }
 
-  /** Every trial's parameters, [T][P] in the kernels' layout. */
+  /** Every slot's parameters, [T][P] in the kernels' layout. */
   async readParams(): Promise<Float32Array> {
     return this.ctx.memory.readF32(this.buffer('weights'), this.T * this.layout.P);
   }
 
-  /** Stops updating trial `t` (early stopping, or finished while others go on). */
-  freeze(t: number): void {
-    if (this.frozen[t]) return;
-    this.frozen[t] = true;
-    const view = new DataView(this.trialParams);
-    const fieldIndex = TrialParams.fields.findIndex(([name]) => name === 'frozen');
-    view.setUint32(t * TrialParams.byteSize + fieldIndex * 4, 1, true);
+  /** One slot's parameters, [P]. */
+  async readSlotParams(t: number): Promise<Float32Array> {
+    this.slotAt(t);
+    return this.ctx.memory.readF32(this.buffer('weights'), this.layout.P, t * this.layout.P);
+  }
+
+  /** One slot's optimizer state (m and v; empty where the cohort keeps none), for checks. */
+  async readSlotState(t: number): Promise<{ m: Float32Array; v: Float32Array }> {
+    this.slotAt(t);
+    const { P, state } = this.layout;
+    const read = (on: boolean, name: string) => (on ? this.ctx.memory.readF32(this.buffer(name), P, t * P) : Promise.resolve(new Float32Array(0)));
+    const [m, v] = await Promise.all([read(state.m, 'optimizer-m'), read(state.v, 'optimizer-v')]);
+    return { m, v };
+  }
+
+  private writeTrialParams(t: number, values: TrialParamsValues): void {
+    TrialParams.write(new DataView(this.trialParams), values, t);
     this.ctx.device.queue.writeBuffer(this.buffer('trials'), t * TrialParams.byteSize, this.trialParams, t * TrialParams.byteSize, TrialParams.byteSize);
   }
 
+  /** Stops updating slot `t` (its trial was pruned, finished or diverged); it keeps its weights. */
+  freeze(t: number): void {
+    const slot = this.slotAt(t);
+    if (slot.frozen) return;
+    slot.frozen = true;
+    this.writeTrialParams(t, { ...(slot.config ? trialParamsOf(slot.config) : {}), frozen: 1 });
+  }
+
   isFrozen(t: number): boolean {
-    return this.frozen[t]!;
+    return this.slotAt(t).frozen;
+  }
+
+  /** Why `config` cannot train in this cohort's slots, or null when it can. */
+  incompatibility(config: TrialConfig): string | null {
+    const { shape } = this.init;
+    const own = shapeKey({ hidden: shape.widths.slice(1, -1), activation: shape.activation, batchSize: shape.batchSize });
+    if (shapeKey(config) !== own) return `shape ${shapeKey(config)} differs from the cohort's ${own}`;
+    const need = optimizerState(config.optimizer.kind, config.optimizer.momentum);
+    if ((need.m && !this.layout.state.m) || (need.v && !this.layout.state.v)) return `${config.optimizer.kind} needs optimizer state the cohort did not allocate`;
+    if (config.dropout > 0 && !this.layout.dropout) return 'dropout needs buffers the cohort did not allocate';
+    return null;
+  }
+
+  /**
+   * Puts a new trial in slot `t`, on the device: its own initial weights (from its seed, or
+   * `initial`), zeroed optimizer state, fresh status, its own step count (0) and batch order.
+   * Nothing of the slot's previous trial can reach the new one.
+   */
+  assign(t: number, config: TrialConfig, initial?: Float32Array): void {
+    const slot = this.slotAt(t);
+    const problem = this.incompatibility(config);
+    if (problem) throw new Error(`${this.id}: cannot assign slot ${t}: ${problem}`);
+    const { queue } = this.ctx.device;
+    const { P, state } = this.layout;
+    const params = initial ?? initialParameters(this.init.shape.widths, config.seed);
+    if (params.length !== P) throw new Error(`${this.id}: initial parameters for slot ${t} have ${params.length} floats, expected ${P}`);
+    queue.writeBuffer(this.buffer('weights'), t * P * 4, params);
+    const zeros = new Float32Array(P);
+    if (state.m) queue.writeBuffer(this.buffer('optimizer-m'), t * P * 4, zeros);
+    if (state.v) queue.writeBuffer(this.buffer('optimizer-v'), t * P * 4, zeros);
+    queue.writeBuffer(this.buffer('status'), t * STATUS_BYTES, freshStatus(1));
+    Object.assign(slot, { config, steps: 0, frozen: false, orderEpoch: null });
+    this.writeTrialParams(t, trialParamsOf(config));
+  }
+
+  /** Leaves slot `t` idle (frozen, no trial). */
+  release(t: number): void {
+    this.freeze(t);
+    this.slotAt(t).config = null;
+  }
+
+  /**
+   * Population-based training's exploit, on the device: slot `to` takes the weights, optimizer
+   * state, epoch accumulators and step count of slot `from`, then trains on with `config` (its own
+   * seed, new hyperparameters). No weights pass through the host.
+   */
+  copySlot(from: number, to: number, config: TrialConfig): void {
+    const source = this.slotAt(from);
+    const target = this.slotAt(to);
+    if (!source.config) throw new Error(`${this.id}: slot ${from} holds no trial to copy`);
+    if (from === to) throw new Error(`${this.id}: a slot cannot copy itself`);
+    const problem = this.incompatibility(config);
+    if (problem) throw new Error(`${this.id}: cannot copy into slot ${to}: ${problem}`);
+    const { device } = this.ctx;
+    const { P, state } = this.layout;
+    const bytes = P * 4;
+    // WebGPU refuses a copy within one buffer: go through a scratch buffer, both copies in one encoder.
+    this.scratch ??= this.ctx.memory.create(`${this.id}/scratch`, bytes, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    const scratch = this.scratch;
+    const encoder = device.createCommandEncoder({ label: `${this.id}.copy-slot` });
+    const copy = (name: string, size: number) => {
+      encoder.copyBufferToBuffer(this.buffer(name), from * size, scratch, 0, size);
+      encoder.copyBufferToBuffer(scratch, 0, this.buffer(name), to * size, size);
+    };
+    copy('weights', bytes);
+    if (state.m) copy('optimizer-m', bytes);
+    if (state.v) copy('optimizer-v', bytes);
+    copy('metrics', METRIC_FLOATS * 4);
+    device.queue.submit([encoder.finish()]);
+    device.queue.writeBuffer(this.buffer('status'), to * STATUS_BYTES, freshStatus(1));
+    Object.assign(target, { config, steps: source.steps, frozen: false, orderEpoch: null });
+    this.writeTrialParams(to, trialParamsOf(config));
+  }
+
+  /** New hyperparameters for the trial in slot `t` from its next step on (PBT's explore); the shape stays. */
+  setConfig(t: number, config: TrialConfig): void {
+    const slot = this.slotAt(t);
+    const problem = this.incompatibility(config);
+    if (problem) throw new Error(`${this.id}: cannot change slot ${t}: ${problem}`);
+    slot.config = config;
+    this.writeTrialParams(t, { ...trialParamsOf(config), frozen: slot.frozen ? 1 : 0 });
   }
 
   destroy(): void {

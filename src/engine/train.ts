@@ -1,91 +1,67 @@
-// Trains one cohort: many steps per submit, results read back asynchronously per submit and per epoch.
+// Trains a cohort: many steps per submit, results read back asynchronously, evaluation between submits.
 import type { GpuContext } from '../gpu/device.ts';
 import { scoped } from '../gpu/errors.ts';
 import { singlePassWrites, type GpuTimer } from '../gpu/timing.ts';
 import type { Cohort, EvalSplit, MetricsRead, TrialStatusRead } from './cohort.ts';
 
 export interface ChunkReport {
-  epoch: number;
-  /** Cohort step index (0-based) of the chunk's first step. */
+  /** Cohort step (dispatched steps before this submit) of the chunk's first step. */
   firstStep: number;
   steps: number;
-  /** Mean batch loss of every step and trial, [steps][T]. */
+  /** Per slot, the steps its trial had taken before the chunk (its own count). */
+  slotSteps: number[];
+  /** Mean batch loss of every step and slot, [steps][T]. */
   losses: Float32Array;
   status: TrialStatusRead[];
   /** GPU time of the chunk's training pass (timestamp-query or wall clock, see the timer's source). */
   gpuMs: number;
 }
 
-export interface EpochReport {
-  epoch: number;
-  stepsDone: number;
-  /** Training loss and accuracy accumulated over the epoch's batches (with dropout active). */
-  train: MetricsRead[];
-  validation: MetricsRead[];
-}
-
-export interface RunCohortOptions {
-  epochs: number;
-  /** Stop every trial after this many steps. */
-  maxSteps?: number;
+export interface AdvanceOptions {
   timer: GpuTimer;
-  /** Aim for submits of about this much GPU time (the chunk size adapts). Default 250 ms. */
+  /** Aim for submits of about this much GPU time (the chunk size adapts; results do not). Default 250 ms. */
   targetSubmitMs?: number;
-  /** Evaluate the test split after the last epoch. */
-  evaluateTest?: boolean;
   signal?: AbortSignal;
   onChunk?: (report: ChunkReport) => void;
-  onEpoch?: (report: EpochReport) => void;
 }
 
-export interface CohortRunResult {
-  /** true when the signal stopped training before the planned steps. */
+export interface AdvanceResult {
+  /** Steps dispatched (fewer than asked only when the signal stopped it). */
+  steps: number;
   stopped: boolean;
-  stepsDone: number;
-  /** GPU milliseconds spent in training passes (evaluation excluded). */
-  trainMs: number;
+  /** GPU milliseconds of the training passes. */
+  gpuMs: number;
   status: TrialStatusRead[];
-  epochs: EpochReport[];
-  test: MetricsRead[] | null;
-  /** Final parameters, [T][P]. */
-  params: Float32Array;
 }
 
-/** Evaluates every trial of the cohort on `split` (no dropout, no updates). */
-export async function evaluateCohort(ctx: GpuContext, cohort: Cohort, split: EvalSplit): Promise<MetricsRead[]> {
-  const { device } = ctx;
-  const encoder = device.createCommandEncoder({ label: `${cohort.id}.eval-${split}` });
-  cohort.clearEvalMetrics(encoder);
-  const pass = encoder.beginComputePass({ label: `${cohort.id}.eval-${split}` });
-  cohort.encodeEval(pass, split);
-  pass.end();
-  const { errors } = scoped(device, `evaluate ${cohort.id} on ${split}`, () => device.queue.submit([encoder.finish()]));
-  await errors;
-  return cohort.readMetrics('eval');
-}
+/** Submit sizes carry over between calls for one cohort, so the next call starts at the learned size. */
+const chunkSizes = new WeakMap<Cohort, number>();
 
-export async function runCohort(ctx: GpuContext, cohort: Cohort, options: RunCohortOptions): Promise<CohortRunResult> {
+/**
+ * Trains every training slot of `cohort` for `steps` more steps, in submits that never cross a
+ * trial's epoch boundary (see Cohort.stepsToEpochEnd): the caller evaluates, prunes, refills or
+ * copies between calls. Two submits stay queued, so the GPU never waits for the CPU.
+ */
+export async function advance(ctx: GpuContext, cohort: Cohort, steps: number, options: AdvanceOptions): Promise<AdvanceResult> {
   const { device, memory } = ctx;
   const targetMs = options.targetSubmitMs ?? 250;
-  const maxSteps = options.maxSteps ?? Infinity;
-  const epochs: EpochReport[] = [];
-  let chunkSteps = 2;
-  let trainMs = 0;
   let status: TrialStatusRead[] = Array.from({ length: cohort.T }, () => ({ diverged: false, divergedStep: null }));
+  let gpuMs = 0;
+  let done = 0;
   let stopped = false;
   // Each chunk's results are handled after the previous chunk's, in order.
   let previous: Promise<void> = Promise.resolve();
 
-  const submitChunk = (epoch: number, first: number, count: number, clearMetrics: boolean): Promise<void> => {
+  const submitChunk = (count: number): Promise<void> => {
     const firstStep = cohort.stepsDone;
+    const slotSteps = Array.from({ length: cohort.T }, (_, t) => cohort.slot(t).steps);
     const span = options.timer.span(`${cohort.id}.train`);
     const encoder = device.createCommandEncoder({ label: `${cohort.id}.train` });
-    if (clearMetrics) cohort.clearTrainMetrics(encoder);
     const pass = encoder.beginComputePass({ label: `${cohort.id}.train`, timestampWrites: singlePassWrites(span) });
-    cohort.encodeTrainSteps(pass, first, count);
+    cohort.encodeTrainSteps(pass, count);
     pass.end();
     const staging = memory.create(`${cohort.id}/staging`, cohort.chunkResultBytes(count), GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ);
-    cohort.copyChunkResults(encoder, first, count, staging);
+    cohort.copyChunkResults(encoder, count, staging);
     span.resolve(encoder);
     const { errors } = scoped(device, `train ${cohort.id} steps ${firstStep}..${firstStep + count - 1}`, () => device.queue.submit([encoder.finish()]));
     span.submitted();
@@ -103,41 +79,104 @@ export async function runCohort(ctx: GpuContext, cohort: Cohort, options: RunCoh
     const prior = previous;
     previous = (async () => {
       await prior;
-      const { parsed, gpuMs } = await results;
-      trainMs += gpuMs;
+      const { parsed, gpuMs: ms } = await results;
+      gpuMs += ms;
       status = parsed.status;
-      const msPerStep = gpuMs / count;
-      if (msPerStep > 0) chunkSteps = Math.max(1, Math.min(cohort.ring.slots, Math.round(targetMs / msPerStep)));
-      options.onChunk?.({ epoch, firstStep, steps: count, losses: parsed.losses, status: parsed.status, gpuMs });
+      const msPerStep = ms / count;
+      if (msPerStep > 0) chunkSizes.set(cohort, Math.max(1, Math.min(cohort.ring.slots, Math.round(targetMs / msPerStep))));
+      options.onChunk?.({ firstStep, steps: count, slotSteps, losses: parsed.losses, status: parsed.status, gpuMs: ms });
     })();
     return previous;
   };
 
-  for (let epoch = 0; epoch < options.epochs && !stopped; epoch++) {
-    if (cohort.stepsDone >= maxSteps) break;
-    cohort.beginEpoch(epoch);
-    let first = 0;
-    const inFlight: Promise<void>[] = [];
-    try {
-      while (first < cohort.stepsPerEpoch && cohort.stepsDone < maxSteps) {
-        if (options.signal?.aborted) {
-          stopped = true;
-          break;
-        }
-        ctx.assertAlive();
-        const count = Math.min(chunkSteps, cohort.stepsPerEpoch - first, maxSteps - cohort.stepsDone, cohort.ring.slots);
-        inFlight.push(submitChunk(epoch, first, count, first === 0));
-        // Keep two submits queued: the GPU never waits for the CPU, the CPU never runs far ahead.
-        if (inFlight.length >= 2) await inFlight.shift();
-        first += count;
+  const inFlight: Promise<void>[] = [];
+  try {
+    while (done < steps) {
+      if (options.signal?.aborted) {
+        stopped = true;
+        break;
       }
-      await Promise.all(inFlight);
-    } catch (error) {
-      // Let every submitted chunk settle (and free its staging buffer) before reporting the first failure.
-      await Promise.allSettled(inFlight);
-      throw error;
+      ctx.assertAlive();
+      const count = Math.min(chunkSizes.get(cohort) ?? 2, steps - done, cohort.stepsToEpochEnd(), cohort.ring.slots);
+      inFlight.push(submitChunk(count));
+      // Keep two submits queued: the GPU never waits for the CPU, the CPU never runs far ahead.
+      if (inFlight.length >= 2) await inFlight.shift();
+      done += count;
     }
-    if (stopped) break;
+    await Promise.all(inFlight);
+  } catch (error) {
+    // Let every submitted chunk settle (and free its staging buffer) before reporting the first failure.
+    await Promise.allSettled(inFlight);
+    throw error;
+  }
+  return { steps: done, stopped, gpuMs, status };
+}
+
+/** Evaluates every slot of the cohort on `split` (no dropout, no updates). */
+export async function evaluateCohort(ctx: GpuContext, cohort: Cohort, split: EvalSplit): Promise<MetricsRead[]> {
+  const { device } = ctx;
+  const encoder = device.createCommandEncoder({ label: `${cohort.id}.eval-${split}` });
+  cohort.clearEvalMetrics(encoder);
+  const pass = encoder.beginComputePass({ label: `${cohort.id}.eval-${split}` });
+  cohort.encodeEval(pass, split);
+  pass.end();
+  const { errors } = scoped(device, `evaluate ${cohort.id} on ${split}`, () => device.queue.submit([encoder.finish()]));
+  await errors;
+  return cohort.readMetrics('eval');
+}
+
+export interface EpochReport {
+  epoch: number;
+  stepsDone: number;
+  /** Training loss and accuracy accumulated over the epoch's batches (with dropout active). */
+  train: MetricsRead[];
+  validation: MetricsRead[];
+}
+
+export interface RunCohortOptions extends Omit<AdvanceOptions, 'onChunk'> {
+  epochs: number;
+  /** Stop every trial after this many steps. */
+  maxSteps?: number;
+  /** Evaluate the test split after the last epoch. */
+  evaluateTest?: boolean;
+  onChunk?: (report: ChunkReport) => void;
+  onEpoch?: (report: EpochReport) => void;
+}
+
+export interface CohortRunResult {
+  /** true when the signal stopped training before the planned steps. */
+  stopped: boolean;
+  stepsDone: number;
+  /** GPU milliseconds spent in training passes (evaluation excluded). */
+  trainMs: number;
+  status: TrialStatusRead[];
+  epochs: EpochReport[];
+  test: MetricsRead[] | null;
+  /** Final parameters, [T][P]. */
+  params: Float32Array;
+}
+
+/**
+ * Trains a cohort whose trials all start together for `epochs` epochs (or `maxSteps`), evaluating
+ * after each epoch: `fusetune train` and the benchmarks. Studies drive cohorts slot by slot.
+ */
+export async function runCohort(ctx: GpuContext, cohort: Cohort, options: RunCohortOptions): Promise<CohortRunResult> {
+  const maxSteps = Math.min(options.maxSteps ?? Infinity, options.epochs * cohort.stepsPerEpoch);
+  const epochs: EpochReport[] = [];
+  let trainMs = 0;
+  let status: TrialStatusRead[] = Array.from({ length: cohort.T }, () => ({ diverged: false, divergedStep: null }));
+  let stopped = false;
+  while (cohort.stepsDone < maxSteps && cohort.activeSlots().length > 0) {
+    const epoch = Math.floor(cohort.stepsDone / cohort.stepsPerEpoch);
+    const steps = Math.min(cohort.stepsToEpochEnd(), maxSteps - cohort.stepsDone);
+    const result = await advance(ctx, cohort, steps, options);
+    trainMs += result.gpuMs;
+    status = result.status;
+    if (result.stopped) {
+      stopped = true;
+      break;
+    }
+    if (cohort.stepsDone % cohort.stepsPerEpoch !== 0 && cohort.stepsDone < maxSteps) continue;
     const validation = await evaluateCohort(ctx, cohort, 'validation');
     const train = await cohort.readMetrics('train');
     const report: EpochReport = { epoch, stepsDone: cohort.stepsDone, train, validation };

@@ -59,7 +59,8 @@ export interface DropoutSpec {
   /** Per-trial rate and seed. */
   rates: Numbers;
   seeds: Numbers;
-  step: number;
+  /** Per trial: its own step (count − 1), which seeds its masks. */
+  steps: Numbers;
   layer: number;
 }
 
@@ -80,7 +81,7 @@ export function denseBackwardInput(
         let g = 0;
         for (let o = 0; o < O; o++) g += dz[(t * B + b) * O + o]! * params[t * P + wBase + i * O + o]!;
         const element = b * I + i;
-        if (dropout) g *= dropoutScale(dropout.seeds[t]!, dropout.step, dropout.layer, element, dropout.rates[t]!);
+        if (dropout) g *= dropoutScale(dropout.seeds[t]!, dropout.steps[t]!, dropout.layer, element, dropout.rates[t]!);
         const at = t * B * I + element;
         out[at] = g * activationGrad(yPrev[at]!, prevAct);
       }
@@ -176,7 +177,7 @@ export function dropout(y: Numbers, spec: DropoutSpec, T: number, E: number): Fl
   const out = new Float64Array(T * E);
   for (let t = 0; t < T; t++) {
     for (let e = 0; e < E; e++) {
-      out[t * E + e] = y[t * E + e]! * dropoutScale(spec.seeds[t]!, spec.step, spec.layer, e, spec.rates[t]!);
+      out[t * E + e] = y[t * E + e]! * dropoutScale(spec.seeds[t]!, spec.steps[t]!, spec.layer, e, spec.rates[t]!);
     }
   }
   return out;
@@ -185,12 +186,12 @@ export function dropout(y: Numbers, spec: DropoutSpec, T: number, E: number): Fl
 // ---- gather -------------------------------------------------------------------------------------
 
 /** Batch `batch` of every trial: rows order[t][batch·B + b] of the data set. */
-export function gather(data: Numbers, labels: Numbers, order: Numbers, batch: number, T: number, B: number, F: number, R: number) {
+export function gather(data: Numbers, labels: Numbers, order: Numbers, batches: Numbers, T: number, B: number, F: number, R: number) {
   const x = new Float64Array(T * B * F);
   const y = new Uint32Array(T * B);
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) {
-      const row = order[t * R + batch * B + b]!;
+      const row = order[t * R + batches[t]! * B + b]!;
       y[t * B + b] = labels[row]!;
       for (let f = 0; f < F; f++) x[(t * B + b) * F + f] = data[row * F + f]!;
     }

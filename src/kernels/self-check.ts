@@ -121,12 +121,13 @@ const checkBackward: Check = async (b, rng) => {
       const yPrev = Float32Array.from(rng.floats(s.T * s.B * s.I, -2, 2), (z) => ref.activate(z, act));
       const rates = Array.from({ length: s.T }, (_, t) => (dropout ? [0.5, 0.2, 0][t % 3]! : 0));
       const seeds = Array.from({ length: s.T }, () => rng.u32());
-      const ring = b.step(s.T, { step: 5 });
+      const steps = Array.from({ length: s.T }, (_, t) => 5 + 3 * t);
+      const ring = b.step(s.T, {}, steps.map((step) => ({ count: step + 1 })));
       const kernel = await createDenseBackwardInput(b.ctx, act, dropout, variant);
       const dzPrev = b.out(s.T * s.B * s.I);
       const trials = b.trials(rates.map((r, t) => ({ dropout: r, seed: seeds[t]! })));
       await b.run(kernel.bind(b.owner, { dz: b.buffer(dz), params: b.buffer(params), dzPrev, yPrev: b.buffer(yPrev), trials, stepGroup: ring.bindGroup }, { ...dims, prevLayer: 1 }));
-      const want = ref.denseBackwardInput(dz, params, yPrev, dims, act, dropout ? { rates, seeds, step: 5, layer: 1 } : undefined);
+      const want = ref.denseBackwardInput(dz, params, yPrev, dims, act, dropout ? { rates, seeds, steps, layer: 1 } : undefined);
       out.push(result(`dense-backward-input ${act}${dropout ? ' + dropout' : ''}${variantText(variant)}`, shapeText(s), await b.read(dzPrev), want));
     }
     for (const variant of MATMUL_VARIANTS) {
@@ -151,7 +152,7 @@ const checkXentDropoutGather: Check = async (b, rng) => {
     const labels = Uint32Array.from({ length: T * B }, () => rng.int(C));
     const dlogits = b.out(T * B * C);
     const metrics = b.buffer(new Float32Array(T * METRIC_FLOATS));
-    const ring = b.step(T, { step: 1, slot: 0 });
+    const ring = b.step(T, { slot: 0 }, Array.from({ length: T }, () => ({ count: 2 })));
     const kernel = await createSoftmaxXent(b.ctx, true);
     const bound = kernel.bind(
       b.owner,
@@ -169,11 +170,12 @@ const checkXentDropoutGather: Check = async (b, rng) => {
     const y = rng.floats(T * B * W);
     const rates = [0.5, 0, 0.13];
     const seeds = [rng.u32(), rng.u32(), rng.u32()];
-    const ring = b.step(T, { step: 9 });
+    const steps = [9, 0, 1234];
+    const ring = b.step(T, {}, steps.map((step) => ({ count: step + 1 })));
     const kernel = await createDropout(b.ctx);
     const out_ = b.out(T * B * W);
     await b.run(kernel.bind(b.owner, { y: b.buffer(y), out: out_, trials: b.trials(rates.map((r, t) => ({ dropout: r, seed: seeds[t]! }))), stepGroup: ring.bindGroup }, { T, B, W, layer: 2 }));
-    out.push(result('dropout', `T=${T} B=${B} W=${W}`, await b.read(out_), ref.dropout(y, { rates, seeds, step: 9, layer: 2 }, T, B * W)));
+    out.push(result('dropout', `T=${T} B=${B} W=${W}`, await b.read(out_), ref.dropout(y, { rates, seeds, steps, layer: 2 }, T, B * W)));
   }
   {
     const [N, F, T, B, R] = [101, 13, 3, 7, 90];
@@ -181,12 +183,13 @@ const checkXentDropoutGather: Check = async (b, rng) => {
     const labels = Uint32Array.from({ length: N }, () => rng.int(10));
     const order = new Uint32Array(T * R);
     for (let t = 0; t < T; t++) order.set(rng.shuffle(Uint32Array.from({ length: N }, (_, i) => i)).subarray(0, R), t * R);
-    const ring = b.step(T, { batch: 4 });
+    const batches = [4, 0, 11];
+    const ring = b.step(T, {}, batches.map((batch) => ({ batch })));
     const kernel = await createGather(b.ctx);
     const x = b.out(T * B * F);
     const yOut = b.buffer(new Uint32Array(T * B));
     await b.run(kernel.bind(b.owner, { data: b.buffer(data), labels: b.buffer(labels), order: b.buffer(order), x, y: yOut, stepGroup: ring.bindGroup }, { T, B, F, R }));
-    out.push(result('gather', `T=${T} B=${B} F=${F}`, await b.read(x), ref.gather(data, labels, order, 4, T, B, F, R).x, 1e-7));
+    out.push(result('gather', `T=${T} B=${B} F=${F}`, await b.read(x), ref.gather(data, labels, order, batches, T, B, F, R).x, 1e-7));
   }
   return out;
 };
@@ -218,7 +221,7 @@ const checkOptimizer: Check = async (b, rng) => {
   const params = b.buffer(params0);
   const grads = b.buffer(new Float32Array(T * P));
   const ring = new StepRing(b.ctx, b.owner, T, steps.length);
-  steps.forEach((_, s) => ring.set(s, { step: s }, configs.map((c) => trialStepOf(c, s + 1))));
+  steps.forEach((_, s) => ring.set(s, { slot: s }, configs.map((c) => trialStepOf(c, s + 1))));
   ring.upload();
   const kernel = await createOptimizer(b.ctx);
   const bound = kernel.bind(

@@ -47,7 +47,12 @@ export function defaultEvalBatch(split: { validation: number; test: number }): n
 
 export interface CohortLayoutInput {
   shape: CohortShape;
+  /** The trials a cohort starts with; their optimizer state and dropout decide what it allocates. */
   trials: readonly Pick<TrialConfig, 'optimizer' | 'dropout'>[];
+  /** Slots of the cohort (default: one per trial); slots beyond the trials start idle, for refills. */
+  slots?: number;
+  /** Allocate optimizer state and dropout buffers even if the first trials need none (so a refill may). */
+  reserve?: { m?: boolean; v?: boolean; dropout?: boolean };
   /** Rows of the training split (batches are drawn from these). */
   trainRows: number;
   /** Rows per evaluation pass (validation/test are evaluated in chunks of this many rows). */
@@ -76,13 +81,14 @@ const f32 = 4;
 /** Every buffer of a cohort with its size; `bytes` of the plan sums them. */
 export function cohortLayout(input: CohortLayoutInput): CohortLayout {
   const { shape, trials, trainRows, evalBatch } = input;
-  const T = trials.length;
+  const T = input.slots ?? trials.length;
+  if (T < trials.length) throw new RangeError(`cohort layout: ${trials.length} trials do not fit in ${T} slots`);
   const { widths, batchSize: B } = shape;
   const layout = parameterLayout(widths);
   const L = widths.length - 1;
   const steps = stepsPerEpoch(trainRows, B);
-  const dropout = trials.some((t) => t.dropout > 0);
-  const state = { m: false, v: false };
+  const dropout = trials.some((t) => t.dropout > 0) || (input.reserve?.dropout ?? false);
+  const state = { m: input.reserve?.m ?? false, v: input.reserve?.v ?? false };
   for (const t of trials) {
     const s = optimizerState(t.optimizer.kind, t.optimizer.momentum);
     state.m ||= s.m;
@@ -101,7 +107,8 @@ export function cohortLayout(input: CohortLayoutInput): CohortLayout {
     { name: 'trials', category: 'control', bytes: T * TrialParams.byteSize },
     { name: 'status', category: 'control', bytes: T * STATUS_BYTES },
     { name: 'metrics', category: 'control', bytes: 2 * T * METRIC_FLOATS * f32 },
-    { name: 'history', category: 'control', bytes: Math.max(1, steps) * T * f32 },
+    // One loss per step and trial of the submit in flight (rows are the step ring's slots).
+    { name: 'history', category: 'control', bytes: (input.ringSlots ?? RING_SLOTS) * T * f32 },
     { name: 'step-ring', category: 'control', bytes: (input.ringSlots ?? RING_SLOTS) * ringStride(T, input.offsetAlignment) },
   ];
   for (let l = 0; l < L; l++) {

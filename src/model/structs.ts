@@ -26,15 +26,19 @@ export const TrialStep = new ScalarStruct('TrialStep', [
   ['bc1', 'f32'],
   ['bc2', 'f32'],
   ['count', 'u32'],
+  ['batch', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
+  ['pad2', 'u32'],
 ] as const);
 export type TrialStepValues = Partial<Record<(typeof TrialStep.fields)[number][0], number>>;
 
 /** The fixed head of StepData; its `trials` array of TrialStep follows. */
 export const StepHeader = new ScalarStruct('StepData', [
-  ['step', 'u32'],
-  ['batch', 'u32'],
   ['slot', 'u32'],
-  ['pad', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
+  ['pad2', 'u32'],
 ] as const);
 export type StepHeaderValues = Partial<Record<(typeof StepHeader.fields)[number][0], number>>;
 

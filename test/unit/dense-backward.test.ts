@@ -33,9 +33,10 @@ describe('dense-backward-input matches the reference', () => {
           const yPrev = Float32Array.from(rng.floats(T * B * I, -2, 2), (z) => activate(z, act));
           const rates = Array.from({ length: T }, (_, t) => (withDropout ? [0.5, 0, 0.2][t % 3]! : 0));
           const seeds = Array.from({ length: T }, () => rng.u32());
-          const step = 41;
+          // Each trial at its own step (a refilled slot is behind the others): masks follow the trial's step.
+          const steps = Array.from({ length: T }, (_, t) => 41 + 17 * t);
           const layer = 2;
-          const ring = oneStep(ctx, owner, T, { step });
+          const ring = oneStep(ctx, owner, T, {}, steps.map((step) => ({ count: step + 1 })));
           const out = poisoned(ctx, `${owner}/out`, T * B * I);
           const kernel = await createDenseBackwardInput(ctx, act, withDropout);
           const bound = kernel.bind(
@@ -52,7 +53,7 @@ describe('dense-backward-input matches the reference', () => {
           );
           await runPass(ctx, (pass) => kernel.encode(pass, bound, ring.offset(0)));
           const got = await ctx.memory.readF32(out);
-          const want = denseBackwardInput(dz, params, yPrev, { T, B, I, O, P, wBase, bBase: 0 }, act, withDropout ? { rates, seeds, step, layer } : undefined);
+          const want = denseBackwardInput(dz, params, yPrev, { T, B, I, O, P, wBase, bBase: 0 }, act, withDropout ? { rates, seeds, steps, layer } : undefined);
           ctx.memory.freePrefix(owner);
           expectRelativeError(got, want, 1e-4, `seed ${seed}`);
         });

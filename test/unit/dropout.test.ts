@@ -20,9 +20,10 @@ it('dropout matches the reference mask, and rate 0 copies exactly', async () => 
   const y = rng.floats(T * E, -2, 2);
   const rates = [0.5, 0, 0.13];
   const seeds = [rng.u32(), rng.u32(), rng.u32()];
-  const step = 9;
+  // Each trial at its own step: trial 2 was refilled into its slot much later than the others.
+  const steps = [9, 9, 1];
   const layer = 1;
-  const ring = oneStep(ctx, owner, T, { step });
+  const ring = oneStep(ctx, owner, T, {}, steps.map((step) => ({ count: step + 1 })));
   const out = poisoned(ctx, `${owner}/out`, T * E);
   const kernel = await createDropout(ctx);
   const bound = kernel.bind(
@@ -38,7 +39,7 @@ it('dropout matches the reference mask, and rate 0 copies exactly', async () => 
   await runPass(ctx, (pass) => kernel.encode(pass, bound, 0));
   const got = await ctx.memory.readF32(out);
   ctx.memory.freePrefix(owner);
-  const want = dropout(y, { rates, seeds, step, layer }, T, E);
+  const want = dropout(y, { rates, seeds, steps, layer }, T, E);
   // Same mask: zeros in the same places.
   const zeroGot = Array.from(got, (v) => v === 0);
   const zeroWant = Array.from(want, (v) => v === 0);

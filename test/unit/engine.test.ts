@@ -56,7 +56,7 @@ function referenceTrajectory(data: Dataset, trials: TrialConfig[], steps: number
         for (let f = 0; f < F; f++) x[(i * B + b) * F + f] = data.x[row * F + f]!;
       }
     });
-    const drop = { rates: trials.map((t) => t.dropout), seeds: trials.map((t) => t.seed), step: s };
+    const drop = { rates: trials.map((t) => t.dropout), seeds: trials.map((t) => t.seed), steps: trials.map(() => s) };
     const pass = mlpStep(x, y, params, { widths, activation: trials[0]!.activation }, T, B, drop);
     losses.push(Array.from(pass.loss));
     optimizerStep(params, pass.grads, m, v, trials, trials.map((t) => ({ lr: t.optimizer.lr, count: s + 1 })), P, nWeights);

@@ -15,7 +15,8 @@ it('gather copies every trial’s rows and labels exactly', async () => {
   const T = 3;
   const B = 7;
   const R = 90;
-  const batch = 4;
+  // Each trial at its own batch of its own epoch order.
+  const batches = [4, 0, 11];
   const owner = 'gather-test';
   const data = rng.floats(N * F);
   const labels = Uint32Array.from({ length: N }, () => rng.int(10));
@@ -26,7 +27,7 @@ it('gather copies every trial’s rows and labels exactly', async () => {
   }
   const x = poisoned(ctx, `${owner}/x`, T * B * F);
   const y = storage(ctx, `${owner}/yout`, new Uint32Array(T * B).fill(0xdead));
-  const ring = oneStep(ctx, owner, T, { batch });
+  const ring = oneStep(ctx, owner, T, {}, batches.map((batch) => ({ batch })));
   const kernel = await createGather(ctx);
   const bound = kernel.bind(
     owner,
@@ -41,7 +42,7 @@ it('gather copies every trial’s rows and labels exactly', async () => {
     { T, B, F, R },
   );
   await runPass(ctx, (pass) => kernel.encode(pass, bound, 0));
-  const want = gather(data, labels, order, batch, T, B, F, R);
+  const want = gather(data, labels, order, batches, T, B, F, R);
   expect(Array.from(await ctx.memory.readF32(x)), `seed ${seed}`).toEqual(Array.from(want.x, Math.fround));
   expect(Array.from(await ctx.memory.readU32(y))).toEqual(Array.from(want.y));
   ctx.memory.freePrefix(owner);

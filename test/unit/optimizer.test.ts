@@ -40,7 +40,7 @@ async function run(T: number, P: number, nWeights: number, params0: Float32Array
   const stateV = storage(ctx, `${owner}/v`, new Float32Array(T * P));
   const statusBuf = statusBuffer(ctx, owner, T);
   const ring = new StepRing(ctx, owner, T, steps);
-  for (let s = 0; s < steps; s++) ring.set(s, { step: s }, configs.slice(0, T).map((c) => trialStepOf(c, s + 1)));
+  for (let s = 0; s < steps; s++) ring.set(s, { slot: s }, configs.slice(0, T).map((c) => trialStepOf(c, s + 1)));
   ring.upload();
   const kernel = await createOptimizer(ctx);
   const bound = kernel.bind(

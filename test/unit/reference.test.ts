@@ -7,7 +7,7 @@ import { ACTIVATIONS, optimizerConfig } from '../../src/model/trial-config.ts';
 import { Rng, freshSeed } from '../../src/util/random.ts';
 import { expectClose } from '../helpers/close.ts';
 
-function mlpLoss(x: Float64Array, labels: Uint32Array, params: Float64Array, shape: MlpShape, T: number, B: number, drop?: { rates: number[]; seeds: number[]; step: number }) {
+function mlpLoss(x: Float64Array, labels: Uint32Array, params: Float64Array, shape: MlpShape, T: number, B: number, drop?: { rates: number[]; seeds: number[]; steps: number[] }) {
   return mlpStep(x, labels, params, shape, T, B, drop).loss;
 }
 
@@ -24,7 +24,7 @@ describe('reference gradients match finite differences', () => {
         const x = Float64Array.from(rng.floats(T * B * 5));
         const labels = Uint32Array.from({ length: T * B }, () => rng.int(3));
         const params = Float64Array.from(rng.floats(T * P, -0.8, 0.8));
-        const drop = withDropout ? { rates: [0.3, 0.3], seeds: [11, 12], step: 7 } : undefined;
+        const drop = withDropout ? { rates: [0.3, 0.3], seeds: [11, 12], steps: [7, 7] } : undefined;
         const { grads } = mlpStep(x, labels, params, shape, T, B, drop);
         const numeric = new Float64Array(T * P);
         const h = 1e-6;
@@ -73,7 +73,7 @@ describe('dropout mask', () => {
   it('drops about a fraction p, keeps the rest scaled by 1/(1−p), and rate 0 is the identity', () => {
     const E = 50_000;
     const y = new Float64Array(E).fill(1);
-    const out = dropout(y, { rates: [0.25], seeds: [99], step: 3, layer: 1 }, 1, E);
+    const out = dropout(y, { rates: [0.25], seeds: [99], steps: [3], layer: 1 }, 1, E);
     const dropped = out.filter((v) => v === 0).length / E;
     expect(dropped).toBeGreaterThan(0.24);
     expect(dropped).toBeLessThan(0.26);

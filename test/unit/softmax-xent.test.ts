@@ -30,7 +30,7 @@ describe('softmax-xent (training) matches the reference', () => {
       const history = poisoned(ctx, `${owner}/history`, slots * T);
       const dlogits = poisoned(ctx, `${owner}/dz`, T * B * C);
       const status = statusBuffer(ctx, owner, T);
-      const ring = oneStep(ctx, owner, T, { step: 17, slot });
+      const ring = oneStep(ctx, owner, T, { slot }, Array.from({ length: T }, () => ({ count: 18 })));
       const kernel = await createSoftmaxXent(ctx, true);
       const bound = kernel.bind(
         owner,
@@ -113,7 +113,7 @@ it('flags a trial whose loss is NaN as diverged at this step, and only that tria
   const logits = rng.floats(T * B * C);
   logits[B * C + 4] = NaN;
   const status = statusBuffer(ctx, owner, T);
-  const ring = oneStep(ctx, owner, T, { step: 123 });
+  const ring = oneStep(ctx, owner, T, {}, Array.from({ length: T }, (_, t) => ({ count: 124 + t })));
   const kernel = await createSoftmaxXent(ctx, true);
   const dlogits = poisoned(ctx, `${owner}/dz`, T * B * C);
   const bound = kernel.bind(
@@ -133,7 +133,7 @@ it('flags a trial whose loss is NaN as diverged at this step, and only that tria
   const flags = await ctx.memory.readU32(status);
   const dz = await ctx.memory.readF32(dlogits);
   ctx.memory.freePrefix(owner);
-  expect(Array.from(flags)).toEqual([0, STEP_NONE, STATUS_DIVERGED, 123, 0, STEP_NONE]);
+  expect(Array.from(flags)).toEqual([0, STEP_NONE, STATUS_DIVERGED, 124, 0, STEP_NONE]);
   expect(Array.from(dz.subarray(0, B * C)).every(Number.isFinite)).toBe(true);
   expect(Array.from(dz.subarray(2 * B * C)).every(Number.isFinite)).toBe(true);
 });

@@ -103,7 +103,8 @@ export class GridSampler implements Sampler {
   readonly size: number;
   private readonly combinations: Params[];
 
-  constructor(space: Space) {
+  /** `shuffleSeed`: visit the combinations in a seeded random order (a random subset when the budget caps the grid). */
+  constructor(space: Space, shuffleSeed?: number) {
     const grids = new Map<string, readonly Scalar[]>();
     const issues: StudyIssue[] = [];
     for (const [name, d] of Object.entries(space)) {
@@ -113,6 +114,7 @@ export class GridSampler implements Sampler {
     }
     if (issues.length > 0) throw new StudyError(issues, 'no grid for this space');
     this.combinations = [...gridCombinations(space, grids)];
+    if (shuffleSeed !== undefined) new Rng(deriveSeed(shuffleSeed, 'grid-order')).shuffle(this.combinations);
     this.size = this.combinations.length;
   }
 
@@ -123,13 +125,10 @@ export class GridSampler implements Sampler {
   }
 }
 
-export function createSampler(study: Study): Sampler {
-  return study.sampler.type === 'grid' ? new GridSampler(study.space) : new RandomSampler(study.space, study.seed);
-}
-
-/** Trials the study runs: budget.trials, capped by the grid's size. */
-export function trialCount(study: Study, sampler: Sampler): number {
-  return Math.min(study.budget.trials ?? Infinity, sampler.size ?? Infinity);
+/** Trials the study runs: budget.trials (PBT: its population), capped by the grid's size. */
+export function trialCount(study: Study, sampler: Pick<Sampler, 'size'>): number {
+  const count = study.sampler.type === 'pbt' ? study.sampler.population : (study.budget.trials ?? Infinity);
+  return Math.min(count, sampler.size ?? Infinity);
 }
 
 export interface ProposedTrial {

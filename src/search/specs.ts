@@ -127,7 +127,7 @@ export const prunerSchema = z.discriminatedUnion('type', [
       every: count(1).optional(),
       /** Trials that finish before the median rule starts pruning (Optuna's n_startup_trials). */
       startupTrials: count(0).default(5),
-      /** Reports of a trial before it may be pruned (Optuna's n_warmup_steps, in reports). */
+      /** Reports at steps below this (in the report unit) never prune (Optuna's n_warmup_steps). */
       warmup: count(0).default(0),
     })
     .strict(),
@@ -136,8 +136,8 @@ export const prunerSchema = z.discriminatedUnion('type', [
       type: z.literal('successive-halving'),
       unit: unitSchema.optional(),
       every: count(1).optional(),
-      /** Reports before the first rung; default: one. */
-      minResource: count(1).default(1),
+      /** Where the first rung lies, in the report unit; default: the first report (1 epoch, or `every` steps). */
+      minResource: count(1).optional(),
       /** Keep the top 1/reductionFactor at each rung. */
       reductionFactor: count(2).default(4),
       /** Rungs skipped before the first one that may prune. */
@@ -149,7 +149,9 @@ export const prunerSchema = z.discriminatedUnion('type', [
       type: z.literal('hyperband'),
       unit: unitSchema.optional(),
       every: count(1).optional(),
-      minResource: count(1).default(1),
+      minResource: count(1).optional(),
+      /** The resource of a whole trial, in the report unit; default: the planned epochs (or steps) of the first trial. */
+      maxResource: count(1).optional(),
       reductionFactor: count(2).default(3),
     })
     .strict(),

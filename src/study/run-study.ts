@@ -1,28 +1,44 @@
-// Runs a whole study: propose trials (search), pack and admit cohorts (schedule), train them (engine),
-// and keep every trial's record; the one library call behind `fusetune run` and the app.
-import { FINISHED_STATES } from '../model/states.ts';
-import { plannedSteps } from '../model/steps.ts';
+// Runs a study as an ask/tell loop over fused cohorts: ask as many trials as free capacity allows,
+// pack them by shape (refilling the slots of running cohorts first), train to the next event,
+// report, prune or exploit, tell, repeat. The one library call behind `fusetune run` and the app.
 import type { Dataset } from '../data/dataset.ts';
 import { Cohort } from '../engine/cohort.ts';
-import { freeDataset, uploadDataset } from '../engine/device-dataset.ts';
-import { defaultEvalBatch, trialBytes } from '../model/cohort-layout.ts';
-import { runCohort } from '../engine/train.ts';
+import { freeDataset, uploadDataset, type DeviceDataset } from '../engine/device-dataset.ts';
+import { advance, evaluateCohort, type ChunkReport } from '../engine/train.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { DeviceLostError } from '../gpu/errors.ts';
 import { GpuTimer } from '../gpu/timing.ts';
+import { cohortLayout, defaultEvalBatch, optimizerState, totalBytes, trialBytes, type CohortShape } from '../model/cohort-layout.ts';
+import { SHAPE_METRICS, type Objective } from '../model/objectives.ts';
+import { isFinished } from '../model/states.ts';
+import { plannedSteps, stepsPerEpoch } from '../model/steps.ts';
+import { OPTIMIZERS, shapeKey, TRIAL_DEFAULTS, type OptimizerKind, type TrialConfig } from '../model/trial-config.ts';
 import { admit, deviceBudget, planCohorts, type CohortPlan } from '../schedule/plan.ts';
-import { createSampler, proposeTrial, trialCount } from '../search/samplers.ts';
+import { pbtRound } from '../schedule/pbt.ts';
+import { createPruner, type Pruner } from '../schedule/pruners.ts';
+import { AskTellStudy, trialConfigOf, type AskedTrial } from '../search/ask-tell.ts';
+import { paretoFront } from '../search/pareto.ts';
+import type { PastTrial } from '../search/samplers.ts';
 import { checkStudyAgainstData, studyToJson, type Study } from '../search/study.ts';
-import { rankTrials, type EpochMetrics, type StudyRecord, type TrialRecord } from '../store/records.ts';
+import { metricValue, objectiveValues, rankTrials, type EpochMetrics, type Exploit, type ShapeCost, type StudyRecord, type TrialRecord } from '../store/records.ts';
+import { DIVERGENCE_FACTOR, explosion } from './divergence.ts';
 
 export type StudyEvent =
+  /** The study record as the run begins (trials kept from an earlier run, if any). */
   | { type: 'planned'; record: StudyRecord; cohorts: { id: string; trials: number[]; bytes: number }[] }
-  | { type: 'cohort-started'; cohort: string; trials: number[] }
-  | { type: 'progress'; stepsDone: number; stepsTotal: number; samplesPerSec: number; elapsedMs: number }
+  /** New trials asked from the sampler; they are in record.trials already. */
+  | { type: 'asked'; trials: TrialRecord[] }
+  | { type: 'cohort-started'; cohort: string; trials: number[]; slots: number }
+  /** A trial put in a free slot of a running cohort. */
+  | { type: 'slot-refilled'; cohort: string; slot: number; index: number }
+  | { type: 'progress'; stepsDone: number; stepsTotal: number; samplesPerSec: number; elapsedMs: number; trialsDone: number; trialsTotal: number; occupancy: number }
   | { type: 'curve'; index: number; fromStep: number; losses: number[] }
   | { type: 'epoch'; index: number; metrics: EpochMetrics }
+  /** An intermediate value of the objective at `step` (the study's report unit). */
+  | { type: 'report'; index: number; step: number; value: number }
+  | { type: 'exploit'; index: number; exploit: Exploit }
   | { type: 'trial-finished'; trial: TrialRecord }
-  /** Final parameters (kernel layout) of a finished trial, once its cohort is done. */
+  /** Final parameters (kernel layout) of a finished trial among the best so far. */
   | { type: 'weights'; index: number; params: Float32Array; widths: number[] }
   | { type: 'done'; record: StudyRecord };
 
@@ -32,40 +48,130 @@ export interface RunStudyOptions {
   dataset: Dataset;
   signal?: AbortSignal;
   onEvent?: (event: StudyEvent) => void;
-  /** Cohorts trained at once on the queue (interleaved submits). Default 2. */
+  /** Cohorts training at once (their submits interleave on the queue). Default 4. */
   maxConcurrentCohorts?: number;
-  /** Bytes the running cohorts may hold together. Default: a quarter of maxBufferSize × 4, at most 2 GiB. */
+  /** Bytes the running cohorts may hold together. Default: the device's maxBufferSize, at most 2 GiB. */
   memoryBudget?: number;
   /** A trial whose batch loss exceeds this multiple of chance level (ln C) is stopped as diverged. Default 100. */
   divergenceFactor?: number;
   /** How many of the best trials get held-out test metrics. Default 3. */
   testTopK?: number;
-  /** Records of earlier runs of this study (a resumed journal): finished ones are kept, not re-run. */
+  /** Records of earlier runs of this study (a resumed journal): finished ones are kept, the rest trained again. */
   previous?: readonly TrialRecord[];
-  /** Planning knobs, mostly for tests. */
+  /** Slots of one cohort at most. Default 64. */
   maxTrialsPerCohort?: number;
   targetSubmitMs?: number;
 }
 
 export interface StudyOutcome {
   record: StudyRecord;
-  /** Final parameters (kernel layout) of every trial that finished, by trial index. */
+  /** Final parameters (kernel layout) of the best trials that finished in this run, by trial index. */
   weights: Map<number, { params: Float32Array; widths: number[] }>;
+}
+
+/** Trials in flight for the samplers that learn, unless the study says otherwise: each batch learns from the last. */
+const LEARNING_PARALLEL = 8;
+/** Timed steps of a shape alone, for speed objectives (after two warm-up steps). */
+const PROBE_STEPS = 16;
+
+/** Where a trial reports, in its own steps: every epoch, or every `every` steps. */
+export interface ReportPlan {
+  unit: 'epoch' | 'step';
+  /** Report every this many units (epochs or steps). */
+  every: number;
+}
+
+/**
+ * The report unit: the pruner's or PBT's if given; else epochs, unless trials are cut short by
+ * budget.maxStepsPerTrial below two epochs of `first` (then steps, eight reports a trial).
+ */
+export function reportPlan(study: Study, first: TrialConfig, trainRows: number): ReportPlan {
+  if (study.sampler.type === 'pbt') return { unit: 'step', every: study.sampler.interval };
+  const pruner = study.pruner.type === 'none' ? null : study.pruner;
+  const spe = stepsPerEpoch(trainRows, first.batchSize);
+  const planned = plannedSteps(first, trainRows, study.budget.maxStepsPerTrial);
+  const unit = pruner?.unit ?? (planned < 2 * spe ? 'step' : 'epoch');
+  return { unit, every: pruner?.every ?? (unit === 'epoch' ? 1 : Math.max(1, Math.floor(planned / 8))) };
+}
+
+/** The first objective that a trial has while it trains (accuracy or loss): what intermediate values report. */
+function reportObjective(objectives: readonly Objective[]): Objective {
+  return objectives.find((o) => !SHAPE_METRICS.has(o.metric)) ?? { metric: 'val_accuracy', direction: 'maximize' };
+}
+
+/** Optimizer state and dropout buffers any trial of the study may need (so a refill always fits). */
+function reserveFor(study: Study): { m: boolean; v: boolean; dropout: boolean } {
+  const optimizer = study.space.optimizer;
+  const kinds: OptimizerKind[] =
+    optimizer?.type === 'categorical' ? (optimizer.choices.filter((c) => OPTIMIZERS.includes(c as OptimizerKind)) as OptimizerKind[]) : optimizer?.type === 'fixed' ? [optimizer.value as OptimizerKind] : [(study.defaults.optimizer as OptimizerKind | undefined) ?? TRIAL_DEFAULTS.optimizer];
+  const reserve = { m: false, v: false, dropout: 'dropout' in study.space || Number(study.defaults.dropout ?? 0) > 0 };
+  for (const kind of kinds) {
+    const need = optimizerState(kind, 1);
+    reserve.m ||= need.m;
+    reserve.v ||= need.v;
+  }
+  return reserve;
+}
+
+function pastTrialOf(trial: TrialRecord, objectives: readonly Objective[]): PastTrial & { config: TrialConfig } {
+  const state = trial.state === 'done' ? 'complete' : trial.state === 'pruned' ? 'pruned' : 'failed';
+  return {
+    number: trial.index,
+    params: trial.params,
+    state,
+    values: state === 'complete' ? (trial.values ?? objectiveValues(trial, objectives)) : null,
+    intermediate: (trial.intermediate ?? []).map(({ step, value }) => [step, value] as const),
+    config: trial.config,
+  };
+}
+
+function freshRecord(asked: AskedTrial): TrialRecord {
+  return {
+    index: asked.number,
+    params: asked.params,
+    config: asked.config,
+    state: 'pending',
+    epochs: [],
+    intermediate: [],
+    curve: [],
+    stepsDone: 0,
+    valAccuracy: null,
+    valLoss: null,
+    trainLoss: null,
+    stepMs: null,
+    samplesPerSec: null,
+    cohortSamplesPerSec: null,
+  };
+}
+
+/** A cohort while it trains: which trial holds each slot. */
+interface RunningCohort {
+  cohort: Cohort;
+  key: string;
+  shape: CohortShape;
+  bytes: number;
+  /** Trial index per slot; null while the slot idles. */
+  members: (number | null)[];
+  /** Every trial that trained in it. */
+  history: number[];
 }
 
 export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> {
   const { ctx, study, dataset } = options;
   const started = performance.now();
   checkStudyAgainstData(study, dataset.split.train);
-  const sampler = createSampler(study);
-  const n = trialCount(study, sampler);
-  const previous = new Map((options.previous ?? []).map((t) => [t.index, t]));
-  const trials: TrialRecord[] = Array.from({ length: n }, (_, index) => {
-    const kept = previous.get(index);
-    if (kept && FINISHED_STATES.has(kept.state)) return kept;
-    const { params, config } = proposeTrial(study, sampler, index);
-    return { index, params, config, state: 'pending', epochs: [], intermediate: [], curve: [], stepsDone: 0, valAccuracy: null, valLoss: null, trainLoss: null, stepMs: null, samplesPerSec: null, cohortSamplesPerSec: null };
-  });
+  const objectives = study.objective;
+  const reported = reportObjective(objectives);
+  const trainRows = dataset.split.train;
+  const emit = (event: StudyEvent) => options.onEvent?.(event);
+
+  // Trials of an earlier run: finished ones are history; the others train again with their numbers.
+  const records = new Map<number, TrialRecord>();
+  const finished = (options.previous ?? []).filter((t) => isFinished(t.state));
+  const search = new AskTellStudy(study, { history: finished.map((t) => pastTrialOf(t, objectives)) });
+  for (const trial of finished) records.set(trial.index, trial);
+  for (const trial of [...(options.previous ?? [])].filter((t) => !isFinished(t.state)).sort((a, b) => a.index - b.index)) search.enqueue(trial.index, trial.params);
+
   const timer = new GpuTimer(ctx);
   const record: StudyRecord = {
     version: 2,
@@ -74,173 +180,418 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     adapter: ctx.report,
     timing: timer.source,
     dataset: { name: dataset.name, description: dataset.description, features: dataset.features, classes: dataset.classes, split: dataset.split },
-    trials,
+    trials: [],
     best: null,
+    samplesTrained: 0,
+    occupancy: { busy: 0, dispatched: 0 },
+    cohorts: [],
     startedAt: new Date().toISOString(),
   };
-  const emit = (event: StudyEvent) => options.onEvent?.(event);
+  const sortTrials = () => (record.trials = [...records.values()].sort((a, b) => a.index - b.index));
+  sortTrials();
+  emit({ type: 'planned', record, cohorts: [] });
 
   const budget = deviceBudget(ctx.limits, options.memoryBudget);
   const evalBatch = defaultEvalBatch(dataset.split);
-  const plan = planCohorts({
-    trials: trials.filter((t) => t.state === 'pending').map((t) => ({ index: t.index, config: t.config })),
-    features: dataset.features,
-    classes: dataset.classes,
-    trainRows: dataset.split.train,
-    evalBatch,
-    budget,
-    maxTrialsPerCohort: options.maxTrialsPerCohort,
-  });
-  for (const refused of plan.refused) {
-    Object.assign(trials[refused.index]!, { state: 'failed', reason: refused.reason });
-    emit({ type: 'trial-finished', trial: trials[refused.index]! });
-  }
-  emit({ type: 'planned', record, cohorts: plan.cohorts.map((c) => ({ id: c.id, trials: c.trials.map((t) => t.index), bytes: c.bytes })) });
+  const maxConcurrent = options.maxConcurrentCohorts ?? 4;
+  const maxT = options.maxTrialsPerCohort ?? 64;
+  const learning = study.sampler.type === 'tpe' || study.sampler.type === 'motpe' || study.sampler.type === 'nsga2';
+  const parallel = study.parallel ?? (study.sampler.type === 'pbt' ? study.sampler.population : learning ? LEARNING_PARALLEL : maxConcurrent * maxT);
+  const reserve = reserveFor(study);
+  const factor = options.divergenceFactor ?? DIVERGENCE_FACTOR;
+  const topK = options.testTopK ?? 3;
+  const probeCosts = objectives.some((o) => o.metric === 'samples_per_sec' || o.metric === 'step_ms');
 
-  const stepsOf = (t: TrialRecord) => plannedSteps(t.config, dataset.split.train, study.budget.maxStepsPerTrial);
-  const stepsTotal = plan.cohorts.reduce((sum, c) => sum + c.trials.reduce((s, t) => s + stepsOf(trials[t.index]!), 0), 0);
-  let stepsDone = 0;
+  let plan: ReportPlan | null = null;
+  let pruner: Pruner | null = null;
+  const pending: AskedTrial[] = [];
+  const running: RunningCohort[] = [];
   const weights = new Map<number, { params: Float32Array; widths: number[] }>();
-  const tests = new Map<number, { accuracy: number; loss: number }>();
-  const chance = Math.log(dataset.classes);
-  const explode = (options.divergenceFactor ?? 100) * chance;
+  const costs = new Map<string, ShapeCost>();
+  let cohortCount = 0;
+  let stepsDone = 0;
+  let pbtRounds = 0;
   let fatal: Error | null = null;
+  let lastRate = 0;
+  const data: DeviceDataset = uploadDataset(ctx, dataset, 'study-data');
 
-  const data = uploadDataset(ctx, dataset, 'study-data');
-  const runOne = async (planned: CohortPlan): Promise<void> => {
-    const members = planned.trials.map((t) => trials[t.index]!);
-    const now = new Date().toISOString();
-    for (const trial of members) Object.assign(trial, { state: 'running', cohort: planned.id, cohortTrials: members.length, startedAt: now });
-    emit({ type: 'cohort-started', cohort: planned.id, trials: members.map((t) => t.index) });
-    let cohort: Cohort | null = null;
-    try {
-      cohort = await Cohort.create(ctx, { id: planned.id, shape: planned.shape, trials: members.map((t) => t.config), data, evalBatch });
-      const live = cohort;
-      const B = planned.shape.batchSize;
-      const epochs = Math.max(...members.map((t) => t.config.epochs));
-      // Trials with fewer epochs than their cohort's longest stop (freeze) when theirs are done.
-      const result = await runCohort(ctx, live, {
-        epochs,
-        maxSteps: study.budget.maxStepsPerTrial,
-        timer,
-        evaluateTest: true,
-        signal: options.signal,
-        targetSubmitMs: options.targetSubmitMs,
-        onChunk: (chunk) => {
-          const stepMs = chunk.gpuMs / chunk.steps;
-          members.forEach((trial, t) => {
-            if (trial.state !== 'running') return;
-            const losses = Array.from({ length: chunk.steps }, (_, s) => chunk.losses[s * live.T + t]!);
-            const status = chunk.status[t]!;
-            const kept = status.diverged && status.divergedStep !== null ? losses.slice(0, Math.max(0, status.divergedStep - chunk.firstStep)) : losses;
-            trial.curve.push(...kept);
-            trial.stepsDone = chunk.firstStep + kept.length;
-            trial.stepMs = stepMs;
-            trial.samplesPerSec = (B / stepMs) * 1000;
-            trial.cohortSamplesPerSec = ((live.T * B) / stepMs) * 1000;
-            emit({ type: 'curve', index: trial.index, fromStep: chunk.firstStep, losses: kept });
-            const blown = losses.findIndex((l) => l > explode);
-            let divergence: Partial<TrialRecord> | null = null;
-            if (status.diverged) {
-              divergence = { divergedStep: status.divergedStep ?? chunk.firstStep, reason: `loss or an update became NaN/Inf at step ${status.divergedStep ?? '?'}` };
-            } else if (blown >= 0) {
-              const step = chunk.firstStep + blown;
-              const reason = `batch loss ${losses[blown]!.toPrecision(3)} at step ${step} exceeds ${options.divergenceFactor ?? 100}× chance level (${chance.toFixed(2)})`;
-              divergence = { divergedStep: step, reason };
-            }
-            if (divergence) {
-              live.freeze(t);
-              Object.assign(trial, divergence, { state: 'diverged', finishedAt: new Date().toISOString() });
-              emit({ type: 'trial-finished', trial });
-            }
-          });
-          stepsDone += chunk.steps * members.filter((m) => m.state === 'running').length;
-          emit({ type: 'progress', stepsDone, stepsTotal, samplesPerSec: ((live.T * B) / stepMs) * 1000, elapsedMs: performance.now() - started });
-        },
-        onEpoch: (report) => {
-          members.forEach((trial, t) => {
-            if (trial.state !== 'running') return;
-            const metrics: EpochMetrics = {
-              epoch: report.epoch,
-              step: report.stepsDone,
-              trainLoss: report.train[t]!.loss,
-              trainAccuracy: report.train[t]!.accuracy,
-              valLoss: report.validation[t]!.loss,
-              valAccuracy: report.validation[t]!.accuracy,
-            };
-            trial.epochs.push(metrics);
-            Object.assign(trial, { valAccuracy: metrics.valAccuracy, valLoss: metrics.valLoss, trainLoss: metrics.trainLoss });
-            emit({ type: 'epoch', index: trial.index, metrics });
-            if (report.epoch + 1 >= trial.config.epochs && report.epoch + 1 < epochs) {
-              // Done before its cohort: frozen from here, its record complete.
-              live.freeze(t);
-              Object.assign(trial, { state: 'done', finishedAt: new Date().toISOString() });
-              emit({ type: 'trial-finished', trial });
-            }
-          });
-        },
-      });
-      members.forEach((trial, t) => {
-        const bytes = trialBytes(live.layout, trial.config);
-        trial.bytes = { ...bytes, total: bytes.weights + bytes.gradients + bytes.optimizer + bytes.activations };
-        if (trial.state === 'running') {
-          const status = result.status[t]!;
-          if (status.diverged) Object.assign(trial, { state: 'diverged', divergedStep: status.divergedStep, reason: `loss or an update became NaN/Inf at step ${status.divergedStep}` });
-          else if (result.stopped) Object.assign(trial, { state: 'stopped', reason: 'stopped before the planned steps' });
-          else trial.state = 'done';
-          trial.finishedAt = new Date().toISOString();
-          emit({ type: 'trial-finished', trial });
-        }
-        if (trial.state === 'done') {
-          const final = { params: result.params.slice(t * live.layout.P, (t + 1) * live.layout.P), widths: planned.shape.widths };
-          weights.set(trial.index, final);
-          emit({ type: 'weights', index: trial.index, ...final });
-          if (result.test) tests.set(trial.index, { accuracy: result.test[t]!.accuracy, loss: result.test[t]!.loss });
-        }
-      });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      // The failing call can report before device.lost resolves: give a loss a moment to show.
-      const lost = await Promise.race([ctx.device.lost, new Promise<null>((done) => setTimeout(() => done(null), 250))]);
-      if (error instanceof DeviceLostError || ctx.lost || lost) fatal = ctx.lost ?? (lost ? new DeviceLostError(lost.reason ?? 'unknown', lost.message) : (error as Error));
-      // A lost device is not the trials' fault: they stop, and a resumed run trains them again.
-      const state = fatal ? 'stopped' : 'failed';
-      for (const trial of members) {
-        if (trial.state !== 'running') continue;
-        Object.assign(trial, { state, reason: `cohort ${planned.id}: ${message}`, finishedAt: new Date().toISOString() });
-        emit({ type: 'trial-finished', trial });
-      }
-    } finally {
-      cohort?.destroy();
+  const trialOf = (index: number) => records.get(index)!;
+  const budgetLeft = () =>
+    !(study.budget.samples !== undefined && (record.samplesTrained ?? 0) >= study.budget.samples) && !(study.budget.seconds !== undefined && performance.now() - started >= study.budget.seconds * 1000);
+
+  const finish = (trial: TrialRecord, state: TrialRecord['state'], extra: Partial<TrialRecord> = {}) => {
+    Object.assign(trial, extra, { state, finishedAt: new Date().toISOString() });
+    if (state === 'done') {
+      trial.values = objectiveValues(trial, objectives) ?? undefined;
+      if (trial.values) search.tell(trial.index, { state: 'complete', values: trial.values });
+      else search.tell(trial.index, { state: 'failed' });
+    } else if (state === 'pruned') search.tell(trial.index, { state: 'pruned' });
+    else if (state === 'diverged' || state === 'failed') search.tell(trial.index, { state: 'failed' });
+    emit({ type: 'trial-finished', trial });
+  };
+
+  const ask = () => {
+    const inFlight = pending.length + running.reduce((n, r) => n + r.members.filter((m) => m !== null).length, 0);
+    if (inFlight >= parallel || !budgetLeft()) return;
+    const asked = search.ask(parallel - inFlight);
+    if (asked.length === 0) return;
+    for (const trial of asked) {
+      const fresh = freshRecord(trial);
+      records.set(trial.number, fresh);
+      pending.push(trial);
+    }
+    sortTrials();
+    emit({ type: 'asked', trials: asked.map((t) => trialOf(t.number)) });
+    if (!plan) {
+      plan = reportPlan(study, asked[0]!.config, trainRows);
+      record.reportUnit = plan.unit;
+      const firstStep = plan.every * (plan.unit === 'epoch' ? 1 : 1);
+      const lastStep = plan.unit === 'epoch' ? asked[0]!.config.epochs : plannedSteps(asked[0]!.config, trainRows, study.budget.maxStepsPerTrial);
+      pruner = createPruner(study.pruner, { direction: reported.direction, seed: study.seed, firstStep, lastStep });
     }
   };
 
-  const maxConcurrent = options.maxConcurrentCohorts ?? 2;
-  const pending = [...plan.cohorts];
-  const running = new Map<CohortPlan, Promise<void>>();
-  try {
-    while ((pending.length > 0 || running.size > 0) && !fatal) {
-      if (!options.signal?.aborted) {
-        const runningBytes = [...running.keys()].reduce((s, c) => s + c.bytes, 0);
-        for (const next of admit(pending, runningBytes, running.size, budget, maxConcurrent)) {
-          pending.splice(pending.indexOf(next), 1);
-          running.set(next, runOne(next).finally(() => running.delete(next)));
+  const measureCost = async (shape: CohortShape, config: TrialConfig): Promise<ShapeCost> => {
+    const key = shapeKey(config);
+    const known = costs.get(key);
+    if (known) return known;
+    const layout = cohortLayout({ shape, trials: [config], trainRows, evalBatch, offsetAlignment: ctx.limits.minStorageBufferOffsetAlignment });
+    let stepMs = NaN;
+    if (probeCosts) {
+      const probe = await Cohort.create(ctx, { id: `probe-${costs.size}`, shape, trials: [config], data, evalBatch });
+      try {
+        await advance(ctx, probe, 2, { timer });
+        const timed = await advance(ctx, probe, PROBE_STEPS, { timer, targetSubmitMs: Infinity });
+        stepMs = timed.gpuMs / timed.steps;
+      } finally {
+        probe.destroy();
+      }
+    }
+    const cost = { stepMs, samplesPerSec: (shape.batchSize / stepMs) * 1000, bytes: totalBytes(layout.buffers) };
+    costs.set(key, cost);
+    return cost;
+  };
+
+  /** Puts pending trials in free slots of running cohorts of their shape, in trial order. */
+  const refill = () => {
+    for (const trial of [...pending]) {
+      const key = shapeKey(trial.config);
+      for (const r of running) {
+        if (r.key !== key || r.cohort.incompatibility(trial.config)) continue;
+        const slot = r.members.findIndex((m) => m === null);
+        if (slot < 0) continue;
+        r.cohort.assign(slot, trial.config);
+        r.members[slot] = trial.number;
+        r.history.push(trial.number);
+        pending.splice(pending.indexOf(trial), 1);
+        Object.assign(trialOf(trial.number), { state: 'running', cohort: r.cohort.id, slot, cohortTrials: r.cohort.T, startedAt: new Date().toISOString() });
+        emit({ type: 'slot-refilled', cohort: r.cohort.id, slot, index: trial.number });
+        break;
+      }
+    }
+  };
+
+  /** Starts cohorts for the pending trials (by shape, largest fitting groups) while capacity allows. */
+  const startCohorts = async () => {
+    if (pending.length === 0 || running.length >= maxConcurrent) return;
+    const planned = planCohorts({
+      trials: pending.map((t) => ({ index: t.number, config: t.config })),
+      features: dataset.features,
+      classes: dataset.classes,
+      trainRows,
+      evalBatch,
+      budget,
+      maxTrialsPerCohort: maxT,
+    });
+    for (const refused of planned.refused) {
+      pending.splice(
+        pending.findIndex((t) => t.number === refused.index),
+        1,
+      );
+      finish(trialOf(refused.index), 'failed', { reason: refused.reason });
+    }
+    // Oldest trials first: a group waits no longer than its first trial's number says.
+    const order = [...planned.cohorts].sort((a, b) => a.trials[0]!.index - b.trials[0]!.index);
+    const runningBytes = running.reduce((s, r) => s + r.bytes, 0);
+    for (const next of admit(order, runningBytes, running.length, budget, maxConcurrent)) await startCohort(next);
+  };
+
+  const startCohort = async (planned: CohortPlan) => {
+    const id = `cohort-${cohortCount++}`;
+    const configs = planned.trials.map((t) => t.config);
+    // Slots stay open for refills while more trials may come: reserve what any of them could need.
+    const refills = search.remaining > 0 || pending.length > planned.trials.length;
+    const members = planned.trials.map((t) => t.index);
+    for (const index of members) pending.splice(pending.findIndex((t) => t.number === index), 1);
+    try {
+      if (probeCosts || objectives.some((o) => o.metric === 'device_bytes')) await measureCost(planned.shape, configs[0]!);
+      const cohort = await Cohort.create(ctx, { id, shape: planned.shape, trials: configs, data, evalBatch, reserve: refills ? reserve : undefined });
+      running.push({ cohort, key: shapeKey(configs[0]!), shape: planned.shape, bytes: cohort.bytesHeld, members: [...members], history: [...members] });
+      const now = new Date().toISOString();
+      members.forEach((index, slot) => Object.assign(trialOf(index), { state: 'running', cohort: id, slot, cohortTrials: cohort.T, startedAt: now }));
+      emit({ type: 'cohort-started', cohort: id, trials: members, slots: cohort.T });
+    } catch (error) {
+      await failCohortTrials(members, id, error);
+    }
+  };
+
+  const failCohortTrials = async (members: readonly (number | null)[], id: string, error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    // The failing call can report before device.lost resolves: give a loss a moment to show.
+    const lost = await Promise.race([ctx.device.lost, new Promise<null>((done) => setTimeout(() => done(null), 250))]);
+    if (error instanceof DeviceLostError || ctx.lost || lost) fatal ??= ctx.lost ?? (lost ? new DeviceLostError(lost.reason ?? 'unknown', lost.message) : (error as Error));
+    for (const index of members) {
+      if (index === null) continue;
+      const trial = trialOf(index);
+      if (isFinished(trial.state)) continue;
+      // A lost device is not the trials' fault: they stop, and a resumed run trains them again.
+      if (fatal) Object.assign(trial, { state: 'stopped', reason: `cohort ${id}: ${message}`, finishedAt: new Date().toISOString() });
+      else finish(trial, 'failed', { reason: `cohort ${id}: ${message}` });
+      if (fatal) emit({ type: 'trial-finished', trial });
+    }
+  };
+
+  /** Steps until the next event of any training slot: an epoch end, a report, a trial's end. */
+  const stepsToEvent = (r: RunningCohort): number => {
+    let steps = Infinity;
+    for (const t of r.cohort.activeSlots()) {
+      const { config, steps: done } = r.cohort.slot(t);
+      const spe = r.cohort.stepsPerEpoch;
+      const end = plannedSteps(config!, trainRows, study.budget.maxStepsPerTrial);
+      const every = plan!.unit === 'epoch' ? spe * plan!.every : plan!.every;
+      const nextReport = (Math.floor(done / every) + 1) * every;
+      steps = Math.min(steps, spe - (done % spe), nextReport - done, end - done);
+    }
+    return steps;
+  };
+
+  const onChunk = (r: RunningCohort, chunk: ChunkReport) => {
+    const B = r.shape.batchSize;
+    const stepMs = chunk.gpuMs / chunk.steps;
+    lastRate = ((r.cohort.activeSlots().length * B) / stepMs) * 1000;
+    r.members.forEach((index, t) => {
+      if (index === null) return;
+      const trial = trialOf(index);
+      if (trial.state !== 'running') return;
+      const losses = Array.from({ length: chunk.steps }, (_, s) => chunk.losses[s * r.cohort.T + t]!);
+      const status = chunk.status[t]!;
+      const first = chunk.slotSteps[t]!;
+      const kept = status.diverged && status.divergedStep !== null ? losses.slice(0, Math.max(0, status.divergedStep - first)) : losses;
+      trial.curve.push(...kept);
+      trial.stepsDone = first + kept.length;
+      Object.assign(trial, { stepMs, samplesPerSec: (B / stepMs) * 1000, cohortSamplesPerSec: ((r.cohort.T * B) / stepMs) * 1000 });
+      emit({ type: 'curve', index, fromStep: first, losses: kept });
+      const blown = explosion(losses, dataset.classes, factor);
+      if (status.diverged || blown) {
+        const step = status.diverged ? (status.divergedStep ?? first) : first + blown!.at;
+        const reason = status.diverged ? `loss or an update became NaN/Inf at step ${step}` : blown!.reason(step);
+        r.cohort.freeze(t);
+        r.members[t] = null;
+        finish(trial, 'diverged', { divergedStep: step, reason });
+      }
+    });
+  };
+
+  /** Evaluates where a slot reached an event and applies reports, prunes, ends; returns the trials that ended done. */
+  const handleEvents = async (r: RunningCohort) => {
+    const spe = r.cohort.stepsPerEpoch;
+    const at = r.members.flatMap((index, t) => {
+      if (index === null || trialOf(index).state !== 'running') return [];
+      const steps = r.cohort.slot(t).steps;
+      const config = trialOf(index).config;
+      const end = steps >= plannedSteps(config, trainRows, study.budget.maxStepsPerTrial);
+      const epochEnd = steps % spe === 0;
+      const report = plan!.unit === 'epoch' ? epochEnd && (steps / spe) % plan!.every === 0 : steps % plan!.every === 0;
+      return end || epochEnd || report ? [{ t, index, steps, end, epochEnd, report }] : [];
+    });
+    if (at.length === 0) return;
+    const validation = await evaluateCohort(ctx, r.cohort, 'validation');
+    const train = await r.cohort.readMetrics('train');
+    const done: { t: number; index: number }[] = [];
+    for (const e of at) {
+      const trial = trialOf(e.index);
+      const v = validation[e.t]!;
+      if (e.epochEnd || e.end) {
+        const metrics: EpochMetrics = { epoch: Math.ceil(e.steps / spe) - 1, step: e.steps, trainLoss: train[e.t]!.loss, trainAccuracy: train[e.t]!.accuracy, valLoss: v.loss, valAccuracy: v.accuracy };
+        trial.epochs.push(metrics);
+        emit({ type: 'epoch', index: e.index, metrics });
+      }
+      Object.assign(trial, { valAccuracy: v.accuracy, valLoss: v.loss, trainLoss: train[e.t]!.loss });
+      if (e.report) {
+        const step = plan!.unit === 'epoch' ? e.steps / spe : e.steps;
+        const value = reported.metric === 'val_loss' ? v.loss : v.accuracy;
+        trial.intermediate.push({ step, value });
+        search.report(e.index, step, value);
+        emit({ type: 'report', index: e.index, step, value });
+        if (!e.end && pruner?.shouldPrune(search.trial(e.index)!, search.history)) {
+          r.cohort.freeze(e.t);
+          r.members[e.t] = null;
+          finish(trial, 'pruned', { reason: `pruned by ${pruner.name} at ${plan!.unit} ${step}: ${reported.metric} ${value.toFixed(4)}` });
+          continue;
         }
-      } else if (running.size === 0) break;
-      if (running.size > 0) await Promise.race(running.values());
+      }
+      if (e.end) done.push(e);
+    }
+    if (study.sampler.type === 'pbt' && at.some((e) => e.report && !e.end)) exploit(r, validation.map((m) => (reported.metric === 'val_loss' ? m.loss : m.accuracy)));
+    if (done.length > 0) await complete(r, done);
+  };
+
+  const exploit = (r: RunningCohort, values: number[]) => {
+    if (study.sampler.type !== 'pbt') return;
+    const slotOf = new Map(r.members.flatMap((index, t) => (index === null ? [] : [[index, t] as const])));
+    const members = [...slotOf.entries()].map(([index, t]) => ({ number: index, value: values[t] ?? null, params: currentParams(trialOf(index)) }));
+    const commands = pbtRound(members, study.sampler, reported.direction, study.space, study.seed, pbtRounds++);
+    for (const command of commands) {
+      const target = trialOf(command.to);
+      const config = { ...trialConfigOf(study, command.to, command.params), epochs: target.config.epochs };
+      const step = r.cohort.slot(slotOf.get(command.from)!).steps;
+      r.cohort.copySlot(slotOf.get(command.from)!, slotOf.get(command.to)!, config);
+      const exploit: Exploit = { step, from: command.from, params: command.params };
+      target.exploits = [...(target.exploits ?? []), exploit];
+      target.config = config;
+      target.stepsDone = step;
+      emit({ type: 'exploit', index: command.to, exploit });
+    }
+  };
+
+  /** Trials that trained their whole budget: values, test metrics and weights for the best, slots freed. */
+  const complete = async (r: RunningCohort, done: { t: number; index: number }[]) => {
+    const finishedTrials = done.map(({ index }) => trialOf(index));
+    for (const trial of finishedTrials) {
+      const cost = costs.get(shapeKey(trial.config));
+      if (cost) trial.cost = cost;
+      const bytes = trialBytes(r.cohort.layout, trial.config);
+      trial.bytes = { ...bytes, total: bytes.weights + bytes.gradients + bytes.optimizer + bytes.activations };
+      trial.state = 'done';
+    }
+    // The best so far by the first objective get held-out test metrics and keep their weights.
+    const ranked = rankTrials([...records.values()], objectives[0]!).filter((t) => t.state === 'done');
+    const best = new Set(ranked.slice(0, topK).map((t) => t.index));
+    const keep = done.filter(({ index }) => best.has(index));
+    if (keep.length > 0) {
+      const test = await evaluateCohort(ctx, r.cohort, 'test');
+      for (const { t, index } of keep) {
+        const trial = trialOf(index);
+        trial.test = { accuracy: test[t]!.accuracy, loss: test[t]!.loss };
+        const final = { params: await r.cohort.readSlotParams(t), widths: r.shape.widths };
+        weights.set(index, final);
+        emit({ type: 'weights', index, ...final });
+      }
+      for (const index of [...weights.keys()]) if (!best.has(index)) weights.delete(index);
+    }
+    for (const { t, index } of done) {
+      r.cohort.release(t);
+      r.members[t] = null;
+      finish(trialOf(index), 'done');
+    }
+  };
+
+  const currentParams = (trial: TrialRecord) => trial.exploits?.at(-1)?.params ?? trial.params;
+
+  const closeIdle = () => {
+    for (const r of [...running]) {
+      if (r.members.some((m) => m !== null)) continue;
+      if (pending.some((t) => shapeKey(t.config) === r.key) && !r.cohort.incompatibility(pending.find((t) => shapeKey(t.config) === r.key)!.config)) continue;
+      closeCohort(r);
+    }
+  };
+
+  const closeCohort = (r: RunningCohort) => {
+    const { busy, dispatched } = r.cohort.occupancy;
+    record.cohorts!.push({ id: r.cohort.id, shape: r.key, slots: r.cohort.T, trials: r.history, occupancy: { busy, dispatched } });
+    record.occupancy!.busy += busy;
+    record.occupancy!.dispatched += dispatched;
+    r.cohort.destroy();
+    running.splice(running.indexOf(r), 1);
+  };
+
+  const progress = () => {
+    const all = [...records.values()];
+    const trialsDone = all.filter((t) => isFinished(t.state)).length;
+    const live = all.filter((t) => !isFinished(t.state));
+    const plannedOf = (t: TrialRecord) => plannedSteps(t.config, trainRows, study.budget.maxStepsPerTrial);
+    const mean = all.length > 0 ? all.reduce((s, t) => s + plannedOf(t), 0) / all.length : 0;
+    const more = Number.isFinite(search.remaining) ? search.remaining : 0;
+    const stepsTotal = all.filter((t) => isFinished(t.state)).reduce((s, t) => s + t.stepsDone, 0) + live.reduce((s, t) => s + plannedOf(t), 0) + more * mean;
+    const occupancy = running.reduce((s, r) => s + r.cohort.occupancy.busy, record.occupancy!.busy) / Math.max(1, running.reduce((s, r) => s + r.cohort.occupancy.dispatched, record.occupancy!.dispatched));
+    emit({ type: 'progress', stepsDone, stepsTotal: Math.max(stepsDone, stepsTotal), samplesPerSec: lastRate, elapsedMs: performance.now() - started, trialsDone, trialsTotal: trialsDone + live.length + more, occupancy });
+  };
+
+  try {
+    while (!fatal) {
+      if (options.signal?.aborted) break;
+      ask();
+      refill();
+      await startCohorts();
+      refill();
+      closeIdle();
+      if (running.length === 0) {
+        if (pending.length > 0) continue;
+        break;
+      }
+      // Every cohort trains to its next event; results are handled in cohort order (deterministic).
+      const rounds = running.map((r) => ({ r, steps: stepsToEvent(r), chunks: [] as ChunkReport[] }));
+      const settled = await Promise.allSettled(
+        rounds.map(({ r, steps, chunks }) =>
+          Number.isFinite(steps) ? advance(ctx, r.cohort, steps, { timer, signal: options.signal, targetSubmitMs: options.targetSubmitMs, onChunk: (c) => chunks.push(c) }) : Promise.resolve(null),
+        ),
+      );
+      for (const [i, { r, chunks }] of rounds.entries()) {
+        const outcome = settled[i]!;
+        if (outcome.status === 'rejected') {
+          await failCohortTrials(r.members, r.cohort.id, outcome.reason);
+          r.members.fill(null);
+          closeCohort(r);
+          continue;
+        }
+        for (const chunk of chunks) {
+          onChunk(r, chunk);
+          const busy = chunk.slotSteps.length;
+          stepsDone += chunk.steps * busy;
+        }
+        const B = r.shape.batchSize;
+        record.samplesTrained = (record.samplesTrained ?? 0) + chunks.reduce((s, c) => s + c.steps, 0) * r.cohort.activeSlots().length * B;
+        if (outcome.value?.stopped) continue;
+        try {
+          await handleEvents(r);
+        } catch (error) {
+          await failCohortTrials(r.members, r.cohort.id, error);
+          r.members.fill(null);
+          closeCohort(r);
+        }
+      }
+      progress();
     }
   } finally {
-    // Cohorts still in flight (after a device loss) settle before their data set is freed.
-    await Promise.allSettled(running.values());
+    for (const r of [...running]) {
+      for (const index of r.members) {
+        if (index === null) continue;
+        const trial = trialOf(index);
+        if (!isFinished(trial.state)) Object.assign(trial, { state: 'stopped', reason: trial.reason ?? 'the run stopped before the trial finished', finishedAt: new Date().toISOString() });
+      }
+      closeCohort(r);
+    }
     freeDataset(ctx, data);
   }
-
-  const ranked = rankTrials(trials, study.objective[0]!).filter((t) => t.state === 'done');
-  for (const trial of ranked.slice(0, options.testTopK ?? 3)) {
-    const test = tests.get(trial.index);
-    if (test) trial.test = test;
+  for (const trial of pending) {
+    const t = trialOf(trial.number);
+    Object.assign(t, { state: 'stopped', reason: fatal ? `not started: ${(fatal as Error).message}` : 'not started before the run stopped' });
   }
+
+  // Held-out test metrics stay with the final best trials only.
+  const ranked = rankTrials([...records.values()], objectives[0]!).filter((t) => t.state === 'done');
+  const best = new Set(ranked.slice(0, topK).map((t) => t.index));
+  for (const trial of records.values()) if (trial.test && !best.has(trial.index)) delete trial.test;
   record.best = ranked[0]?.index ?? null;
+  if (objectives.length > 1) {
+    const done = [...records.values()].filter((t) => t.state === 'done' && objectiveValues(t, objectives) !== null);
+    const front = paretoFront(
+      done.map((t) => objectiveValues(t, objectives)!),
+      objectives.map((o) => o.direction),
+    ).map((i) => done[i]!.index);
+    record.paretoFront = front.sort((a, b) => (metricValue(trialOf(b), objectives[0]!.metric)! - metricValue(trialOf(a), objectives[0]!.metric)!) * (objectives[0]!.direction === 'maximize' ? 1 : -1) || a - b);
+  }
+  sortTrials();
   record.state = fatal ? 'failed' : options.signal?.aborted ? 'stopped' : 'done';
   if (fatal) record.reason = (fatal as Error).message;
   record.finishedAt = new Date().toISOString();

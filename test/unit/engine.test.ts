@@ -138,3 +138,36 @@ describe('engine', () => {
     expect(metrics(withIt, [0, 2])).toEqual(metrics(without, [0, 1]));
   });
 });
+
+describe('slot commands', () => {
+  it("copySlot gives the target the source's weights and optimizer state bit for bit, on the device; assign starts a slot afresh", async () => {
+    const ctx = await gpu();
+    const data = tinyDataset(9);
+    const device = uploadDataset(ctx, data, 'slots-data');
+    const trials = [trial('adam', 0.01, 31), trial('adam', 0.05, 32), trial('rmsprop', 0.003, 33)];
+    const cohort = await Cohort.create(ctx, { id: 'slots', shape: shapeOf(trials[0]!, F, C), trials, data: device });
+    await runCohort(ctx, cohort, { epochs: 1, timer: new GpuTimer(ctx) });
+    const before = [await cohort.readSlotParams(0), await cohort.readSlotState(0)] as const;
+    expect(Array.from(before[0])).not.toEqual(Array.from(await cohort.readSlotParams(2)));
+    const next = { ...trials[2]!, optimizer: optimizerConfig('adam', 0.02) };
+    cohort.copySlot(0, 2, next);
+    expect(cohort.slot(2)).toEqual({ config: next, steps: cohort.slot(0).steps, frozen: false });
+    expect(Array.from(await cohort.readSlotParams(2))).toEqual(Array.from(before[0]));
+    const state = await cohort.readSlotState(2);
+    expect(Array.from(state.m)).toEqual(Array.from(before[1].m));
+    expect(Array.from(state.v)).toEqual(Array.from(before[1].v));
+    // The source is untouched.
+    expect(Array.from(await cohort.readSlotParams(0))).toEqual(Array.from(before[0]));
+    // assign: the trial's own initial weights, zeroed state, step 0.
+    const fresh = trial('adam', 0.01, 77);
+    cohort.assign(1, fresh);
+    expect(cohort.slot(1)).toEqual({ config: fresh, steps: 0, frozen: false });
+    expect(Array.from(await cohort.readSlotParams(1))).toEqual(Array.from(initialParameters([F, 7, 4, C], 77)));
+    const zeroed = await cohort.readSlotState(1);
+    expect(zeroed.m.every((x) => x === 0) && zeroed.v.every((x) => x === 0)).toBe(true);
+    // A trial of another shape or needing state the cohort lacks is refused, naming why.
+    expect(() => cohort.assign(1, { ...fresh, hidden: [5] })).toThrow(/shape .* differs/);
+    cohort.destroy();
+    ctx.memory.freePrefix('slots-data/');
+  });
+});

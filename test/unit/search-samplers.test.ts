@@ -1,7 +1,8 @@
 // Sampler conformance (after optuna/testing/pytest_samplers.py): every sampler over a space of every kind, plus each one's own contract.
 import { describe, expect, it } from 'vitest';
 import { StudyError } from '../../src/search/errors.ts';
-import { GridSampler, RandomSampler, createSampler, proposeTrial, type Sampler } from '../../src/search/samplers.ts';
+import { createSampler } from '../../src/search/sampler-factory.ts';
+import { GridSampler, RandomSampler, proposeTrial, type Sampler } from '../../src/search/samplers.ts';
 import { spaceSchema, type Params, type Scalar, type Space } from '../../src/search/space.ts';
 import { parseStudy } from '../../src/search/study.ts';
 import { deriveSeed } from '../../src/util/random.ts';

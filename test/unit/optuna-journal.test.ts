@@ -16,6 +16,7 @@ import {
   parseOptunaDatetime,
   trialParams,
   type JournalRecord,
+  type OptunaDistribution,
 } from '../../src/store/optuna-journal.ts';
 import {
   ForeignParamsError,
@@ -347,9 +348,9 @@ describe('fusetune ↔ Optuna', () => {
   it('reads an Optuna study into sampler history and a space, refusing parameters fusetune cannot train', async () => {
     const storage = await storageOn(new MemoryJournalBackend(), 'w');
     const { studyId } = await storage.createStudy('py', ['maximize']);
-    const lr = { name: 'FloatDistribution', low: 0.001, high: 0.1, log: true, step: null } as const;
-    const opt = { name: 'CategoricalDistribution', choices: ['sgd', 'adam'] } as const;
-    const layers = { name: 'IntDistribution', low: 1, high: 3, log: false, step: 1 } as const;
+    const lr: OptunaDistribution = { name: 'FloatDistribution', low: 0.001, high: 0.1, log: true, step: null };
+    const opt: OptunaDistribution = { name: 'CategoricalDistribution', choices: ['sgd', 'adam'] };
+    const layers: OptunaDistribution = { name: 'IntDistribution', low: 1, high: 3, log: false, step: 1 };
     const make: TrialData[] = [
       { state: 'COMPLETE', values: [0.9], params: { lr: 0.01, optimizer: 'adam', layers: 2 }, distributions: { lr, optimizer: opt, layers }, intermediate: [[1, 0.8], [0, 0.5]] },
       { state: 'PRUNED', values: null, params: { lr: 0.05, optimizer: 'sgd' }, distributions: { lr, optimizer: opt }, intermediate: [[0, 0.2]] },
@@ -369,7 +370,7 @@ describe('fusetune ↔ Optuna', () => {
     expect(record).toMatchObject({ index: 0, state: 'done', valAccuracy: 0.9, values: [0.9], intermediate: [{ step: 0, value: 0.5 }, { step: 1, value: 0.8 }] });
     expect(record.config).toMatchObject({ hidden: [128, 128], optimizer: { kind: 'adam', lr: 0.01 } });
 
-    await storage.createTrial(studyId, { state: 'COMPLETE', values: [1], params: { x: 1, lr: 5 }, distributions: { x: float, lr: { ...lr, high: 10 } } });
+    await storage.createTrial(studyId, { state: 'COMPLETE', values: [1], params: { x: 1, lr: 5 }, distributions: { x: float, lr: { name: 'FloatDistribution', low: 0.001, high: 10, log: true, step: null } } });
     const error = (() => {
       try {
         pastTrialsFromOptuna(storage.trials(studyId));

@@ -4,6 +4,8 @@ import type { Params } from '../../src/search/space.ts';
 import { toTrialConfig } from '../../src/search/to-trial-config.ts';
 import type { TrialState } from '../../src/model/states.ts';
 import type { TrialRecord } from '../../src/store/records.ts';
+import type { JournalStorage } from '../../src/store/journal-storage.ts';
+import { openFusetuneStudy, recordStudy, trialToOptuna } from '../../src/store/optuna-mapping.ts';
 
 const space = {
   lr: { type: 'float', low: 0.0001, high: 0.1, log: true },
@@ -115,4 +117,37 @@ export function fixtureTrials(objectives: 1 | 2): TrialRecord[] {
     return finish(t, 'done', { values: values(0.65, t), valLoss: Infinity });
   });
   return trials;
+}
+
+export interface WrittenStudy {
+  study: Study;
+  trials: TrialRecord[];
+  /** Written whole (one CREATE_TRIAL each) or as a worker does: created RUNNING, then params, reports and the result. */
+  path: 'at-once' | 'live';
+}
+
+/** Writes "one" (one objective, every trial at once) and "two" (two objectives, as a live worker would). */
+export async function writeEveryKind(storage: JournalStorage): Promise<WrittenStudy[]> {
+  const one = fixtureStudy('one', 1);
+  await recordStudy(storage, one, { trials: fixtureTrials(1) });
+  const two = fixtureStudy('two', 2);
+  const trials = fixtureTrials(2);
+  const { study } = await openFusetuneStudy(storage, two);
+  await storage.heartbeat(study.studyId);
+  for (const trial of trials) {
+    const data = trialToOptuna(trial, two);
+    if (data.state === 'WAITING') {
+      await storage.createTrial(study.studyId, data);
+      continue;
+    }
+    const created = await storage.createTrial(study.studyId);
+    await storage.update(created.trialId, { params: data.params, distributions: data.distributions });
+    for (const [step, value] of data.intermediate ?? []) await storage.batch().setIntermediate(created.trialId, step, value).commitAll();
+    const { params: _p, distributions: _d, intermediate: _i, datetimeStart: _s, ...result } = data;
+    await storage.update(created.trialId, data.state === 'RUNNING' ? { ...result, state: undefined } : result);
+  }
+  return [
+    { study: one, trials: fixtureTrials(1), path: 'at-once' },
+    { study: two, trials, path: 'live' },
+  ];
 }

@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JournalFileBackend } from '../../src/store/journal-file.ts';
 import { JournalStorage } from '../../src/store/journal-storage.ts';
 import { encodeRecord, OP, trialParams } from '../../src/store/optuna-journal.ts';
-import { ForeignParamsError, pastTrialsFromOptuna, trialFromOptuna, trialToOptuna } from '../../src/store/optuna-mapping.ts';
-import { fixtureStudy, writeEveryKind, type WrittenStudy } from './optuna-fixtures.ts';
+import { ForeignParamsError, pastTrialsFromOptuna, trialFromOptuna } from '../../src/store/optuna-mapping.ts';
+import { expectIntact, fixtureStudy, writeEveryKind } from './optuna-fixtures.ts';
 import { DUMP_STUDIES_PY, OPTUNA_WRITES_PY, findPython, fusetuneView, pythonView, runPython } from './optuna-helpers.ts';
 
 const { python, reason } = findPython(['optuna']);
@@ -27,29 +27,6 @@ async function storageAt(path: string, workerId?: string): Promise<JournalStorag
 }
 
 const tempJournal = () => join(mkdtempSync(join(tmpdir(), 'fusetune-journal-')), 'journal.log');
-
-/** Python's reading of each trial against what the mapping meant to write. */
-function expectIntact(view: ReturnType<typeof pythonView>, written: WrittenStudy[]): void {
-  for (const { study, trials, path } of written) {
-    const read = view[study.name]!;
-    expect(read.directions).toEqual(study.objective.map((o) => o.direction.toUpperCase()));
-    expect(read.system_attrs).toMatchObject({ 'study:metric_names': study.objective.map((o) => o.metric) });
-    expect(read.trials).toHaveLength(trials.length);
-    trials.forEach((trial, i) => {
-      const data = trialToOptuna(trial, study);
-      const got = read.trials[i]!;
-      const label = `${study.name} trial ${i} (${trial.state})`;
-      expect([label, got.number, got.state, got.values], label).toEqual([label, i, data.state, data.values]);
-      expect(got.params, label).toEqual(data.params);
-      expect(got.distributions, label).toEqual(data.distributions);
-      expect(got.intermediate, label).toEqual(Object.fromEntries((data.intermediate ?? []).map(([step, value]) => [String(step), value])));
-      expect(got.user_attrs, label).toEqual(data.userAttrs);
-      expect(got.system_attrs, label).toEqual(data.systemAttrs);
-      expect(got.datetime_complete, label).toBe(data.datetimeComplete ?? null);
-      if (path === 'at-once') expect(got.datetime_start, label).toBe(data.datetimeStart ?? null);
-    });
-  }
-}
 
 describe('journal file', () => {
   it('reads incrementally, skips a torn last line and cuts it off before the next append', async () => {

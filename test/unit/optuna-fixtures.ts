@@ -1,4 +1,5 @@
 // Studies and trial records of every kind (states, distributions, objectives, NaN and Infinity) for the journal tests.
+import { expect } from 'vitest';
 import { parseStudy, type Study } from '../../src/search/study.ts';
 import type { Params } from '../../src/search/space.ts';
 import { toTrialConfig } from '../../src/search/to-trial-config.ts';
@@ -119,6 +120,13 @@ export function fixtureTrials(objectives: 1 | 2): TrialRecord[] {
   return trials;
 }
 
+/** A study as the Python dump (DUMP_STUDIES_PY) shows it. */
+interface PythonStudy {
+  directions: string[];
+  system_attrs: unknown;
+  trials: { number: number; state: string; values: readonly number[] | null; params: unknown; distributions: unknown; intermediate: unknown; user_attrs: unknown; system_attrs: unknown; datetime_start: string | null; datetime_complete: string | null }[];
+}
+
 export interface WrittenStudy {
   study: Study;
   trials: TrialRecord[];
@@ -150,4 +158,27 @@ export async function writeEveryKind(storage: JournalStorage): Promise<WrittenSt
     { study: one, trials: fixtureTrials(1), path: 'at-once' },
     { study: two, trials, path: 'live' },
   ];
+}
+
+/** Python's reading of each trial against what the mapping meant to write. */
+export function expectIntact(view: Record<string, PythonStudy>, written: WrittenStudy[]): void {
+  for (const { study, trials, path } of written) {
+    const read = view[study.name]!;
+    expect(read.directions).toEqual(study.objective.map((o) => o.direction.toUpperCase()));
+    expect(read.system_attrs).toMatchObject({ 'study:metric_names': study.objective.map((o) => o.metric) });
+    expect(read.trials).toHaveLength(trials.length);
+    trials.forEach((trial, i) => {
+      const data = trialToOptuna(trial, study);
+      const got = read.trials[i]!;
+      const label = `${study.name} trial ${i} (${trial.state})`;
+      expect([label, got.number, got.state, got.values], label).toEqual([label, i, data.state, data.values]);
+      expect(got.params, label).toEqual(data.params);
+      expect(got.distributions, label).toEqual(data.distributions);
+      expect(got.intermediate, label).toEqual(Object.fromEntries((data.intermediate ?? []).map(([step, value]) => [String(step), value])));
+      expect(got.user_attrs, label).toEqual(data.userAttrs);
+      expect(got.system_attrs, label).toEqual(data.systemAttrs);
+      expect(got.datetime_complete, label).toBe(data.datetimeComplete ?? null);
+      if (path === 'at-once') expect(got.datetime_start, label).toBe(data.datetimeStart ?? null);
+    });
+  }
 }

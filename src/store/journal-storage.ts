@@ -26,6 +26,7 @@ import {
   parseOptunaDatetime,
   stateCode,
   toInternal,
+  trialParams,
   type JournalOp,
   type JournalRecord,
   type JournalStudy,
@@ -281,6 +282,19 @@ export class JournalStorage {
   /** Optuna's enqueue_trial: a WAITING trial with `fixed_params`, for any worker (fusetune or Optuna) to take. */
   async enqueueTrial(studyId: number, params: Readonly<Record<string, Scalar>>, attrs: { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> } = {}): Promise<JournalTrial> {
     return this.createTrial(studyId, { state: 'WAITING', userAttrs: attrs.userAttrs ?? {}, systemAttrs: { fixed_params: { ...params }, ...attrs.systemAttrs } });
+  }
+
+  /**
+   * Optuna's RetryFailedTrialCallback: a WAITING copy of a trial (its params and distributions) with
+   * system attrs `failed_trial` (the first trial of the chain) and `retry_history`. NOTE: unlike
+   * Optuna it copies neither user attrs (the results of the attempt) nor fusetune's own attrs.
+   */
+  async enqueueRetry(trialId: number): Promise<JournalTrial> {
+    const trial = this.trial(trialId);
+    const { [FUSETUNE_ATTR.state]: _state, [FUSETUNE_ATTR.retry]: _retry, ...kept } = trial.systemAttrs;
+    const history = Array.isArray(kept.retry_history) ? kept.retry_history : [];
+    const systemAttrs = { ...kept, failed_trial: kept.failed_trial ?? trial.number, retry_history: [...history, trial.number] };
+    return this.createTrial(trial.studyId, { state: 'WAITING', params: trialParams(trial), distributions: trial.distributions, systemAttrs });
   }
 
   /**

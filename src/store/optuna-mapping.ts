@@ -246,6 +246,16 @@ export function trialToOptuna(trial: TrialRecord, study: Pick<Study, 'space' | '
   };
 }
 
+/**
+ * What update() writes when a trial ends and its params and reports are already recorded (the live
+ * path: createTrial, update with params, setIntermediate per report, then this): state, values,
+ * attrs and the finishing time.
+ */
+export function trialOutcome(trial: TrialRecord, study: Pick<Study, 'space' | 'objective'>): TrialData {
+  const { params: _params, distributions: _distributions, intermediate: _intermediate, datetimeStart: _start, ...outcome } = trialToOptuna(trial, study);
+  return outcome.state === 'RUNNING' ? { ...outcome, state: undefined } : outcome;
+}
+
 /** Writes a whole study record into the storage (created or opened by name): one CREATE_TRIAL record per trial, in index order. */
 export async function recordStudy(storage: JournalStorage, study: Study, record: Pick<StudyRecord, 'trials'>): Promise<JournalStudy> {
   const { study: stored } = await openFusetuneStudy(storage, study);

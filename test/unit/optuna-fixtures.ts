@@ -6,7 +6,7 @@ import { toTrialConfig } from '../../src/search/to-trial-config.ts';
 import type { TrialState } from '../../src/model/states.ts';
 import type { TrialRecord } from '../../src/store/records.ts';
 import type { JournalStorage } from '../../src/store/journal-storage.ts';
-import { openFusetuneStudy, recordStudy, trialToOptuna } from '../../src/store/optuna-mapping.ts';
+import { openFusetuneStudy, recordStudy, trialOutcome, trialToOptuna } from '../../src/store/optuna-mapping.ts';
 
 const space = {
   lr: { type: 'float', low: 0.0001, high: 0.1, log: true },
@@ -151,8 +151,7 @@ export async function writeEveryKind(storage: JournalStorage): Promise<WrittenSt
     const created = await storage.createTrial(study.studyId);
     await storage.update(created.trialId, { params: data.params, distributions: data.distributions });
     for (const [step, value] of data.intermediate ?? []) await storage.batch().setIntermediate(created.trialId, step, value).commitAll();
-    const { params: _p, distributions: _d, intermediate: _i, datetimeStart: _s, ...result } = data;
-    await storage.update(created.trialId, data.state === 'RUNNING' ? { ...result, state: undefined } : result);
+    await storage.update(created.trialId, trialOutcome(trial, two));
   }
   return [
     { study: one, trials: fixtureTrials(1), path: 'at-once' },

@@ -226,6 +226,18 @@ describe('JournalStorage', () => {
     expect(await b.claimWaitingTrial(studyId)).toBeNull();
   });
 
+  it("enqueues a retry of a stopped trial as Optuna's RetryFailedTrialCallback does", async () => {
+    const a = await storageOn(new MemoryJournalBackend(), 'a');
+    const { studyId } = await a.createStudy('s', ['minimize']);
+    const first = await a.createTrial(studyId, { params: { lr: 0.5 }, distributions: { lr: float }, userAttrs: { curve: [1] } });
+    await a.failTrials([first.trialId], 'stopped: the device was lost');
+    const retry = await a.enqueueRetry(first.trialId);
+    expect(retry).toMatchObject({ number: 1, state: 'WAITING', params: { lr: 0.5 }, userAttrs: {}, systemAttrs: { failed_trial: 0, retry_history: [0] } });
+    const taken = await a.claimWaitingTrial(studyId);
+    await a.failTrials([taken!.trialId], 'stopped again');
+    expect((await a.enqueueRetry(taken!.trialId)).systemAttrs).toEqual({ failed_trial: 0, retry_history: [0, 1] });
+  });
+
   it('fails the trials of a worker whose heartbeat stopped, and only those', async () => {
     const backend = new MemoryJournalBackend();
     let now = Date.UTC(2026, 8, 1, 10, 0, 0);

@@ -82,6 +82,9 @@ export class JournalRedisBackend implements JournalBackend {
   private readonly retryForMs: number;
   private readonly writerId: string;
   private batches = 0;
+  /** host:port/db, for messages. */
+  private readonly where: string;
+  private lastConnectionError = '';
   private appending: Promise<unknown> = Promise.resolve();
 
   private constructor(url: string, options: JournalRedisOptions) {
@@ -102,8 +105,12 @@ export class JournalRedisBackend implements JournalBackend {
       commandTimeout: 30_000,
       ...options.redis,
     }) as AppendClient;
-    // Connection errors surface through the commands that fail; the client reconnects by itself.
-    this.client.on('error', () => undefined);
+    // Connection errors surface through the commands that fail (with this one named); the client reconnects by itself.
+    this.client.on('error', (error: Error) => {
+      this.lastConnectionError = error.message;
+    });
+    const { host, port, db } = this.client.options;
+    this.where = `${host}:${port}/${db ?? 0}${this.prefix ? ` prefix "${this.prefix}"` : ''}`;
     this.client.defineCommand('fusetuneAppend', { numberOfKeys: 0, lua: APPEND_SCRIPT });
   }
 
@@ -182,7 +189,8 @@ export class JournalRedisBackend implements JournalBackend {
       } catch (error) {
         if (!retryable(error)) throw error;
         if (performance.now() + wait > deadline) {
-          throw new JournalUnavailableError(`redis ${operation} failed for ${Math.round(this.retryForMs / 1000)} s: ${(error as Error).message}`, { cause: error });
+          const last = this.lastConnectionError ? ` (last connection error: ${this.lastConnectionError})` : '';
+          throw new JournalUnavailableError(`redis ${operation} at ${this.where} failed for ${Math.round(this.retryForMs / 1000)} s: ${(error as Error).message}${last}`, { cause: error });
         }
         await sleep(wait);
       }

@@ -20,8 +20,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-async function storageAt(path: string, workerId?: string): Promise<JournalStorage> {
-  const storage = await JournalStorage.open(await JournalFileBackend.open(path, { staleLockMs: 200 }), { workerId });
+async function storageAt(path: string, workerId?: string, staleLockMs?: number): Promise<JournalStorage> {
+  const storage = await JournalStorage.open(await JournalFileBackend.open(path, { staleLockMs }), { workerId });
   open.push(storage);
   return storage;
 }
@@ -58,7 +58,7 @@ describe('journal file', () => {
 
   it('breaks a lock left by a dead writer once it has not changed for the grace period', async () => {
     const path = tempJournal();
-    const storage = await storageAt(path);
+    const storage = await storageAt(path, undefined, 200);
     symlinkSync(path, `${path}.lock`);
     const { studyId } = await storage.createStudy('s', ['minimize']);
     expect(storage.study(studyId).name).toBe('s');

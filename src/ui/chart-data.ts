@@ -1,96 +1,8 @@
-// What the charts draw, computed from trial records: thinned curves, lr × batch-size cells, the Pareto front, parallel coordinates.
-import type { Objective } from '../model/objectives.ts';
+// What the trade-off and parallel-coordinates charts draw, computed from trial records.
+import { METRIC_LABELS, type Objective } from '../model/objectives.ts';
 import type { TrialRecord } from '../store/records.ts';
 import { objectiveValue } from '../store/records.ts';
 import { formatNumber, formatPercent, formatScalar } from './format.ts';
-
-export interface LossPoint {
-  trial: number;
-  step: number;
-  loss: number;
-}
-
-/** Each trial's batch-loss curve thinned to at most `maxPoints` means of equal runs of steps, so long studies draw fast. */
-export function lossPoints(trials: readonly TrialRecord[], maxPoints = 150): LossPoint[] {
-  const points: LossPoint[] = [];
-  for (const t of trials) {
-    const n = t.curve.length;
-    const stride = Math.max(1, Math.ceil(n / maxPoints));
-    for (let start = 0; start < n; start += stride) {
-      let sum = 0;
-      let count = 0;
-      for (let s = start; s < Math.min(n, start + stride); s++) {
-        const loss = t.curve[s]!;
-        if (Number.isFinite(loss)) {
-          sum += loss;
-          count++;
-        }
-      }
-      if (count > 0) points.push({ trial: t.index, step: Math.min(n, start + stride), loss: sum / count });
-    }
-  }
-  return points;
-}
-
-export interface AccuracyPoint {
-  trial: number;
-  epoch: number;
-  accuracy: number;
-  split: 'validation' | 'train';
-}
-
-export function accuracyPoints(trials: readonly TrialRecord[]): AccuracyPoint[] {
-  return trials.flatMap((t) =>
-    t.epochs.flatMap((e) => [
-      { trial: t.index, epoch: e.epoch + 1, accuracy: e.valAccuracy, split: 'validation' as const },
-      { trial: t.index, epoch: e.epoch + 1, accuracy: e.trainAccuracy, split: 'train' as const },
-    ]),
-  );
-}
-
-export interface HeatCell {
-  /** The learning-rate bin's label; `lrOrder` sorts the bins. */
-  lr: string;
-  batch: number;
-  value: number;
-  trials: number;
-}
-
-/** NOTE: up to this many distinct learning rates get a column each (a grid); more are binned in log space. */
-const MAX_LR_COLUMNS = 8;
-const LR_BINS = 6;
-
-/**
- * Mean of `value` per (learning-rate bin, batch size). The bins come from every trial, finished or
- * not, so the columns stay put while a study runs. Returns the columns in order.
- */
-export function lrBatchCells(trials: readonly TrialRecord[], value: (t: TrialRecord) => number | null): { cells: HeatCell[]; columns: string[] } {
-  const lrs = [...new Set(trials.map((t) => t.config.optimizer.lr))].sort((a, b) => a - b);
-  let binOf: (lr: number) => number;
-  let columns: string[];
-  if (lrs.length <= MAX_LR_COLUMNS) {
-    binOf = (lr) => lrs.indexOf(lr);
-    columns = lrs.map((lr) => formatNumber(lr));
-  } else {
-    const lo = Math.log10(lrs[0]!);
-    const width = (Math.log10(lrs[lrs.length - 1]!) - lo) / LR_BINS;
-    binOf = (lr) => Math.min(LR_BINS - 1, Math.floor((Math.log10(lr) - lo) / width));
-    columns = Array.from({ length: LR_BINS }, (_, i) => `${formatNumber(10 ** (lo + i * width), 2)}–${formatNumber(10 ** (lo + (i + 1) * width), 2)}`);
-  }
-  const sums = new Map<string, { bin: number; batch: number; sum: number; count: number }>();
-  for (const t of trials) {
-    const v = value(t);
-    if (v === null || !Number.isFinite(v)) continue;
-    const bin = binOf(t.config.optimizer.lr);
-    const key = `${bin}/${t.config.batchSize}`;
-    const entry = sums.get(key) ?? { bin, batch: t.config.batchSize, sum: 0, count: 0 };
-    entry.sum += v;
-    entry.count++;
-    sums.set(key, entry);
-  }
-  const cells = [...sums.values()].map((e) => ({ lr: columns[e.bin]!, batch: e.batch, value: e.sum / e.count, trials: e.count }));
-  return { cells, columns };
-}
 
 export interface TradeoffPoint {
   trial: number;
@@ -121,8 +33,9 @@ export function tradeoffPoints(trials: readonly TrialRecord[]): TradeoffPoint[] 
 export interface ParallelRow {
   trial: number;
   axis: string;
-  /** Where the value sits on its axis, 0 (bottom) … 1 (top). */
+  /** Where the value sits on its axis, 0 (bottom) … 1 (top); NaN where the trial lacks it (an inactive parameter). */
   position: number;
+  /** The first objective's value: the line's colour. */
   objective: number;
 }
 
@@ -132,61 +45,102 @@ export interface ParallelTick {
   label: string;
 }
 
-/** Numbers spread over orders of magnitude (lr, l2) read better on a log axis. */
-const LOG_SPAN = 20;
+export interface ParallelData {
+  axes: string[];
+  rows: ParallelRow[];
+  ticks: ParallelTick[];
+  /** Each trial's position on each axis it has. */
+  positions: Map<number, Map<string, number>>;
+}
 
-function axisOf(values: unknown[], format: (x: number) => string = formatNumber): { position: (v: unknown) => number; ticks: { position: number; label: string }[] } {
+/** NOTE: about this many labelled ticks per numeric axis (d3's nice steps of 1, 2 or 5 × 10^k). */
+const TICKS = 5;
+
+/** Round numbers inside [min, max]: steps of 1, 2 or 5 × 10^k, about `count` of them. */
+export function niceTicks(min: number, max: number, count = TICKS): number[] {
+  if (!(max > min)) return [min];
+  const raw = (max - min) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let k = Math.ceil(min / step); k * step <= max + step * 1e-9; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
+/** Powers of ten inside [min, max] (with 2× and 5× when fewer than three decades show). */
+export function logTicks(min: number, max: number): number[] {
+  const decades: number[] = [];
+  for (let k = Math.ceil(Math.log10(min) - 1e-9); 10 ** k <= max * (1 + 1e-9); k++) decades.push(10 ** k);
+  if (decades.length >= 3) return decades;
+  const out: number[] = [];
+  for (let k = Math.floor(Math.log10(min)); 10 ** k <= max; k++) for (const m of [1, 2, 5]) if (m * 10 ** k >= min * (1 - 1e-9) && m * 10 ** k <= max * (1 + 1e-9)) out.push(Number((m * 10 ** k).toPrecision(12)));
+  return out;
+}
+
+/** NOTE: a numeric axis with at most this many distinct values labels each of them (1, 2 layers; not 1.2, 1.4…). */
+const MAX_VALUE_TICKS = 6;
+
+function axisOf(values: unknown[], options: { log: boolean; categorical: boolean; format: (x: number) => string }): { position: (v: unknown) => number; ticks: { position: number; label: string }[] } {
   const numbers = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  if (numbers.length === values.length) {
+  if (!options.categorical && numbers.length > 0 && numbers.length === values.length) {
     const min = Math.min(...numbers);
     const max = Math.max(...numbers);
-    const log = min > 0 && max / min >= LOG_SPAN;
+    const log = options.log && min > 0;
     const f = log ? Math.log10 : (x: number) => x;
     const span = f(max) - f(min);
     const position = (v: unknown) => (span === 0 ? 0.5 : (f(v as number) - f(min)) / span);
-    const ticks = span === 0 ? [{ position: 0.5, label: format(min) }] : [{ position: 0, label: format(min) }, { position: 1, label: format(max) }];
-    return { position, ticks };
+    if (span === 0) return { position, ticks: [{ position: 0.5, label: options.format(min) }] };
+    // The ends are labelled too, unless a round tick sits almost on them.
+    const distinct = [...new Set(numbers)].sort((p, q) => p - q);
+    if (distinct.length <= MAX_VALUE_TICKS) return { position, ticks: distinct.map((v) => ({ position: position(v), label: options.format(v) })) };
+    const inner = (log ? logTicks(min, max) : niceTicks(min, max)).map((v) => ({ position: position(v), label: options.format(v) }));
+    const ends = [min, max].map((v) => ({ position: position(v), label: options.format(v) })).filter((e) => inner.every((t) => Math.abs(t.position - e.position) > 0.08));
+    return { position, ticks: [...inner, ...ends].sort((a, b) => a.position - b.position) };
   }
-  const categories = [...new Set(values.map((v) => formatScalar(v)))].sort();
+  const categories = [...new Set(values.map((v) => formatScalar(v)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const position = (v: unknown) => (categories.length === 1 ? 0.5 : categories.indexOf(formatScalar(v)) / (categories.length - 1));
   return { position, ticks: categories.map((label, i) => ({ position: categories.length === 1 ? 0.5 : i / (categories.length - 1), label })) };
 }
 
 /**
- * One polyline per finished trial across its sampled parameters (the ones that vary) and the
- * objective; a parameter a trial lacks (inactive under its condition) leaves a gap.
+ * One polyline per scored trial across the parameters that vary and then each objective; a
+ * parameter a trial lacks (inactive under its condition) leaves a gap. Log parameters get log axes.
  */
-export function parallelCoordinates(
-  trials: readonly TrialRecord[],
-  objective: Objective,
-): { axes: string[]; rows: ParallelRow[]; ticks: ParallelTick[]; objectiveAxis: string } {
+export function parallelCoordinates(trials: readonly TrialRecord[], params: readonly { name: string; log: boolean; kind: 'numeric' | 'categorical' }[], objectives: readonly Objective[]): ParallelData {
   const scored = trials.flatMap((t) => {
-    const value = objectiveValue(t, objective);
-    return value === null ? [] : [{ trial: t, value }];
+    const values = objectives.map((o) => objectiveValue(t, o));
+    return values.every((v) => v !== null) ? [{ trial: t, values: values as number[] }] : [];
   });
-  const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].filter((name) => {
-    const seen = new Set(scored.filter((s) => Object.hasOwn(s.trial.params, name)).map((s) => JSON.stringify(s.trial.params[name])));
-    return seen.size > 1;
-  });
-  const objectiveAxis = objective.metric === 'val_accuracy' ? 'val accuracy' : 'val loss';
-  const axes = [...names, objectiveAxis];
-  const rows: ParallelRow[] = [];
+  const objectiveAxes = objectives.map((o) => METRIC_LABELS[o.metric]);
+  const axes = [...params.map((p) => p.name), ...objectiveAxes];
   const ticks: ParallelTick[] = [];
+  const valueOf = (s: (typeof scored)[number], axis: string): unknown => {
+    const k = objectiveAxes.indexOf(axis);
+    return k >= 0 ? s.values[k] : s.trial.params[axis];
+  };
+  const has = (s: (typeof scored)[number], axis: string) => objectiveAxes.includes(axis) || Object.hasOwn(s.trial.params, axis);
   const scales = new Map(
     axes.map((axis) => {
-      const values = axis === objectiveAxis ? scored.map((s) => s.value) : scored.filter((s) => Object.hasOwn(s.trial.params, axis)).map((s) => s.trial.params[axis]);
-      const scale = axisOf(values, axis === objectiveAxis && objective.metric === 'val_accuracy' ? formatPercent : formatNumber);
+      const k = objectiveAxes.indexOf(axis);
+      const metric = k >= 0 ? objectives[k]!.metric : null;
+      const format = metric === 'val_accuracy' ? formatPercent : (x: number) => formatNumber(x, 3);
+      const param = params.find((p) => p.name === axis);
+      const scale = axisOf(scored.filter((s) => has(s, axis)).map((s) => valueOf(s, axis)), { log: param?.log ?? false, categorical: param?.kind === 'categorical', format });
       ticks.push(...scale.ticks.map((t) => ({ axis, ...t })));
       return [axis, scale] as const;
     }),
   );
-  for (const { trial, value } of scored) {
+  const rows: ParallelRow[] = [];
+  const positions = new Map<number, Map<string, number>>();
+  for (const s of scored) {
+    const own = new Map<string, number>();
     for (const axis of axes) {
-      const present = axis === objectiveAxis || Object.hasOwn(trial.params, axis);
       // NaN breaks the line: Plot's line mark draws only defined points.
-      const position = present ? scales.get(axis)!.position(axis === objectiveAxis ? value : trial.params[axis]) : NaN;
-      rows.push({ trial: trial.index, axis, position, objective: value });
+      const position = has(s, axis) ? scales.get(axis)!.position(valueOf(s, axis)) : NaN;
+      if (!Number.isNaN(position)) own.set(axis, position);
+      rows.push({ trial: s.trial.index, axis, position, objective: s.values[0]! });
     }
+    positions.set(s.trial.index, own);
   }
-  return { axes, rows, ticks, objectiveAxis };
+  return { axes, rows, ticks, positions };
 }

@@ -34,6 +34,10 @@ export interface Session {
   resumable: boolean;
   /** Whether the best trial's weights are saved, so they can be downloaded. */
   bestWeights: boolean;
+  /** Whether the study on show was opened from a results file: shown, never saved or resumed. */
+  readOnly: boolean;
+  /** Results files opened in this page (ids `file:<name>`), to show again or compare. */
+  files: readonly { id: string; name: string }[];
   /** Every saved study, most recent first. */
   studies: readonly SavedStudySummary[];
   /** False until IndexedDB has been read. */

@@ -44,3 +44,14 @@ export function formatScalar(value: unknown): string {
   if (value === undefined) return '–';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
+
+/** A metric's value as tables and labels show it: accuracy in percent, rates grouped, the rest short. */
+export function formatMetric(metric: string, value: number | null | undefined): string {
+  if (metric === 'val_accuracy') return formatPercent(value);
+  if (metric === 'samples_per_sec') return formatRate(value);
+  if (metric === 'device_bytes') return value === null || value === undefined ? '–' : formatBytes(value);
+  return formatNumber(value);
+}
+
+/** d3-format specifier for colour legends and axes of large numbers: 3 significant digits with an SI prefix (19.2k, not 19.223108k). */
+export const SI_TICKS = '.3~s';

@@ -1,4 +1,4 @@
-// <ft-app>: the page shell: run bar, tabs (study, results, saved studies, hardware lab), the edited study and its link, or a clear page without WebGPU.
+// <ft-app>: the page shell: run bar, tabs (study, results, saved studies, compare, hardware lab), the edited study and its link; without WebGPU, a viewer of results.
 import { ContextProvider } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
@@ -11,18 +11,21 @@ import './ft-run-panel.ts';
 import type { RunAction } from './ft-run-panel.ts';
 import './ft-study-editor.ts';
 import './ft-study-list.ts';
-import { checkDraft, draftFromHash, draftToHash, presetDraft, type Draft, type DraftCheck } from './study-draft.ts';
+import type { SavedStudy } from '../store/browser-store.ts';
+import { checkCsv, checkDraft, draftFromHash, draftToHash, presetDraft, type CsvCheck, type Draft, type DraftCheck } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
 
 // The chart views pull in Observable Plot and d3: load them beside the first paint, not before it.
 // Their tags upgrade when the modules arrive, keeping whatever properties were set meanwhile.
 void import('./ft-results.ts');
+void import('./ft-compare-view.ts');
 void import('./ft-hardware-lab.ts');
 
 const TABS = [
   { id: 'study', label: 'Study' },
   { id: 'results', label: 'Results' },
   { id: 'saved', label: 'Saved studies' },
+  { id: 'compare', label: 'Compare' },
   { id: 'lab', label: 'Hardware lab' },
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
@@ -37,7 +40,14 @@ export class FtApp extends LitElement {
   protected readonly gpuProvider = new ContextProvider(this, { context: gpuContext, initialValue: this.gpu });
 
   @state() private draft: Draft = {};
-  @state() private check: DraftCheck = { study: null, issues: [], trials: null };
+  @state() private check: DraftCheck = { study: null, issues: [], trials: null, gridSize: null };
+  /** The uploaded CSV the draft reads, as a run would read it. */
+  @state() private csv: CsvCheck | null = null;
+  /** Why the Study JSON text does not apply, while it does not parse. */
+  @state() private jsonError = '';
+  /** Studies picked on the Compare tab, whole. */
+  @state() private compared: SavedStudy[] = [];
+  @state() private fileError = '';
   @state() private tab: Tab = 'study';
   /** The lab runs benchmarks on the GPU, so it is built only once someone opens it. */
   @state() private labOpened = false;
@@ -92,15 +102,24 @@ export class FtApp extends LitElement {
     super.disconnectedCallback();
   }
 
+  private tabs() {
+    return TABS.filter((t) => t.id !== 'lab' || this.gpu.state.status !== 'unavailable');
+  }
+
   override render() {
     const gpu = this.gpu.state;
-    if (gpu.status === 'unavailable') {
-      return html`${this.renderHeader()}
-        <main><div class="alert" role="alert" data-testid="no-webgpu"><strong>WebGPU is not available.</strong><p>${gpu.message}</p></div></main>`;
-    }
     const session = this.study.session;
+    const tabs = this.tabs();
     return html`
       ${this.renderHeader()}
+      ${gpu.status === 'unavailable'
+        ? html`<div class="alert" role="alert" data-testid="no-webgpu">
+            <strong>WebGPU is not available.</strong>
+            <p>${gpu.message}</p>
+            <p>Running studies needs Chrome or Edge 113+ with WebGPU. Here you can still read results: open a results file
+              (<code>study.json</code> from <code>fusetune run</code>) on the Results tab, and open or compare the studies saved in this browser.</p>
+          </div>`
+        : nothing}
       ${gpu.status === 'lost'
         ? html`<div class="alert" role="alert" data-testid="device-lost">
             <strong>The GPU device was lost.</strong>
@@ -110,11 +129,11 @@ export class FtApp extends LitElement {
         : nothing}
       ${this.notice ? html`<p class="notice muted" role="status">${this.notice}</p>` : nothing}
       <div class="runbar panel">
-        <ft-run-panel .blocker=${this.blocker()} .draftName=${String(this.draft.name ?? 'study')} .draftTrials=${this.check.trials}
+        <ft-run-panel .blocker=${this.blocker()} .draftName=${String(this.draft.name ?? 'study')} .draftTrials=${this.check.trials} .gridSize=${this.check.gridSize}
           .bytesHeld=${gpu.status === 'ready' ? gpu.bytesHeld : 0} @run-action=${this.onRunAction}></ft-run-panel>
       </div>
       <nav role="tablist" aria-label="Views" @keydown=${this.onTabKey}>
-        ${TABS.map(
+        ${tabs.map(
           (t) => html`<button role="tab" id="tab-${t.id}" aria-controls="panel-${t.id}" aria-selected=${this.tab === t.id} tabindex=${this.tab === t.id ? 0 : -1}
             @click=${() => this.show(t.id)}>${t.label}${t.id === 'saved' && session.studies.length ? ` (${session.studies.length})` : ''}</button>`,
         )}
@@ -122,12 +141,17 @@ export class FtApp extends LitElement {
       <section role="tabpanel" id="panel-study" aria-labelledby="tab-study" ?hidden=${this.tab !== 'study'}>
         <div class="study-grid">
           <div class="panel">
-            <ft-study-editor .draft=${this.draft} .issues=${this.check.issues} .trials=${this.check.trials} .files=${[...this.files.keys()]}
+            <ft-study-editor .draft=${this.draft} .issues=${this.check.issues} .trials=${this.check.trials} .gridSize=${this.check.gridSize}
+              .files=${[...this.files.keys()]} .csv=${this.csv}
               @draft-change=${(e: CustomEvent<{ draft: Draft }>) => {
                 this.edited = true;
                 this.setDraft(e.detail.draft);
               }}
-              @data-file=${(e: CustomEvent<{ name: string; text: string }>) => (this.files = new Map([...this.files, [e.detail.name, e.detail.text]]))}></ft-study-editor>
+              @json-state=${(e: CustomEvent<{ error: string }>) => (this.jsonError = e.detail.error)}
+              @data-file=${(e: CustomEvent<{ name: string; text: string }>) => {
+                this.files = new Map([...this.files, [e.detail.name, e.detail.text]]);
+                this.csv = checkCsv(this.draft.data, this.files);
+              }}></ft-study-editor>
           </div>
           <aside class="panel">
             ${gpu.status === 'pending' ? html`<p role="status">Requesting a WebGPU adapter…</p>` : nothing}
@@ -138,16 +162,21 @@ export class FtApp extends LitElement {
         </div>
       </section>
       <section role="tabpanel" id="panel-results" aria-labelledby="tab-results" ?hidden=${this.tab !== 'results'}>
-        <ft-results .exportError=${this.exportError} @export-request=${this.onExport}></ft-results>
+        <ft-results .exportError=${this.exportError || this.fileError} @export-request=${this.onExport} @results-file=${this.onResultsFile}></ft-results>
       </section>
       <section role="tabpanel" id="panel-saved" aria-labelledby="tab-saved" ?hidden=${this.tab !== 'saved'}>
         <div class="panel">
           <ft-study-list @study-open=${this.onOpen} @study-delete=${(e: CustomEvent<{ id: string }>) => void this.study.remove(e.detail.id)}></ft-study-list>
         </div>
       </section>
-      <section role="tabpanel" id="panel-lab" aria-labelledby="tab-lab" ?hidden=${this.tab !== 'lab'}>
-        ${this.labOpened ? html`<ft-hardware-lab></ft-hardware-lab>` : nothing}
+      <section role="tabpanel" id="panel-compare" aria-labelledby="tab-compare" ?hidden=${this.tab !== 'compare'}>
+        <ft-compare-view .studies=${this.compared} @compare-select=${this.onCompare}></ft-compare-view>
       </section>
+      ${gpu.status === 'unavailable'
+        ? nothing
+        : html`<section role="tabpanel" id="panel-lab" aria-labelledby="tab-lab" ?hidden=${this.tab !== 'lab'}>
+            ${this.labOpened ? html`<ft-hardware-lab></ft-hardware-lab>` : nothing}
+          </section>`}
     `;
   }
 
@@ -165,17 +194,21 @@ export class FtApp extends LitElement {
 
   /** Why Run is unavailable, or '' when it can run. */
   private blocker(): string {
+    if (this.gpu.state.status === 'unavailable') return 'This browser has no WebGPU, so it cannot run studies; it can show results.';
+    if (this.jsonError) return 'The Study JSON text does not parse: fix it (or undo the edit) before running.';
     const issues = this.check.issues.length;
     if (issues > 0) return `Fix ${issues === 1 ? 'the problem' : `${issues} problems`} in the study before running.`;
     if (this.gpu.state.status === 'pending') return 'Waiting for the WebGPU device…';
     const data = this.check.study?.data;
     if (data?.kind === 'csv' && !this.files.has(data.path)) return `Upload ${data.path} (Study tab, Data) before running.`;
+    if (this.csv?.error) return `${this.csv.name} cannot train: ${this.csv.error}`;
     return '';
   }
 
   private setDraft(draft: Draft): void {
     this.draft = draft;
     this.check = checkDraft(draft);
+    this.csv = checkCsv(draft.data, this.files);
     // replaceState: every edit would otherwise be a history entry for Back to walk through.
     history.replaceState(null, '', `#${draftToHash(draft)}`);
   }
@@ -192,7 +225,10 @@ export class FtApp extends LitElement {
 
   private async addFiles(studyId: string): Promise<void> {
     const files = await this.study.files(studyId);
-    if (files.size > 0) this.files = new Map([...this.files, ...files]);
+    if (files.size > 0) {
+      this.files = new Map([...this.files, ...files]);
+      this.csv = checkCsv(this.draft.data, this.files);
+    }
   }
 
   private show(tab: Tab): void {
@@ -201,11 +237,12 @@ export class FtApp extends LitElement {
   }
 
   private onTabKey(event: KeyboardEvent): void {
-    const i = TABS.findIndex((t) => t.id === this.tab);
-    const next = event.key === 'ArrowRight' ? i + 1 : event.key === 'ArrowLeft' ? i - 1 : event.key === 'Home' ? 0 : event.key === 'End' ? TABS.length - 1 : null;
+    const tabs = this.tabs();
+    const i = tabs.findIndex((t) => t.id === this.tab);
+    const next = event.key === 'ArrowRight' ? i + 1 : event.key === 'ArrowLeft' ? i - 1 : event.key === 'Home' ? 0 : event.key === 'End' ? tabs.length - 1 : null;
     if (next === null) return;
     event.preventDefault();
-    const tab = TABS[(next + TABS.length) % TABS.length]!;
+    const tab = tabs[(next + tabs.length) % tabs.length]!;
     this.show(tab.id);
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${tab.id}`)?.focus());
   }
@@ -213,8 +250,9 @@ export class FtApp extends LitElement {
   private async onRunAction(event: CustomEvent<{ action: RunAction }>): Promise<void> {
     switch (event.detail.action) {
       case 'start':
-        if (!this.check.study) return;
+        if (!this.check.study || this.blocker()) return;
         this.exportError = '';
+        this.fileError = '';
         this.show('results');
         await this.study.start(this.check.study, this.files);
         return;
@@ -237,6 +275,23 @@ export class FtApp extends LitElement {
     this.setDraft(structuredClone(saved.study) as Draft);
     await this.addFiles(saved.id);
     this.show('results');
+  }
+
+  private onResultsFile(event: CustomEvent<{ name: string; text: string }>): void {
+    const { name, text } = event.detail;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      this.fileError = `${name} is not JSON: ${message(error)}`;
+      return;
+    }
+    this.fileError = this.study.openResults(name, json) ?? '';
+    this.exportError = '';
+  }
+
+  private async onCompare(event: CustomEvent<{ ids: string[] }>): Promise<void> {
+    this.compared = await this.study.load(event.detail.ids);
   }
 
   private async onExport(event: CustomEvent<{ kind: ExportKind }>): Promise<void> {

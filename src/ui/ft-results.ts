@@ -1,22 +1,33 @@
-// <ft-results>: the study on show, live: summary, exports, the trial table and the charts of its trade-offs.
-import { objectivesOf } from '../search/specs.ts';
-import { FINISHED_STATES } from '../model/states.ts';
+// <ft-results>: the study on show, live or opened from a file: summary, exports, the trial table and the analysis views over the same trials.
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { Objective } from '../model/objectives.ts';
+import { isFinished } from '../model/states.ts';
+import { objectivesOf } from '../search/specs.ts';
+import { metricValue, type TrialRecord } from '../store/records.ts';
+import { bestTrial, objectiveLabel, paretoTrials, variedParams } from './analysis/study-params.ts';
+import type { StudyView } from './analysis/study-view.ts';
+import { parallelCoordinates, type ParallelData } from './chart-data.ts';
 import { sessionContext, type Session } from './context.ts';
-import { formatDuration, formatPercent } from './format.ts';
+import { formatDuration, formatMetric, formatPercent } from './format.ts';
+import './ft-best-chart.ts';
 import './ft-curves-chart.ts';
 import './ft-heatmap-chart.ts';
+import './ft-importance-chart.ts';
+import './ft-intermediate-chart.ts';
 import './ft-parallel-chart.ts';
+import type { Brushes } from './ft-parallel-chart.ts';
 import './ft-pareto-chart.ts';
+import './ft-slice-chart.ts';
 import './ft-trial-table.ts';
 import { baseStyles } from './styles.ts';
 
+/** NOTE: while a study trains, each chart redraws at most this often (the table and run bar keep the live pace). */
+const LIVE_REDRAW_MS = 1000;
 
 /**
  * @fires export-request - `detail: { kind: 'csv' | 'json' | 'weights' }`, bubbles and crosses shadow roots: download the study's results.
+ * @fires results-file - `detail: { name, text }`, bubbles and crosses shadow roots: a results file (study.json) to show read-only.
  */
 @customElement('ft-results')
 export class FtResults extends LitElement {
@@ -24,10 +35,15 @@ export class FtResults extends LitElement {
   @state()
   private session?: Session;
 
-  /** Why the last export failed, shown beside the buttons. */
+  /** Why the last export (or opening a file) failed, shown beside the buttons. */
   @property() exportError = '';
 
-  @state() private selected: number | null = null;
+  /** Trials picked out in every view. */
+  @state() private selected: ReadonlySet<number> = new Set();
+  /** Ranges brushed on the parallel coordinates: they filter the table and the other views. */
+  @state() private brushes: Brushes = new Map();
+  private shownId: string | null = null;
+  private memo: { trials: readonly TrialRecord[]; data: ParallelData; key: string } | null = null;
 
   static override styles = [
     baseStyles,
@@ -39,38 +55,80 @@ export class FtResults extends LitElement {
       .facts dt { color: var(--ft-muted); }
       .facts dd { margin: 0; font-weight: 600; }
       .exports { display: flex; gap: 0.4rem; align-items: center; flex-wrap: wrap; }
+      .file-button { position: relative; }
+      .file-button input { position: absolute; inset: 0; opacity: 0; cursor: pointer; }
+      .file-button:focus-within { outline: 2px solid var(--ft-accent); outline-offset: 2px; border-radius: 5px; }
       .charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.75rem; margin-top: 0.75rem; }
-      .hint { font-size: 0.8rem; margin: 0.3rem 0 0; }
+      .wide { grid-column: 1 / -1; }
+      .hint { font-size: 0.8rem; margin: 0.3rem 0 0; display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }
+      .filters { background: var(--ft-accent-soft); border-radius: 5px; padding: 0.2rem 0.5rem; }
+      .readonly { font-size: 0.8rem; background: #fff6e0; border: 1px solid #e8cf8f; border-radius: 5px; padding: 0.2rem 0.5rem; }
     `,
   ];
+
+  protected override willUpdate(): void {
+    const id = this.session?.saved?.id ?? null;
+    if (this.shownId !== id) {
+      // Another study: picks and brushes referred to the old one's trials.
+      this.shownId = id;
+      this.selected = new Set();
+      this.brushes = new Map();
+    }
+  }
 
   override render() {
     const session = this.session;
     const saved = session?.saved;
+    const open = html`<span class="file-button"><button type="button" tabindex="-1">Open results file…</button>
+      <input type="file" accept=".json,application/json" aria-label="Open results file" @change=${this.openFile} /></span>`;
     if (!session || !saved) {
-      return html`<div class="panel"><p class="muted" data-testid="no-results">No results yet: edit a study on the Study tab and press Run.</p></div>`;
+      return html`<div class="panel">
+        <p class="muted" data-testid="no-results">No results yet: edit a study on the Study tab and press Run, or open a results file (study.json from <code>fusetune run</code>).</p>
+        ${open} ${this.exportError ? html`<p class="error" role="alert">${this.exportError}</p>` : nothing}
+      </div>`;
     }
-    const trials = session.trials;
+    const all = session.trials;
     const record = saved.record;
-    const objective: Objective = objectivesOf(record?.study.objective ?? saved.study.objective)[0]!;
-    const best = record?.best ?? null;
-    const bestTrial = best === null ? null : trials[best];
-    const finished = trials.filter((t) => FINISHED_STATES.has(t.state)).length;
-    const running = session.status !== 'idle';
+    const study = record?.study ?? saved.study;
+    const objectives = objectivesOf(study.objective);
+    const objective = objectives[0]!;
+    const params = variedParams(all, study.space);
+    const data = this.parallelData(all, params, objectives);
+    const trials = this.filter(all, data);
+    const live = session.status !== 'idle';
+    const view: StudyView = {
+      trials,
+      all,
+      objectives,
+      params,
+      pareto: paretoTrials(all, objectives, live ? undefined : record?.paretoFront),
+      selected: this.selected,
+      trainRows: record?.dataset.split.train ?? 1,
+      reportUnit: record?.reportUnit ?? 'epoch',
+      live,
+    };
+    const best = record ? bestTrial({ trials: all, study }) : null;
+    const bestRecord = best === null ? null : all.find((t) => t.index === best);
+    const finished = all.filter((t) => isFinished(t.state)).length;
+    const redraw = live ? LIVE_REDRAW_MS : 0;
+    const panel = (content: unknown, wide = false) => html`<div class="panel ${wide ? 'wide' : ''}">${content}</div>`;
     return html`
       <div class="head">
         <dl class="facts" data-testid="results-summary">
           <div><dt>Study</dt><dd>${saved.name}</dd></div>
-          <div><dt>Status</dt><dd data-testid="study-status">${running ? session.status : saved.status}</dd></div>
+          <div><dt>Status</dt><dd data-testid="study-status">${live ? session.status : saved.status}</dd></div>
           ${record ? html`<div><dt>Data</dt><dd>${record.dataset.description}</dd></div>` : nothing}
-          <div><dt>Finished</dt><dd data-testid="trials-finished">${finished} / ${trials.length}</dd></div>
-          ${bestTrial
-            ? html`<div><dt>Best</dt><dd>trial ${bestTrial.index}: ${formatPercent(bestTrial.valAccuracy)} val${bestTrial.test ? `, ${formatPercent(bestTrial.test.accuracy)} test` : ''}</dd></div>`
+          <div><dt>Finished</dt><dd data-testid="trials-finished">${finished} / ${all.length}</dd></div>
+          ${bestRecord
+            ? html`<div data-testid="best-trial"><dt>Best</dt><dd>trial ${bestRecord.index}: ${objective.metric === 'val_accuracy' ? html`${formatPercent(bestRecord.valAccuracy)} val${bestRecord.test ? `, ${formatPercent(bestRecord.test.accuracy)} test` : ''}` : `${formatMetric(objective.metric, metricValue(bestRecord, objective.metric))}`}</dd></div>`
             : nothing}
-          ${record?.wallMs !== undefined && !running ? html`<div><dt>Wall time</dt><dd>${formatDuration(record.wallMs)}</dd></div>` : nothing}
+          ${objectives.length > 1 ? html`<div><dt>Pareto front</dt><dd data-testid="pareto-count">${view.pareto.size} trials (${objectives.map(objectiveLabel).join(' × ')})</dd></div>` : nothing}
+          ${record?.wallMs !== undefined && !live ? html`<div><dt>Wall time</dt><dd>${formatDuration(record.wallMs)}</dd></div>` : nothing}
           ${saved.reason && saved.status !== 'done' ? html`<div><dt>Note</dt><dd>${saved.reason}</dd></div>` : nothing}
         </dl>
         <div class="exports" role="group" aria-label="Downloads">
+          ${session.readOnly ? html`<span class="readonly" data-testid="read-only">Read-only: opened from a file</span>` : nothing}
+          ${open}
           <button type="button" ?disabled=${!record} @click=${() => this.requestExport('csv')}>Trials CSV</button>
           <button type="button" ?disabled=${!record} @click=${() => this.requestExport('json')}>Results JSON</button>
           <button type="button" ?disabled=${!session.bestWeights} title=${session.bestWeights ? 'the best trial’s weights in torch.nn.Linear layout' : 'available once a run ends with a finished trial'}
@@ -78,18 +136,81 @@ export class FtResults extends LitElement {
         </div>
       </div>
       ${this.exportError ? html`<p class="error" role="alert">${this.exportError}</p>` : nothing}
-      <ft-trial-table .trials=${trials} .objective=${objective} .best=${best} .selected=${this.selected}
-        @trial-select=${(e: CustomEvent<{ index: number | null }>) => (this.selected = e.detail.index)}></ft-trial-table>
-      <p class="hint muted">Sort by any column; press a trial’s number to pick it out in the charts.</p>
-      <div class="charts">
-        <div class="panel"><ft-curves-chart data-testid="loss-chart" heading="Batch loss per trial" metric="loss" .trials=${trials} .selected=${this.selected}></ft-curves-chart></div>
-        <div class="panel"><ft-curves-chart data-testid="accuracy-chart" heading="Accuracy per epoch (validation solid, training dashed)" metric="accuracy" .trials=${trials} .selected=${this.selected}></ft-curves-chart></div>
-        <div class="panel"><ft-heatmap-chart data-testid="accuracy-heatmap" heading="Validation accuracy: learning rate × batch size" metric="accuracy" .trials=${trials}></ft-heatmap-chart></div>
-        <div class="panel"><ft-heatmap-chart data-testid="throughput-heatmap" heading="Throughput: learning rate × batch size" metric="throughput" .trials=${trials}></ft-heatmap-chart></div>
-        <div class="panel"><ft-pareto-chart data-testid="pareto-chart" heading="Accuracy against speed, Pareto front in red" .trials=${trials} .selected=${this.selected}></ft-pareto-chart></div>
-        <div class="panel"><ft-parallel-chart data-testid="parallel-chart" heading="Parameters against the objective" .trials=${trials} .objective=${objective} .selected=${this.selected}></ft-parallel-chart></div>
+      <div @trial-select=${this.onSelect} @brush-change=${this.onBrush}>
+        <ft-trial-table .trials=${trials} .objectives=${objectives} .best=${best} .selected=${this.selected} .pareto=${view.pareto}></ft-trial-table>
+        <p class="hint muted">
+          <span>Sort by any column; press a trial’s number (or its line or dot in a chart) to pick it out everywhere.</span>
+          ${this.brushes.size > 0
+            ? html`<span class="filters" data-testid="filter-note">Showing ${trials.length} of ${all.length} trials, filtered on ${[...this.brushes.keys()].join(', ')}
+                <button class="small" type="button" @click=${() => (this.brushes = new Map())}>Clear filters</button></span>`
+            : html`<span>Drag along an axis of the parallel coordinates to filter.</span>`}
+          ${this.selected.size > 0 ? html`<button class="small" type="button" @click=${() => (this.selected = new Set())}>Clear ${this.selected.size} picked</button>` : nothing}
+        </p>
+        <div class="charts">
+          ${panel(html`<ft-parallel-chart data-testid="parallel-chart" heading="Parameters and objectives (drag along an axis to filter)" .view=${view} .data=${data} .brushes=${this.brushes} .redrawMs=${redraw}></ft-parallel-chart>`, true)}
+          ${panel(html`<ft-best-chart data-testid="best-chart" heading="Best ${objectiveLabel(objective)} so far" .trials=${trials} .objective=${objective} .pareto=${view.pareto} .selected=${this.selected} .redrawMs=${redraw}></ft-best-chart>`)}
+          ${panel(html`<ft-importance-chart data-testid="importance-chart" heading="Hyperparameter importance (fANOVA)" .view=${view} .redrawMs=${redraw}></ft-importance-chart>`)}
+          ${panel(html`<ft-curves-chart data-testid="loss-chart" heading="Batch loss per trial" .view=${view} .redrawMs=${redraw}></ft-curves-chart>`, true)}
+          ${panel(html`<ft-intermediate-chart data-testid="intermediate-chart" heading="Intermediate values, where pruned trials stopped (✕), PBT exploits (↕)" .view=${view} .redrawMs=${redraw}></ft-intermediate-chart>`)}
+          ${panel(html`<ft-pareto-chart data-testid="pareto-chart" heading=${objectives.length > 1 ? `Pareto front: ${objectives.map(objectiveLabel).join(' against ')}` : 'Accuracy against speed, Pareto front in red'} .view=${view} .redrawMs=${redraw}></ft-pareto-chart>`)}
+          ${panel(html`<ft-slice-chart data-testid="slice-chart" heading="${objectiveLabel(objective)} against each parameter" .view=${view} .redrawMs=${redraw}></ft-slice-chart>`, true)}
+          ${panel(html`<ft-heatmap-chart data-testid="objective-heatmap" heading="${objectiveLabel(objective)} over two parameters (mean per cell)" metric="objective" .view=${view} .redrawMs=${redraw}></ft-heatmap-chart>`)}
+          ${panel(html`<ft-heatmap-chart data-testid="throughput-heatmap" heading="Throughput: batch size × width" metric="throughput" .view=${view} .redrawMs=${redraw}></ft-heatmap-chart>`)}
+        </div>
       </div>
     `;
+  }
+
+  /** Parallel coordinates of all trials, recomputed only when the trials or parameters change. */
+  private parallelData(trials: readonly TrialRecord[], params: ReturnType<typeof variedParams>, objectives: ReturnType<typeof objectivesOf>): ParallelData {
+    const key = JSON.stringify([params, objectives]);
+    if (this.memo && this.memo.trials === trials && this.memo.key === key) return this.memo.data;
+    const data = parallelCoordinates(trials, params, objectives);
+    this.memo = { trials, data, key };
+    return data;
+  }
+
+  /** The trials inside every brushed range (a trial lacking a brushed axis is outside). */
+  private filter(trials: readonly TrialRecord[], data: ParallelData): readonly TrialRecord[] {
+    if (this.brushes.size === 0) return trials;
+    return trials.filter((t) => {
+      const positions = data.positions.get(t.index);
+      if (!positions) return false;
+      for (const [axis, [lo, hi]] of this.brushes) {
+        const p = positions.get(axis);
+        if (p === undefined || p < lo - 1e-9 || p > hi + 1e-9) return false;
+      }
+      return true;
+    });
+  }
+
+  private onSelect(event: CustomEvent<{ index: number | null }>): void {
+    event.stopPropagation();
+    const { index } = event.detail;
+    if (index === null) {
+      this.selected = new Set();
+      return;
+    }
+    const next = new Set(this.selected);
+    if (next.has(index)) next.delete(index);
+    else next.add(index);
+    this.selected = next;
+  }
+
+  private onBrush(event: CustomEvent<{ axis: string; range: [number, number] | null }>): void {
+    event.stopPropagation();
+    const next = new Map(this.brushes);
+    if (event.detail.range) next.set(event.detail.axis, event.detail.range);
+    else next.delete(event.detail.axis);
+    this.brushes = next;
+  }
+
+  private async openFile(event: Event): Promise<void> {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    this.dispatchEvent(new CustomEvent('results-file', { detail: { name: file.name, text: await file.text() }, bubbles: true, composed: true }));
   }
 
   private requestExport(kind: 'csv' | 'json' | 'weights'): void {

@@ -1,10 +1,13 @@
-// <ft-run-panel>: run, pause, stop and resume the study, with a progress bar, throughput and the time left.
+// <ft-run-panel>: run, pause, stop and resume the study, with a progress bar, throughput, the time left and the best value so far.
 import { FINISHED_STATES } from '../model/states.ts';
+import { objectivesOf } from '../search/specs.ts';
+import { bestSoFar } from './analysis/best-so-far.ts';
+import { objectiveLabel } from './analysis/study-params.ts';
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { sessionContext, type Session } from './context.ts';
-import { formatBytes, formatDuration, formatRate } from './format.ts';
+import { formatBytes, formatDuration, formatMetric, formatRate } from './format.ts';
 import { baseStyles } from './styles.ts';
 
 export type RunAction = 'start' | 'pause' | 'stop' | 'resume';
@@ -24,6 +27,10 @@ export class FtRunPanel extends LitElement {
   /** The edited study's name and trial count, for the Run button's description. */
   @property() draftName = '';
   @property({ attribute: false }) draftTrials: number | null = null;
+  /** The draft grid's combinations, when its sampler is a grid (more than draftTrials when budget.trials caps it). */
+  @property({ attribute: false }) gridSize: number | null = null;
+  /** The button last pressed: when it turns disabled (Run while running, Pause when it ends), focus moves on instead of falling to the page. */
+  private pressed: RunAction | null = null;
   /** Bytes the page's GPU work holds now. */
   @property({ type: Number }) bytesHeld = 0;
 
@@ -37,6 +44,8 @@ export class FtRunPanel extends LitElement {
       .status p { margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       progress { width: 100%; height: 0.6rem; grid-column: 1 / -1; accent-color: var(--ft-accent); }
       .blocker { color: var(--ft-error); }
+      .best { display: flex; align-items: center; gap: 0.5rem; font-size: 0.85rem; }
+      .best ft-best-chart { width: 180px; }
       [role='alert'] { grid-column: 1 / -1; margin: 0; color: var(--ft-error); font-size: 0.85rem; white-space: pre-wrap; }
     `,
   ];
@@ -49,12 +58,15 @@ export class FtRunPanel extends LitElement {
     const trials = s?.trials ?? [];
     const finished = trials.filter((t) => FINISHED_STATES.has(t.state)).length;
     const p = s?.progress ?? null;
+    const objective = objectivesOf(s?.saved?.record?.study.objective ?? s?.saved?.study.objective)[0]!;
+    const best = bestSoFar(trials, objective, 'trial');
+    const top = best.at(-1);
     return html`<div class="bar" data-testid="run-panel">
       <div class="buttons">
-        <button class="primary" type="button" ?disabled=${!canRun} aria-describedby="run-note" @click=${() => this.act('start')}>Run</button>
-        <button type="button" ?disabled=${status !== 'running' && status !== 'loading'} @click=${() => this.act('pause')}>Pause</button>
-        <button type="button" ?disabled=${status !== 'running' && status !== 'loading'} @click=${() => this.act('stop')}>Stop</button>
-        ${s?.resumable ? html`<button type="button" @click=${() => this.act('resume')}>Resume</button>` : nothing}
+        <button class="primary" data-action="start" type="button" ?disabled=${!canRun} aria-describedby="run-note" @click=${() => this.act('start')}>Run</button>
+        <button type="button" data-action="pause" ?disabled=${status !== 'running' && status !== 'loading'} @click=${() => this.act('pause')}>Pause</button>
+        <button type="button" data-action="stop" ?disabled=${status !== 'running' && status !== 'loading'} @click=${() => this.act('stop')}>Stop</button>
+        ${s?.resumable ? html`<button type="button" data-action="resume" @click=${() => this.act('resume')}>Resume</button>` : nothing}
       </div>
       <div class="status" aria-live="polite">
         <p id="run-note" class=${this.blocker && !busy ? 'blocker' : ''} data-testid="run-note">${this.note(status, finished, trials.length)}</p>
@@ -64,6 +76,12 @@ export class FtRunPanel extends LitElement {
             </p>`
           : nothing}
       </div>
+      ${top
+        ? html`<div class="best" data-testid="run-best">
+            <span>Best ${objectiveLabel(objective)} so far: <strong>${formatMetric(objective.metric, top.best)}</strong> (trial ${[...best].reverse().find((b) => b.improved)!.trial})</span>
+            <ft-best-chart compact .trials=${trials} .objective=${objective} heading="" aria-hidden="true"></ft-best-chart>
+          </div>`
+        : nothing}
       ${status === 'loading'
         ? html`<progress aria-label="Study progress"></progress>`
         : busy && p
@@ -89,7 +107,7 @@ export class FtRunPanel extends LitElement {
       default: {
         if (this.blocker) return this.blocker;
         const saved = this.session?.saved;
-        const ready = `Ready to run ${this.draftName || 'the study'} (${this.draftTrials ?? '?'} trial${this.draftTrials === 1 ? '' : 's'}).`;
+        const ready = `Ready to run ${this.draftName || 'the study'} (${this.trialsNote()}).`;
         if (!saved || !saved.record) return ready;
         const resume = this.session?.resumable ? ' Resume continues it; finished trials are kept.' : '';
         return `${saved.name}: ${saved.status}, ${finished} of ${total} trials finished.${resume} ${ready}`;
@@ -97,8 +115,35 @@ export class FtRunPanel extends LitElement {
     }
   }
 
+  private trialsNote(): string {
+    const n = this.draftTrials;
+    if (n === null) return '? trials';
+    if (!Number.isFinite(n)) return 'trials until its sample or time budget is spent';
+    const grid = this.gridSize !== null && this.gridSize > n ? ` of the grid’s ${this.gridSize}` : '';
+    return `${n}${grid} trial${n === 1 && !grid ? '' : 's'}`;
+  }
+
   private act(action: RunAction): void {
+    this.pressed = action;
     this.dispatchEvent(new CustomEvent('run-action', { detail: { action } }));
+  }
+
+  protected override updated(): void {
+    // NOTE: a pressed button that turns disabled drops keyboard focus to the page: hand it to the action that makes sense next.
+    if (this.pressed === null) return;
+    const pressed = this.renderRoot.querySelector<HTMLButtonElement>(`button[data-action="${this.pressed}"]`);
+    if (pressed && !pressed.disabled) return;
+    // Only when focus was left on the button (or fell to the page), never taken from elsewhere.
+    const lost = document.activeElement === null || document.activeElement === document.body || (pressed !== null && this.shadowRoot?.activeElement === pressed);
+    if (!lost) {
+      this.pressed = null;
+      return;
+    }
+    const next = ['pause', 'resume', 'start'].map((a) => this.renderRoot.querySelector<HTMLButtonElement>(`button[data-action="${a}"]`)).find((b) => b && !b.disabled);
+    if (next) {
+      next.focus();
+      this.pressed = next.dataset.action as RunAction;
+    }
   }
 }
 

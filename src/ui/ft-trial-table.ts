@@ -1,9 +1,9 @@
-// <ft-trial-table>: every trial of the study, sortable by any column: parameters, state, accuracy, loss, speed and bytes.
+// <ft-trial-table>: every trial of the study, sortable by any column: parameters, state, objectives, accuracy, loss, speed and bytes; Pareto trials marked.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { type Objective } from '../model/objectives.ts';
-import { objectiveValue, rankTrials, type TrialRecord } from '../store/records.ts';
-import { formatBytes, formatNumber, formatPercent, formatRate, formatScalar } from './format.ts';
+import { METRIC_LABELS, type Objective } from '../model/objectives.ts';
+import { metricValue, objectiveValue, rankTrials, type TrialRecord } from '../store/records.ts';
+import { formatBytes, formatMetric, formatNumber, formatPercent, formatRate, formatScalar } from './format.ts';
 import { baseStyles } from './styles.ts';
 
 type Cell = string | number | boolean | null | undefined;
@@ -26,16 +26,19 @@ function compare(a: Cell, b: Cell): number {
 const isMissing = (v: Cell) => v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v));
 
 /**
- * @fires trial-select - `detail: { index }`: the trial to emphasize in the charts, or null to clear.
+ * @fires trial-select - `detail: { index }`: pick the trial out in the charts, or drop it when picked (toggle).
  */
 @customElement('ft-trial-table')
 export class FtTrialTable extends LitElement {
   @property({ attribute: false }) trials: readonly TrialRecord[] = [];
-  @property({ attribute: false }) objective: Objective = { metric: 'val_accuracy', direction: 'maximize' };
+  /** The study's objectives; the first one ranks. */
+  @property({ attribute: false }) objectives: readonly Objective[] = [{ metric: 'val_accuracy', direction: 'maximize' }];
   /** Index of the best trial, marked with a star. */
   @property({ attribute: false }) best: number | null = null;
-  /** Index of the selected trial, highlighted. */
-  @property({ attribute: false }) selected: number | null = null;
+  /** Trials picked out, highlighted. */
+  @property({ attribute: false }) selected: ReadonlySet<number> = new Set();
+  /** Trials on the Pareto front (several objectives), marked ◆. */
+  @property({ attribute: false }) pareto: ReadonlySet<number> = new Set();
 
   /** The column sorted on; `rank` is the objective's order (trials without a value last). */
   @state() private sortBy = 'rank';
@@ -54,24 +57,33 @@ export class FtTrialTable extends LitElement {
       td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #edf0f3; white-space: nowrap; }
       td.num { text-align: right; }
       tr.selected td { background: var(--ft-accent-soft); }
+      tr.pareto td:nth-child(2) { box-shadow: inset 3px 0 0 #d1495b; }
+      .front { color: #d1495b; }
       tr.best td:first-child { font-weight: 700; }
       .pick { padding: 0.05rem 0.4rem; font-size: 0.8rem; min-width: 2.4rem; }
       .state { display: inline-block; padding: 0 0.4rem; border-radius: 9px; font-size: 0.75rem; background: #eef1f4; }
       .state.done { background: #e1f3e5; color: #1e5f2c; }
       .state.running { background: #e3ecfb; color: #1f4f9a; }
       .state.diverged, .state.failed { background: #fbe5e3; color: #8e1f17; }
-      .state.stopped { background: #fff0d6; color: #7a4a00; }
+      .state.stopped, .state.pruned { background: #fff0d6; color: #7a4a00; }
       .reason { color: var(--ft-muted); font-size: 0.75rem; max-width: 16rem; overflow: hidden; text-overflow: ellipsis; display: inline-block; vertical-align: bottom; }
     `,
   ];
 
   private columns(): Column[] {
     const params = [...new Set(this.trials.flatMap((t) => Object.keys(t.params)))];
-    const ranked = rankTrials(this.trials, this.objective).filter((t) => objectiveValue(t, this.objective) !== null);
+    const objective = this.objectives[0]!;
+    const ranked = rankTrials(this.trials, objective).filter((t) => objectiveValue(t, objective) !== null);
     const ranks = new Map(ranked.map((t, i) => [t.index, i + 1]));
+    const several = this.objectives.length > 1;
+    // Objectives beyond accuracy and loss (which have their own columns) get one each.
+    const extra = this.objectives.filter((o) => o.metric !== 'val_accuracy' && o.metric !== 'val_loss');
     return [
-      { id: 'rank', label: 'rank', value: (t) => ranks.get(t.index), show: (t) => String(ranks.get(t.index) ?? '–'), numeric: true, title: 'order by the objective' },
+      { id: 'rank', label: 'rank', value: (t) => ranks.get(t.index), show: (t) => String(ranks.get(t.index) ?? '–'), numeric: true, title: `order by ${METRIC_LABELS[objective.metric]}` },
       { id: 'index', label: '#', value: (t) => t.index, show: (t) => String(t.index), numeric: true },
+      ...(several
+        ? [{ id: 'pareto', label: 'Pareto', value: (t: TrialRecord) => (this.pareto.has(t.index) ? 0 : 1), show: (t: TrialRecord) => (this.pareto.has(t.index) ? '◆' : ''), title: 'on the Pareto front: no other trial is better in every objective' }]
+        : []),
       { id: 'state', label: 'state', value: (t) => t.state, show: (t) => t.state },
       ...params.map((name) => ({
         id: `param:${name}`,
@@ -82,6 +94,7 @@ export class FtTrialTable extends LitElement {
       })),
       { id: 'valAccuracy', label: 'val acc', value: (t) => t.valAccuracy, show: (t) => formatPercent(t.valAccuracy), numeric: true },
       { id: 'valLoss', label: 'val loss', value: (t) => t.valLoss, show: (t) => formatNumber(t.valLoss), numeric: true },
+      ...extra.map((o) => ({ id: `objective:${o.metric}`, label: METRIC_LABELS[o.metric], value: (t: TrialRecord) => metricValue(t, o.metric), show: (t: TrialRecord) => formatMetric(o.metric, metricValue(t, o.metric)), numeric: true })),
       { id: 'samplesPerSec', label: 'samples/s', value: (t) => t.samplesPerSec, show: (t) => formatRate(t.samplesPerSec), numeric: true, title: 'samples this trial trained per second (batch ÷ step time)' },
       { id: 'stepMs', label: 'step ms', value: (t) => t.stepMs, show: (t) => formatNumber(t.stepMs), numeric: true, title: 'GPU milliseconds per step of the trial’s fused cohort' },
       { id: 'bytes', label: 'bytes', value: (t) => t.bytes?.total, show: (t) => (t.bytes ? formatBytes(t.bytes.total) : '–'), numeric: true, title: 'weights + gradients + optimizer state + activations' },
@@ -132,14 +145,16 @@ export class FtTrialTable extends LitElement {
   }
 
   private renderRow(t: TrialRecord, columns: Column[]) {
-    const selected = this.selected === t.index;
-    return html`<tr class="${selected ? 'selected' : ''} ${this.best === t.index ? 'best' : ''}" data-state=${t.state} data-trial=${t.index}>
+    const selected = this.selected.has(t.index);
+    const front = this.pareto.has(t.index);
+    return html`<tr class="${selected ? 'selected' : ''} ${this.best === t.index ? 'best' : ''} ${front ? 'pareto' : ''}" data-state=${t.state} data-trial=${t.index}>
       ${columns.map((c) => {
         if (c.id === 'index') {
           return html`<td class="num"><button class="pick small" type="button" aria-pressed=${selected}
             aria-label="Trial ${t.index}${this.best === t.index ? ' (best)' : ''}: show in the charts"
-            @click=${() => this.dispatchEvent(new CustomEvent('trial-select', { detail: { index: selected ? null : t.index } }))}>${this.best === t.index ? '★ ' : ''}${t.index}</button></td>`;
+            @click=${() => this.dispatchEvent(new CustomEvent('trial-select', { detail: { index: t.index }, bubbles: true, composed: true }))}>${this.best === t.index ? '★ ' : ''}${t.index}</button></td>`;
         }
+        if (c.id === 'pareto') return html`<td class="front">${c.show(t)}</td>`;
         if (c.id === 'state') {
           return html`<td><span class="state ${t.state}">${t.state}</span>${t.reason && t.state !== 'done' ? html` <span class="reason" title=${t.reason}>${t.reason}</span>` : nothing}</td>`;
         }

@@ -1,13 +1,51 @@
-// Base class of the chart elements: renders an Observable Plot figure at the element's width, again when it resizes.
-import { LitElement, css, html, nothing } from 'lit';
+// Base class of the chart elements: draws an Observable Plot figure at the element's width, one chart per task.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { baseStyles } from './styles.ts';
+
+/**
+ * NOTE: charts are drawn from a queue, one per task, so a page of ten charts over 150 trials
+ * never blocks input for the sum of their drawing times. A chart on a hidden tab has no width
+ * and draws nothing until shown.
+ */
+const queue = new Set<PlotElement>();
+let pumping = false;
+
+function pump(): void {
+  const next = queue.values().next();
+  if (next.done) {
+    pumping = false;
+    return;
+  }
+  queue.delete(next.value);
+  try {
+    next.value.draw();
+  } finally {
+    setTimeout(pump, 0);
+  }
+}
+
+function enqueue(element: PlotElement): void {
+  queue.add(element);
+  if (!pumping) {
+    pumping = true;
+    setTimeout(pump, 0);
+  }
+}
 
 export abstract class PlotElement extends LitElement {
   /** The chart's title, shown above it and used as the figure's accessible name. */
   @property() heading = '';
+  /** Least milliseconds between two redraws (set while a study runs, so live data redraws calmly); 0 redraws at once. */
+  @property({ type: Number }) redrawMs = 0;
 
   @state() protected width = 0;
+  /** The drawn figure, or a sentence saying why there is none yet. */
+  @state() private content: Element | string = '';
+  private dirty = false;
+  private lastDrawn = -Infinity;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
   private readonly resize = new ResizeObserver((entries) => {
     const width = Math.floor(entries[0]?.contentRect.width ?? 0);
     // Small jitter from scrollbars appearing would re-render in a loop; ignore it.
@@ -32,16 +70,63 @@ export abstract class PlotElement extends LitElement {
 
   override disconnectedCallback(): void {
     this.resize.disconnect();
+    queue.delete(this);
+    if (this.timer !== null) clearTimeout(this.timer);
     super.disconnectedCallback();
   }
 
   /** The Plot figure for this width, or a sentence saying why there is none yet. */
   protected abstract plot(width: number): Element | string;
 
+  /** Called after a new figure is in the DOM (to attach interactions such as brushes). */
+  protected drawn(_figure: Element): void {}
+
+  /** Controls rendered above the figure (selects, toggles); they render at once, unlike the figure. */
+  protected controls(): unknown {
+    return nothing;
+  }
+
+  /** Asks for a fresh figure, drawn in its turn. */
+  protected redraw(): void {
+    this.dirty = true;
+    enqueue(this);
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if ([...changed.keys()].some((key) => key !== 'content')) this.redraw();
+  }
+
+  /** Draws the figure now (called from the queue). */
+  draw(): void {
+    if (!this.isConnected || !this.dirty) return;
+    const wait = this.lastDrawn + this.redrawMs - performance.now();
+    if (wait > 0 && this.content !== '') {
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        enqueue(this);
+      }, wait);
+      return;
+    }
+    this.dirty = false;
+    this.lastDrawn = performance.now();
+    try {
+      this.content = this.width > 0 ? this.plot(this.width) : '';
+    } catch (error) {
+      // Shown in place of the chart, and thrown on so that it reaches the console.
+      this.content = `This chart failed: ${error instanceof Error ? error.message : String(error)}`;
+      throw error;
+    }
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    if (changed.has('content') && typeof this.content !== 'string') this.drawn(this.content);
+  }
+
   override render() {
-    const content = this.width > 0 ? this.plot(this.width) : '';
+    const content = this.content;
     return html`<figure aria-label=${this.heading || nothing}>
       ${this.heading ? html`<figcaption>${this.heading}</figcaption>` : nothing}
+      ${this.controls()}
       ${typeof content === 'string' ? html`<div class="empty">${content}</div>` : html`<div class="plot">${content}</div>`}
     </figure>`;
   }

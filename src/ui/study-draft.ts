@@ -2,8 +2,10 @@
 import batchLrSweep from '../../studies/batch-lr-sweep.json';
 import defaultStudy from '../../studies/default.json';
 import quickSynthetic from '../../studies/quick-synthetic.json';
+import { csvDataset } from '../data/csv.ts';
 import { StudyError, type StudyIssue } from '../search/errors.ts';
-import { createSampler, trialCount } from '../search/samplers.ts';
+import { createSampler } from '../search/sampler-factory.ts';
+import { trialCount } from '../search/samplers.ts';
 import { parseStudy, type Study, type StudyInput } from '../search/study.ts';
 
 /**
@@ -34,18 +36,21 @@ export interface DraftCheck {
   /** The parsed study with defaults filled in, or null while the draft has problems. */
   study: Study | null;
   issues: StudyIssue[];
-  /** Trials a valid draft runs. */
+  /** Trials a valid draft runs; Infinity when only budget.samples or budget.seconds end it. */
   trials: number | null;
+  /** For a grid: how many combinations it has (trials may be fewer when budget.trials caps it). */
+  gridSize: number | null;
 }
 
 /** Validates a draft exactly as a study file is validated; the issues carry the file's paths and messages. */
 export function checkDraft(draft: Draft): DraftCheck {
   try {
     const study = parseStudy(draft);
-    return { study, issues: [], trials: trialCount(study, createSampler(study)) };
+    const sampler = createSampler(study);
+    return { study, issues: [], trials: trialCount(study, sampler), gridSize: study.sampler.type === 'grid' ? (sampler.size ?? null) : null };
   } catch (error) {
-    if (error instanceof StudyError) return { study: null, issues: error.issues, trials: null };
-    return { study: null, issues: [{ path: '(root)', message: error instanceof Error ? error.message : String(error) }], trials: null };
+    if (error instanceof StudyError) return { study: null, issues: error.issues, trials: null, gridSize: null };
+    return { study: null, issues: [{ path: '(root)', message: error instanceof Error ? error.message : String(error) }], trials: null, gridSize: null };
   }
 }
 
@@ -134,3 +139,55 @@ export function newParameter(name: string): Record<string, unknown> {
       return { type: 'categorical', choices: [16, 32, 64] };
   }
 }
+
+export interface CsvPreview {
+  rows: number;
+  features: number;
+  featureNames: string[];
+  classes: number;
+  classNames: string[] | null;
+  train: number;
+  validation: number;
+}
+
+/** What an uploaded CSV gives under the draft's data settings: its preview, or why it cannot train. */
+export interface CsvCheck {
+  name: string;
+  error: string | null;
+  preview: CsvPreview | null;
+}
+
+let lastCsv: { key: string; check: CsvCheck } | null = null;
+
+/**
+ * Reads the draft's CSV (when its data is an uploaded CSV) exactly as a run will: the same parser,
+ * label column, validation split and checks, so a broken file shows on upload, not after Run.
+ * Null when the draft reads no CSV or the file is not uploaded. The last answer is kept, so
+ * edits elsewhere in the study do not parse the file again.
+ */
+export function checkCsv(data: unknown, files: ReadonlyMap<string, string>): CsvCheck | null {
+  const spec = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  if (spec.kind !== 'csv' || typeof spec.path !== 'string') return null;
+  const text = files.get(spec.path);
+  if (text === undefined) return null;
+  const options = {
+    name: spec.path,
+    labelColumn: typeof spec.labelColumn === 'string' && spec.labelColumn ? spec.labelColumn : 'label',
+    validation: typeof spec.validation === 'number' ? spec.validation : 0,
+    standardize: spec.standardize === true,
+  };
+  const key = JSON.stringify(options);
+  if (lastCsv && lastCsv.key === key && lastCsvText === text) return lastCsv.check;
+  let check: CsvCheck;
+  try {
+    const d = csvDataset(text, options);
+    const rows = d.split.train + d.split.validation;
+    check = { name: spec.path, error: null, preview: { rows, features: d.features, featureNames: d.featureNames ?? [], classes: d.classes, classNames: d.classNames ?? null, train: d.split.train, validation: d.split.validation } };
+  } catch (error) {
+    check = { name: spec.path, error: error instanceof Error ? error.message : String(error), preview: null };
+  }
+  lastCsv = { key, check };
+  lastCsvText = text;
+  return check;
+}
+let lastCsvText: string | null = null;

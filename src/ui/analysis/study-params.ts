@@ -1,6 +1,7 @@
 // What the analysis views need to know about a study's parameters and objectives: which vary, which are log, which trials are Pareto-optimal.
 import { METRIC_LABELS, type Objective } from '../../model/objectives.ts';
-import { objectiveValues, type TrialRecord } from '../../store/records.ts';
+import { objectivesOf } from '../../search/specs.ts';
+import { objectiveValue, objectiveValues, rankTrials, type StudyRecord, type TrialRecord } from '../../store/records.ts';
 import { nonDominated } from './pareto.ts';
 
 export interface ParamInfo {
@@ -42,4 +43,14 @@ export function paretoTrials(trials: readonly TrialRecord[], objectives: readonl
     return values ? [{ index: t.index, values }] : [];
   });
   return new Set(nonDominated(points, objectives.map((o) => o.direction)));
+}
+
+/**
+ * The best trial by the first objective, found from the trials themselves: `record.best` is
+ * written when a run ends, so a run cut off by a reload has none though trials finished.
+ */
+export function bestTrial(record: { trials: readonly TrialRecord[]; study: Pick<StudyRecord['study'], 'objective'> }): number | null {
+  const objective = objectivesOf(record.study.objective)[0]!;
+  const top = rankTrials(record.trials, objective)[0];
+  return top && objectiveValue(top, objective) !== null ? top.index : null;
 }

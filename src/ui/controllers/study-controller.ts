@@ -10,6 +10,7 @@ import { encodeSafetensors, mlpTensors } from '../../store/safetensors.ts';
 import type { DeviceLostError } from '../../gpu/errors.ts';
 import type { StudyRecord, TrialRecord } from '../../store/records.ts';
 import { runStudy, type StudyEvent } from '../../study/run-study.ts';
+import { bestTrial } from '../analysis/study-params.ts';
 import { sessionContext, type RunProgress, type RunStatus, type Session } from '../context.ts';
 import type { GpuController } from './gpu-controller.ts';
 
@@ -46,6 +47,22 @@ function unfinished(record: StudyRecord | null): boolean {
   return record !== null && record.trials.some((t) => !FINISHED_STATES.has(t.state));
 }
 
+/** How a saved study reads when it came from a results file: the run's own state. */
+function fileStatus(record: StudyRecord): SavedStudy['status'] {
+  return record.state === 'running' ? 'interrupted' : record.state;
+}
+
+/** Why `json` is not a results file (study.json from `fusetune run` or the app's Results JSON), or null when it is one. */
+export function resultsFileProblem(json: unknown): string | null {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return 'a results file is a JSON object';
+  const record = json as Partial<StudyRecord>;
+  if (!Array.isArray(record.trials)) return 'it has no "trials" list: is it a study file rather than the results of a run? (Import it on the Study tab)';
+  if (record.study === null || typeof record.study !== 'object') return 'it has no "study" object';
+  const broken = record.trials.findIndex((t) => t === null || typeof t !== 'object' || typeof t.index !== 'number' || typeof t.state !== 'string' || t.params === undefined || t.config === undefined);
+  if (broken >= 0) return `trials[${broken}] lacks its index, state, params or config`;
+  return null;
+}
+
 /** The study's own data file, when it reads an uploaded CSV. */
 function dataFiles(study: Study, files: ReadonlyMap<string, string>): Map<string, string> {
   if (study.data.kind !== 'csv') return new Map();
@@ -69,6 +86,11 @@ export class StudyController implements ReactiveController {
   private publishTimer: ReturnType<typeof setTimeout> | null = null;
   private saving: Promise<void> = Promise.resolve();
   private readonly queuedSaves = new Set<string>();
+  /** Results files opened in this page (read-only), by id `file:<name>`. */
+  private opened: SavedStudy[] = [];
+  /** Copies of unchanged trials are reused across snapshots, so views can skip what did not change. */
+  private trialCopies = new Map<number, { signature: string; copy: TrialRecord }>();
+  private copiesOf: string | null = null;
   /** Resolves once IndexedDB has been read (or found unusable). */
   readonly ready: Promise<void>;
 
@@ -101,7 +123,23 @@ export class StudyController implements ReactiveController {
     if (this.busy) return;
     const now = new Date().toISOString();
     const saved: SavedStudy = { id: crypto.randomUUID(), name: study.name, study: studyToJson(study), status: 'running', record: null, createdAt: now, updatedAt: now };
-    await this.execute(saved, study, dataFiles(study, files), []);
+    const replaced = await this.identicalSaved(saved.study);
+    await this.execute(saved, study, dataFiles(study, files), [], replaced);
+  }
+
+  /**
+   * Saved studies whose study is the very same as `study`: a seeded study run again gives the same
+   * trials, so the new run replaces them instead of saving a duplicate.
+   */
+  private async identicalSaved(study: SavedStudy['study']): Promise<string[]> {
+    if (!this.store) return [];
+    const text = JSON.stringify(study);
+    const same: string[] = [];
+    for (const summary of this.studies.filter((s) => s.name === study.name)) {
+      const saved = await this.store.getStudy(summary.id);
+      if (saved && JSON.stringify(saved.study) === text) same.push(saved.id);
+    }
+    return same;
   }
 
   /** Continues the study on show: its finished trials are kept, the others train (again). */
@@ -132,14 +170,55 @@ export class StudyController implements ReactiveController {
   }
 
   async open(id: string): Promise<void> {
-    if (this.busy || !this.store) return;
-    const saved = await this.store.getStudy(id);
+    if (this.busy) return;
+    const saved = id.startsWith('file:') ? this.opened.find((s) => s.id === id) : await this.store?.getStudy(id);
     if (!saved) return;
+    if (saved.id.startsWith('file:')) {
+      this.show(saved);
+      return;
+    }
+    if (!this.store) return;
     this.saved = saved;
     this.progress = null;
     this.error = null;
     await this.store.setLastStudyId(id);
     await this.checkBestWeights();
+    this.publish(true);
+  }
+
+  /**
+   * Shows a results file read-only: not saved, not resumable, no weights. Returns why it cannot
+   * be read, or null. Works without WebGPU.
+   */
+  openResults(fileName: string, json: unknown): string | null {
+    if (this.busy) return 'a study is running: open the file when it ends';
+    const problem = resultsFileProblem(json);
+    if (problem) return `${fileName} is not a results file: ${problem}`;
+    const record = json as StudyRecord;
+    const name = typeof record.study.name === 'string' && record.study.name ? record.study.name : fileName;
+    const now = new Date().toISOString();
+    const saved: SavedStudy = { id: `file:${fileName}`, name, study: record.study, status: fileStatus(record), record, createdAt: record.startedAt ?? now, updatedAt: record.finishedAt ?? now };
+    if (record.reason) saved.reason = record.reason;
+    this.opened = [...this.opened.filter((s) => s.id !== saved.id), saved];
+    this.show(saved);
+    return null;
+  }
+
+  /** Saved studies and opened files, whole (records included), for comparing them. */
+  async load(ids: readonly string[]): Promise<SavedStudy[]> {
+    const out: SavedStudy[] = [];
+    for (const id of ids) {
+      const saved = id.startsWith('file:') ? this.opened.find((s) => s.id === id) : await this.store?.getStudy(id);
+      if (saved) out.push(saved);
+    }
+    return out;
+  }
+
+  private show(saved: SavedStudy): void {
+    this.saved = saved;
+    this.progress = null;
+    this.error = null;
+    this.bestWeights = false;
     this.publish(true);
   }
 
@@ -167,13 +246,15 @@ export class StudyController implements ReactiveController {
     const base = saved.name.replace(/[^\w.-]+/g, '_') || 'study';
     if (kind === 'csv') return { fileName: `${base}-trials.csv`, blob: new Blob([trialsCsv(record)], { type: 'text/csv' }) };
     if (kind === 'json') return { fileName: `${base}-study.json`, blob: new Blob([JSON.stringify(record, null, 1) + '\n'], { type: 'application/json' }) };
-    if (record.best === null) throw new Error('no trial has finished, so there are no best weights');
-    const weights = await this.store?.getWeights(saved.id, record.best);
-    if (!weights) throw new Error(`the weights of trial ${record.best} were not kept: it finished in a run that was cut off before it returned`);
-    const best = record.trials[record.best]!;
+    const bestIndex = bestTrial(record);
+    if (bestIndex === null) throw new Error('no trial has finished, so there are no best weights');
+    if (saved.id.startsWith('file:')) throw new Error('a results file holds no weights');
+    const weights = await this.store?.getWeights(saved.id, bestIndex);
+    if (!weights) throw new Error(`the weights of trial ${bestIndex} were not kept: it finished in a run that was cut off before it returned`);
+    const best = record.trials[bestIndex]!;
     const bytes = encodeSafetensors(mlpTensors(weights.params, weights.widths), {
       widths: weights.widths.join(','),
-      trial: String(record.best),
+      trial: String(bestIndex),
       activation: best.config.activation,
       val_accuracy: String(best.valAccuracy),
       study: saved.name,
@@ -215,7 +296,7 @@ export class StudyController implements ReactiveController {
     this.publish(true);
   }
 
-  private async execute(saved: SavedStudy, study: Study, files: Map<string, string>, previous: TrialRecord[]): Promise<void> {
+  private async execute(saved: SavedStudy, study: Study, files: Map<string, string>, previous: TrialRecord[], replaces: readonly string[] = []): Promise<void> {
     const abort = new AbortController();
     this.abort = abort;
     this.intent = null;
@@ -237,6 +318,7 @@ export class StudyController implements ReactiveController {
       const onEvent = (event: StudyEvent) => {
         if (event.type === 'planned') {
           planned = true;
+          for (const id of replaces) void this.store?.deleteStudy(id);
           saved.record = event.record;
           saved.status = 'running';
           delete saved.reason;
@@ -323,9 +405,28 @@ export class StudyController implements ReactiveController {
       });
   }
 
+  /** NOTE: the best trial is found from the trials, not `record.best`, which a run cut off (a reload) never wrote. */
   private async checkBestWeights(): Promise<void> {
-    const best = this.saved?.record?.best ?? null;
-    this.bestWeights = best !== null && this.store !== null && this.saved !== null && (await this.store.getWeights(this.saved.id, best)) !== undefined;
+    const saved = this.saved;
+    const best = saved?.record ? bestTrial(saved.record) : null;
+    this.bestWeights = best !== null && this.store !== null && saved !== null && !saved.id.startsWith('file:') && (await this.store.getWeights(saved.id, best)) !== undefined;
+  }
+
+  /** The trials as copies, reusing last snapshot's copy of each trial that has not changed since. */
+  private trialSnapshot(record: StudyRecord | null, id: string | null): TrialRecord[] {
+    if (!record) return [];
+    if (this.copiesOf !== id) {
+      this.trialCopies = new Map();
+      this.copiesOf = id;
+    }
+    return record.trials.map((t) => {
+      const signature = `${t.state}|${t.stepsDone}|${t.curve.length}|${t.epochs.length}|${t.intermediate.length}|${t.exploits?.length ?? 0}|${t.valAccuracy}|${t.samplesPerSec}|${t.bytes?.total}`;
+      const kept = this.trialCopies.get(t.index);
+      if (kept && kept.signature === signature) return kept.copy;
+      const copy = { ...t };
+      this.trialCopies.set(t.index, { signature, copy });
+      return copy;
+    });
   }
 
   private snapshot(): Session {
@@ -334,10 +435,12 @@ export class StudyController implements ReactiveController {
     return {
       status: this.status,
       saved: saved ? { ...saved } : null,
-      trials: record ? record.trials.map((t) => ({ ...t })) : [],
+      trials: this.trialSnapshot(record, saved?.id ?? null),
       progress: this.progress,
       error: this.error,
-      resumable: this.status === 'idle' && saved !== null && RESUMABLE.has(saved.status) && unfinished(record),
+      resumable: this.status === 'idle' && saved !== null && !saved.id.startsWith('file:') && RESUMABLE.has(saved.status) && unfinished(record),
+      readOnly: saved?.id.startsWith('file:') ?? false,
+      files: this.opened.map((s) => ({ id: s.id, name: s.name })),
       bestWeights: this.bestWeights && this.status === 'idle',
       studies: this.studies,
       loaded: this.loaded,

@@ -1,0 +1,52 @@
+// <ft-fronts-chart>: the Pareto fronts of several studies overlaid, each study in its colour, its dominated trials faint.
+import * as Plot from '@observablehq/plot';
+import { customElement, property } from 'lit/decorators.js';
+import type { Objective } from '../model/objectives.ts';
+import { objectiveLabel } from './analysis/study-params.ts';
+import { formatMetric, SI_TICKS } from './format.ts';
+import { PlotElement } from './plot-element.ts';
+
+export interface FrontSeries {
+  name: string;
+  points: { trial: number; x: number; y: number; pareto: boolean }[];
+}
+
+@customElement('ft-fronts-chart')
+export class FtFrontsChart extends PlotElement {
+  @property({ attribute: false }) series: readonly FrontSeries[] = [];
+  /** The objective on each axis. */
+  @property({ attribute: false }) x: Objective = { metric: 'samples_per_sec', direction: 'maximize' };
+  @property({ attribute: false }) y: Objective = { metric: 'val_accuracy', direction: 'maximize' };
+
+  protected plot(width: number): Element | string {
+    const rows = this.series.flatMap((s) => s.points.map((p) => ({ ...p, study: s.name })));
+    if (rows.length === 0) return 'No study picked has finished trials.';
+    const fronts = this.series.flatMap((s) =>
+      s.points
+        .filter((p) => p.pareto)
+        .sort((a, b) => a.x - b.x)
+        .map((p) => ({ ...p, study: s.name })),
+    );
+    const tick = (o: Objective) => (o.metric === 'val_accuracy' ? '.0%' : SI_TICKS);
+    return Plot.plot({
+      width,
+      height: 280,
+      marginLeft: 52,
+      x: { label: `${objectiveLabel(this.x)} ${this.x.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: tick(this.x) },
+      y: { label: objectiveLabel(this.y), grid: true, tickFormat: tick(this.y) },
+      color: { legend: true, domain: this.series.map((s) => s.name), scheme: 'tableau10' },
+      marks: [
+        Plot.dot(rows, { x: 'x', y: 'y', fill: 'study', r: 2, fillOpacity: 0.25 }),
+        Plot.line(fronts, { x: 'x', y: 'y', z: 'study', stroke: 'study', strokeWidth: 2, curve: this.x.direction === this.y.direction ? 'step-before' : 'step-after' }),
+        Plot.dot(fronts, { x: 'x', y: 'y', fill: 'study', r: 4.5, stroke: 'white' }),
+        Plot.tip(rows, Plot.pointer({ x: 'x', y: 'y', title: (p) => `${p.study}, trial ${p.trial}${p.pareto ? ' (front)' : ''}\n${formatMetric(this.y.metric, p.y)}\n${formatMetric(this.x.metric, p.x)}` })),
+      ],
+    });
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ft-fronts-chart': FtFrontsChart;
+  }
+}

@@ -1,0 +1,82 @@
+// <ft-intermediate-chart>: each trial's intermediate objective values, where pruned trials stopped (✕) and PBT exploits (arrows from the trial copied).
+import * as Plot from '@observablehq/plot';
+import { customElement, property } from 'lit/decorators.js';
+import { stepsPerEpoch } from '../model/steps.ts';
+import type { TrialRecord } from '../store/records.ts';
+import { objectiveLabel } from './analysis/study-params.ts';
+import type { StudyView } from './analysis/study-view.ts';
+import { formatMetric } from './format.ts';
+import { PlotElement } from './plot-element.ts';
+
+interface Report {
+  trial: number;
+  step: number;
+  value: number;
+  state: TrialRecord['state'];
+}
+
+/**
+ * @fires trial-select - `detail: { index }`: a trial's line was clicked.
+ */
+@customElement('ft-intermediate-chart')
+export class FtIntermediateChart extends PlotElement {
+  @property({ attribute: false }) view: StudyView | null = null;
+
+  protected plot(width: number): Element | string {
+    const view = this.view;
+    if (!view) return '';
+    const objective = view.objectives[0]!;
+    const reports: Report[] = view.trials.flatMap((t) => t.intermediate.map((r) => ({ trial: t.index, step: r.step, value: r.value, state: t.state })));
+    if (reports.length === 0) return 'Intermediate values appear as trials report them (each epoch, or each report of a pruner).';
+    const stops = view.trials.filter((t) => (t.state === 'pruned' || t.state === 'diverged') && t.intermediate.length > 0).map((t) => ({ ...t.intermediate.at(-1)!, trial: t.index, state: t.state, reason: t.reason ?? t.state }));
+    // An exploit happens at an optimizer step; put it on the report axis and join the value copied from to the value after.
+    const at = (t: TrialRecord, step: number) => (view.reportUnit === 'epoch' ? step / Math.max(1, stepsPerEpoch(view.trainRows, t.config.batchSize)) : step);
+    const valueNear = (t: TrialRecord, x: number) => (t.intermediate.find((r) => r.step >= x) ?? t.intermediate.at(-1))?.value;
+    const byIndex = new Map(view.all.map((t) => [t.index, t]));
+    const exploits = view.trials.flatMap((t) =>
+      (t.exploits ?? []).flatMap((e) => {
+        const source = byIndex.get(e.from);
+        const x = at(t, e.step);
+        const y1 = source ? valueNear(source, x) : undefined;
+        const y2 = valueNear(t, x);
+        return y1 === undefined || y2 === undefined ? [] : [{ trial: t.index, from: e.from, x, y1, y2 }];
+      }),
+    );
+    const picked = (trial: number) => view.selected.has(trial);
+    const anyPicked = view.selected.size > 0;
+    const stroke = (r: Report) => (view.pareto.has(r.trial) ? '#d1495b' : r.state === 'pruned' ? '#e08a2e' : r.state === 'diverged' ? '#8e1f17' : '#1f5fbf');
+    const format = (v: number) => formatMetric(objective.metric, v);
+    const figure = Plot.plot({
+      width,
+      height: 260,
+      marginLeft: 52,
+      x: { label: view.reportUnit === 'epoch' ? 'epoch' : 'step', grid: true },
+      y: { label: `${objectiveLabel(objective)} (intermediate)`, grid: true, tickFormat: objective.metric === 'val_accuracy' ? '.0%' : '~g' },
+      color: { domain: ['done', 'pruned', 'diverged', 'exploit'], range: ['#1f5fbf', '#e08a2e', '#8e1f17', '#6a3d9a'], legend: true },
+      marks: [
+        Plot.line(reports, {
+          x: 'step',
+          y: 'value',
+          z: 'trial',
+          stroke,
+          strokeOpacity: (r: Report) => (picked(r.trial) ? 1 : anyPicked ? 0.12 : 0.3),
+          strokeWidth: (r: Report) => (picked(r.trial) ? 2.6 : 1),
+        }),
+        Plot.dot(stops, { x: 'step', y: 'value', symbol: 'times', r: 4, stroke: (s) => (s.state === 'pruned' ? '#e08a2e' : '#8e1f17'), strokeWidth: 1.5, title: (s) => `trial ${s.trial} ${s.state}: ${s.reason}` }),
+        Plot.arrow(exploits, { x1: 'x', y1: 'y1', x2: 'x', y2: 'y2', stroke: '#6a3d9a', strokeDasharray: '3,2', strokeWidth: 1.2, headLength: 6, title: (e) => `trial ${e.trial} copied trial ${e.from}` }),
+        Plot.tip(reports, Plot.pointer({ x: 'step', y: 'value', title: (r: Report) => `trial ${r.trial} (${r.state})\n${view.reportUnit} ${r.step}: ${format(r.value)}` })),
+      ],
+    });
+    figure.addEventListener('click', () => {
+      const hit = (figure as unknown as { value?: Report }).value;
+      if (hit) this.dispatchEvent(new CustomEvent('trial-select', { detail: { index: hit.trial }, bubbles: true, composed: true }));
+    });
+    return figure;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ft-intermediate-chart': FtIntermediateChart;
+  }
+}

@@ -320,7 +320,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     const id = `cohort-${cohortCount++}`;
     const configs = planned.trials.map((t) => t.config);
     // Slots stay open for refills while more trials may come: reserve what any of them could need.
-    const refills = search.remaining > 0 || pending.length > planned.trials.length;
+    const refills = search.remaining > 0 || pending.length > planned.trials.length || study.sampler.type === 'pbt';
     const members = planned.trials.map((t) => t.index);
     for (const index of members) pending.splice(pending.findIndex((t) => t.number === index), 1);
     try {
@@ -488,12 +488,13 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
 
   const currentParams = (trial: TrialRecord) => trial.exploits?.at(-1)?.params ?? trial.params;
 
-  const closeIdle = () => {
-    for (const r of [...running]) {
-      if (r.members.some((m) => m !== null)) continue;
-      if (pending.some((t) => shapeKey(t.config) === r.key) && !r.cohort.incompatibility(pending.find((t) => shapeKey(t.config) === r.key)!.config)) continue;
-      closeCohort(r);
-    }
+  /**
+   * NOTE: a cohort none of whose trials still trains is freed, even when trials of its shape wait:
+   * they get a cohort of their own size, where refilling the old one would leave slots idle.
+   * Refills go only into cohorts that still train (their free slots would idle anyway).
+   */
+  const closeEmpty = () => {
+    for (const r of [...running]) if (r.members.every((m) => m === null)) closeCohort(r);
   };
 
   const closeCohort = (r: RunningCohort) => {
@@ -521,10 +522,9 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     while (!fatal) {
       if (options.signal?.aborted) break;
       ask();
+      closeEmpty();
       refill();
       await startCohorts();
-      refill();
-      closeIdle();
       if (running.length === 0) {
         if (pending.length > 0) continue;
         break;

@@ -1,10 +1,10 @@
 // The Optuna journal file: fusetune writes what Optuna 3.1 (Debian's python3-optuna) reads intact, reads what
 // Optuna writes, shares one file with it under the symlink lock, and survives torn writes and stale locks.
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { JournalFileBackend } from '../../src/store/journal-file.ts';
 import { JournalStorage } from '../../src/store/journal-storage.ts';
 import { encodeRecord, OP, trialParams } from '../../src/store/optuna-journal.ts';
@@ -26,7 +26,18 @@ async function storageAt(path: string, workerId?: string, staleLockMs?: number):
   return storage;
 }
 
-const tempJournal = () => join(mkdtempSync(join(tmpdir(), 'fusetune-journal-')), 'journal.log');
+const folders: string[] = [];
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
+function tempFolder(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(folder);
+  return folder;
+}
+
+const tempJournal = () => join(tempFolder('fusetune-journal-'), 'journal.log');
 
 describe('journal file', () => {
   it('reads incrementally, skips a torn last line and cuts it off before the next append', async () => {
@@ -125,7 +136,7 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 study = optuna.create_study(study_name="optuna-side", storage=JournalStorage(JournalFileStorage(sys.argv[1])))
 study.optimize(lambda t: t.suggest_float("lr", 1e-4, 1e-1, log=True), n_trials=40)
 `;
-    const dir = mkdtempSync(join(tmpdir(), 'fusetune-py-'));
+    const dir = tempFolder('fusetune-py-');
     writeFileSync(join(dir, 'writer.py'), script);
     const child = spawn(python!, [join(dir, 'writer.py'), path], { stdio: 'inherit' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -68,7 +68,7 @@ describe.skipIf(!redisServer)('journal in Redis', () => {
 
   afterAll(async () => {
     for (const close of closers.reverse()) await close();
-    await redis?.kill();
+    await redis?.stop();
   });
 
   async function storage(prefix: string, url = redis.url, retryForMs?: number): Promise<JournalStorage> {
@@ -126,7 +126,7 @@ describe.skipIf(!redisServer)('journal in Redis', () => {
   it('survives a restart of a persistent server in the middle of appends: nothing lost, nothing doubled', async () => {
     const server = new RedisServer(await freePort(), undefined, true);
     await server.start();
-    closers.push(() => server.kill());
+    closers.push(() => server.stop());
     const url = server.url;
     const writer = await storage('restart', url);
     const { studyId } = await writer.createStudy('restart', ['minimize']);
@@ -158,7 +158,7 @@ describe.skipIf(!redisServer)('journal in Redis', () => {
   it('refuses to go on when the server lost records it had acknowledged (restarted without persistence)', async () => {
     const server = new RedisServer(await freePort());
     await server.start();
-    closers.push(() => server.kill());
+    closers.push(() => server.stop());
     const writer = await storage('volatile', server.url, 10_000);
     const { studyId } = await writer.createStudy('s', ['minimize']);
     await writer.createTrial(studyId);

@@ -1,6 +1,6 @@
 // The real things the journal tests check against: a Python that imports optuna (and redis), and redis-server on a loopback port.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ export function runPython(python: string, script: string, args: string[] = []): 
   const file = join(dir, 'script.py');
   writeFileSync(file, script);
   const run = spawnSync(python, ['-W', 'ignore', file, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  rmSync(dir, { recursive: true, force: true });
   if (run.status !== 0) throw new Error(`python failed (${run.status}):\n${run.stderr}`);
   return run.stdout.trim() === '' ? null : decodePythonJson(run.stdout);
 }
@@ -78,6 +79,12 @@ export class RedisServer {
       child.stderr!.on('data', onData);
       child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`)));
     });
+  }
+
+  /** Kills the server and deletes its folder. */
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** SIGKILL: no shutdown save, as when a machine loses power. */

@@ -337,11 +337,15 @@ export class JournalStorage {
     return applied.get(trialId) ?? false;
   }
 
-  /** Writes params, intermediate values, user and system attrs, then the state, in one append; resolves as setState (or true without a state). */
+  /**
+   * Writes params, intermediate values, user and system attrs, then the state, in one append;
+   * resolves as setState, or without a state to whether every change took (false once the trial
+   * has finished, e.g. failed as stale by another worker).
+   */
   async update(trialId: number, data: TrialData): Promise<boolean> {
     const batch = this.batch().update(trialId, data);
-    const applied = await batch.commit();
-    return data.state === undefined ? true : (applied.get(trialId) ?? false);
+    if (data.state === undefined) return batch.commitAll();
+    return (await batch.commit()).get(trialId) ?? false;
   }
 
   /** Several changes (any trials and studies) in one atomic append. */

@@ -15,8 +15,6 @@ import type { EpochMetrics, Exploit, ShapeCost, StudyRecord, TrialBytes, TrialRe
 
 /** Study user attrs: the study file as run, and its space with the rules Optuna's distributions cannot hold (normal, conditions, grids). */
 export const STUDY_ATTR = { study: 'fusetune:study', space: 'fusetune:space' } as const;
-/** Optuna's study system attr naming the objectives (optuna-dashboard shows them). */
-export const METRIC_NAMES_ATTR = 'study:metric_names';
 
 /** NOTE: past this many steps a trial's loss curve is kept as block means (user attr `curve_every` says how many steps each). */
 export const MAX_CURVE_POINTS = 20_000;

@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 import { formatAdapterReport } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { splitVerbose } from '../gpu/node-setup.ts';
-import { StudyError } from '../search/errors.ts';
+import { InputError } from '../util/input-error.ts';
 import { benchCommand } from './bench-command.ts';
 import { checkCommand } from './check-command.ts';
+import { printable } from './flags.ts';
 import { runCommand } from './run-command.ts';
 import { trainCommand } from './train-command.ts';
 
@@ -70,9 +71,10 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (error) {
-    console.error(`fusetune ${command}: ${error instanceof Error ? error.message : String(error)}`);
-    // Bad input (study file, arguments) is exit 2; failures while running are 1.
-    return error instanceof StudyError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) ? 2 : 1;
+    // Escaped: a message may quote a key or file name that holds terminal escape sequences.
+    console.error(printable(`fusetune ${command}: ${error instanceof Error ? error.message : String(error)}`));
+    // Bad input (flags, study, data and weights files, folders) is exit 2; failures while running are 1.
+    return error instanceof InputError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) ? 2 : 1;
   }
 }
 

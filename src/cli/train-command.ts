@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDatasetNode } from '../data/node.ts';
-import { dataSpecSchema, SYNTHETIC_KINDS, type DataSpecInput } from '../data/spec.ts';
+import { dataSpecSchema, SYNTHETIC_KINDS, type DataSpec, type DataSpecInput } from '../data/spec.ts';
 import { Cohort } from '../engine/cohort.ts';
 import { uploadDataset } from '../engine/device-dataset.ts';
 import { shapeOf } from '../model/cohort-layout.ts';
@@ -13,24 +13,28 @@ import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { GpuTimer } from '../gpu/timing.ts';
 import { MATMUL_VARIANTS, preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
 import { ACTIVATIONS, OPTIMIZERS, TRIAL_DEFAULTS, type TrialConfig } from '../model/trial-config.ts';
-import { StudyError } from '../search/errors.ts';
+import { issueMessage, StudyError, type StudyIssue } from '../search/errors.ts';
+import { unusedSettingProblem } from '../search/hyperparameters.ts';
 import type { Params, Scalar } from '../search/space.ts';
 import { toTrialConfig } from '../search/to-trial-config.ts';
-import { writeAtomic } from '../store/node-store.ts';
-import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensors } from '../store/safetensors.ts';
+import { checkOutputFile, writeAtomic } from '../store/node-store.ts';
+import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensors, SafetensorsError, type Tensor } from '../store/safetensors.ts';
+import { DIVERGENCE_FACTOR, explosion } from '../study/divergence.ts';
+import { InputError } from '../util/input-error.ts';
 import { fmt, pct, table } from './format.ts';
+import { decimalFlag, joinNegativeValues } from './flags.ts';
 
 export const TRAIN_USAGE = `Usage: fusetune train [options]
 
 Trains one network (a single trial) and reports loss and accuracy per epoch.
 
   --data SET          mnist, mnist:196, mnist:49 (pixels), ${SYNTHETIC_KINDS.join(', ')}, or csv:PATH (default mnist)
-  --layers W,W,...    hidden layer widths, e.g. 128,64 (default ${TRIAL_DEFAULTS.units}; "" or 0 for none)
+  --layers W,W,...    hidden layer widths, e.g. 128,64 (default ${TRIAL_DEFAULTS.units}; "" or 0 alone for none)
   --act NAME          ${ACTIVATIONS.join(' | ')} (default ${TRIAL_DEFAULTS.activation})
   --optimizer NAME    ${OPTIMIZERS.join(' | ')} (default ${TRIAL_DEFAULTS.optimizer})
   --lr X              learning rate (default ${TRIAL_DEFAULTS.lr})
-  --momentum X        SGD/RMSprop momentum (momentum default 0.9)
-  --weight-decay X    AdamW decoupled weight decay (default 0.01)
+  --momentum X        sgd, momentum and rmsprop only (momentum default 0.9)
+  --weight-decay X    adamw only: decoupled weight decay (default 0.01)
   --batch N           batch size (default ${TRIAL_DEFAULTS.batch_size})
   --epochs N          epochs (default ${TRIAL_DEFAULTS.epochs})
   --steps N           stop after N optimizer steps
@@ -46,127 +50,215 @@ Trains one network (a single trial) and reports loss and accuracy per epoch.
   --val FRACTION      CSV: hold out the last FRACTION of the rows for validation (default 0: all rows train)
   --matmul VARIANT    matmul core of the dense kernels: ${MATMUL_VARIANTS.join(', ')} (default: reg8x8 on a
                       software adapter, shared on a GPU)
-  --json              one JSON object per epoch and a final one, instead of the table`;
+  --json              one JSON object per epoch and a final one, instead of the table
 
-function dataSpec(data: string, standardize: boolean, validation: number | undefined): DataSpecInput {
-  if (data.startsWith('csv:')) return { kind: 'csv', path: resolve(data.slice(4)), standardize, validation: validation ?? 0 };
-  if (standardize || validation !== undefined) throw new Error('--standardize and --val apply to csv: data only');
-  const [kind, pixels] = data.split(':');
-  if (kind === 'mnist') return pixels ? { kind: 'mnist', pixels: Number(pixels) as 784 } : { kind: 'mnist' };
-  if ((SYNTHETIC_KINDS as readonly string[]).includes(kind!)) return { kind: kind as (typeof SYNTHETIC_KINDS)[number] };
-  throw new Error(`--data ${data}: expected mnist, mnist:196, mnist:49, ${SYNTHETIC_KINDS.join(', ')} or csv:PATH`);
-}
+Numbers are decimal (1e-3, -0.5; not 0x10). Bad flags and files exit 2, naming the flag; a run whose batch
+loss passes ${DIVERGENCE_FACTOR}× chance level (or turns NaN) stops as "diverged" and exits 1.`;
 
-function number(name: string, value: string | undefined, fallback: number, check: (x: number) => boolean = Number.isFinite): number {
-  if (value === undefined) return fallback;
-  const x = Number(value);
-  if (!check(x)) throw new Error(`--${name} ${value}: not a valid value`);
-  return x;
-}
 
-function choice<T extends string>(name: string, value: string | undefined, options: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(options as readonly string[]).includes(value)) throw new Error(`--${name} ${value}: expected one of ${options.join(', ')}`);
-  return value as T;
-}
+const OPTIONS = {
+  data: { type: 'string' },
+  layers: { type: 'string' },
+  act: { type: 'string' },
+  optimizer: { type: 'string' },
+  lr: { type: 'string' },
+  momentum: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  batch: { type: 'string' },
+  epochs: { type: 'string' },
+  steps: { type: 'string' },
+  'no-shuffle': { type: 'boolean' },
+  dropout: { type: 'string' },
+  l1: { type: 'string' },
+  l2: { type: 'string' },
+  init: { type: 'string' },
+  save: { type: 'string' },
+  seed: { type: 'string' },
+  standardize: { type: 'boolean' },
+  val: { type: 'string' },
+  matmul: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-export async function trainCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string' },
-      layers: { type: 'string' },
-      act: { type: 'string' },
-      optimizer: { type: 'string' },
-      lr: { type: 'string' },
-      momentum: { type: 'string' },
-      'weight-decay': { type: 'string' },
-      batch: { type: 'string' },
-      epochs: { type: 'string' },
-      steps: { type: 'string' },
-      'no-shuffle': { type: 'boolean' },
-      dropout: { type: 'string' },
-      l1: { type: 'string' },
-      l2: { type: 'string' },
-      init: { type: 'string' },
-      save: { type: 'string' },
-      seed: { type: 'string' },
-      standardize: { type: 'boolean' },
-      val: { type: 'string' },
-      matmul: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(TRAIN_USAGE);
-    return 0;
+/** Hyperparameters set by a number flag, and the flag. */
+const NUMBER_FLAGS = { lr: 'lr', momentum: 'momentum', weight_decay: 'weight-decay', batch_size: 'batch', epochs: 'epochs', dropout: 'dropout', l1: 'l1', l2: 'l2' } as const;
+
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>['values'];
+
+/** The data spec of `--data` (with `--standardize` and `--val`), or the problems, named by flag. */
+function dataSpec(values: Values, issues: StudyIssue[]): DataSpec | null {
+  const data = values.data ?? 'mnist';
+  const flagOf: Record<string, string> = { validation: '--val', standardize: '--standardize' };
+  let input: DataSpecInput;
+  if (data.startsWith('csv:')) {
+    let validation = 0;
+    if (values.val !== undefined) {
+      const value = decimalFlag(values.val);
+      if (typeof value === 'string') issues.push({ path: '--val', message: value });
+      else validation = value;
+    }
+    input = { kind: 'csv', path: resolve(data.slice(4)), standardize: values.standardize ?? false, validation };
+  } else {
+    if (values.standardize || values.val !== undefined) issues.push({ path: values.standardize ? '--standardize' : '--val', message: 'applies to csv: data only' });
+    const [kind, pixels, ...rest] = data.split(':');
+    if (kind === 'mnist' && rest.length === 0) {
+      const value = pixels === undefined ? undefined : decimalFlag(pixels);
+      if (value !== undefined && value !== 784 && value !== 196 && value !== 49) {
+        issues.push({ path: '--data', message: `mnist:PIXELS takes 784, 196 or 49 (got ${JSON.stringify(pixels)})` });
+        return null;
+      }
+      input = value === undefined ? { kind: 'mnist' } : { kind: 'mnist', pixels: value };
+    } else if ((SYNTHETIC_KINDS as readonly string[]).includes(data)) {
+      input = { kind: data as (typeof SYNTHETIC_KINDS)[number] };
+    } else {
+      issues.push({ path: '--data', message: `expected mnist, mnist:196, mnist:49, ${SYNTHETIC_KINDS.join(', ')} or csv:PATH (got ${JSON.stringify(data)})` });
+      return null;
+    }
   }
-  const positiveInt = (x: number) => Number.isInteger(x) && x >= 1;
-  // The flags name hyperparameters; the config is built by the same function, with the same
-  // defaults and rules, as a study's trials (toTrialConfig), so `train` and `run` agree.
+  const parsed = dataSpecSchema.safeParse(input, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? '');
+    issues.push({ path: flagOf[field] ?? '--data', message: field in flagOf || field === '' ? issueMessage(issue) : `${field} ${issueMessage(issue)}` });
+  }
+  return null;
+}
+
+/** The trial's hyperparameters from the flags, through the same rules and defaults as a study's trials (toTrialConfig). */
+function trialConfig(values: Values, seed: number, issues: StudyIssue[]): TrialConfig | null {
   const params: Params = {};
   const flagOf: Record<string, string> = {};
-  const set = (name: string, flag: string, value: Scalar | undefined) => {
-    if (value === undefined) return;
+  const set = (name: string, flag: string, value: Scalar) => {
     params[name] = value;
     flagOf[name] = flag;
   };
+  const before = issues.length;
   if (values.layers !== undefined) {
-    const hidden = values.layers.split(',').map((w) => w.trim()).filter((w) => w !== '' && w !== '0');
-    set('layers', 'layers', hidden.length);
-    hidden.forEach((w, i) => set(`units_${i + 1}`, 'layers', number('layers', w, 0, positiveInt)));
+    const text = values.layers.trim();
+    // "" or "0" as the whole value is no hidden layer; an empty or zero width inside a list is a typo.
+    const widths = text === '' || text === '0' ? [] : text.split(',');
+    set('layers', 'layers', widths.length);
+    widths.forEach((w, i) => {
+      const width = decimalFlag(w.trim());
+      if (typeof width === 'number' && Number.isInteger(width) && width >= 1) set(`units_${i + 1}`, 'layers', width);
+      else issues.push({ path: '--layers', message: `width ${i + 1} of ${JSON.stringify(values.layers)} must be an integer ≥ 1 (got ${JSON.stringify(w.trim())}); "" or 0 alone means no hidden layer` });
+    });
   }
-  set('activation', 'act', values.act);
-  set('optimizer', 'optimizer', values.optimizer);
-  set('lr', 'lr', values.lr === undefined ? undefined : number('lr', values.lr, 0));
-  set('momentum', 'momentum', values.momentum === undefined ? undefined : number('momentum', values.momentum, 0));
-  set('weight_decay', 'weight-decay', values['weight-decay'] === undefined ? undefined : number('weight-decay', values['weight-decay'], 0));
-  set('batch_size', 'batch', values.batch === undefined ? undefined : number('batch', values.batch, 0));
-  set('epochs', 'epochs', values.epochs === undefined ? undefined : number('epochs', values.epochs, 0));
-  set('dropout', 'dropout', values.dropout === undefined ? undefined : number('dropout', values.dropout, 0));
-  set('l1', 'l1', values.l1 === undefined ? undefined : number('l1', values.l1, 0));
-  set('l2', 'l2', values.l2 === undefined ? undefined : number('l2', values.l2, 0));
-  const seed = number('seed', values.seed, 0, (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32);
-  let config: TrialConfig;
+  if (values.act !== undefined) set('activation', 'act', values.act);
+  if (values.optimizer !== undefined) set('optimizer', 'optimizer', values.optimizer);
+  for (const [name, flag] of Object.entries(NUMBER_FLAGS)) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const value = decimalFlag(text);
+    if (typeof value === 'string') issues.push({ path: `--${flag}`, message: value });
+    else set(name, flag, value);
+  }
+  let config: TrialConfig | null = null;
   try {
     config = toTrialConfig(params, { seed });
   } catch (error) {
     if (!(error instanceof StudyError)) throw error;
-    // Name the flag, not the hyperparameter: `--lr 0: must be > 0 (got 0)`.
-    throw new StudyError(
-      error.issues.map((issue) => {
-        const name = issue.path.replace(/^params\./, '');
-        return { path: `--${flagOf[name] ?? name}`, message: issue.message };
-      }),
-      'invalid flags',
-    );
+    // Name the flag, not the hyperparameter: `--lr: must be > 0 (got 0)`.
+    for (const issue of error.issues) {
+      const name = issue.path.replace(/^params\./, '');
+      issues.push({ path: `--${flagOf[name] ?? name}`, message: issue.message });
+    }
   }
-  const kind = config.optimizer.kind;
-  const maxSteps = values.steps === undefined ? undefined : number('steps', values.steps, 0, positiveInt);
-  const validation = values.val === undefined ? undefined : number('val', values.val, 0, (x) => x >= 0 && x < 1);
-  const spec = dataSpecSchema.parse(dataSpec(values.data ?? 'mnist', values.standardize ?? false, validation));
+  // A setting the chosen optimizer does not read would be silently ignored.
+  const optimizer = values.optimizer ?? TRIAL_DEFAULTS.optimizer;
+  for (const name of ['momentum', 'weight_decay']) {
+    const problem = Object.hasOwn(params, name) && (OPTIMIZERS as readonly string[]).includes(optimizer) ? unusedSettingProblem(name, [optimizer]) : null;
+    if (problem) issues.push({ path: `--${flagOf[name]}`, message: problem });
+  }
+  return issues.length > before ? null : config;
+}
+
+function integerFlag(flag: string, text: string | undefined, min: number, max: number, issues: StudyIssue[]): number | undefined {
+  if (text === undefined) return undefined;
+  const value = decimalFlag(text);
+  if (typeof value === 'string') issues.push({ path: `--${flag}`, message: value });
+  else if (!Number.isInteger(value) || value < min || value > max) {
+    issues.push({ path: `--${flag}`, message: `must be an integer ${Number.isFinite(max) ? `${min} … ${max}` : `≥ ${min}`} (got ${text})` });
+  }
+  else return value;
+  return undefined;
+}
+
+/** The tensors of an --init file, read and checked before any data or GPU work. */
+function readInit(path: string): Record<string, Tensor> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new InputError(`--init ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`, { cause: error });
+  }
+  try {
+    return decodeSafetensors(bytes).tensors;
+  } catch (error) {
+    if (error instanceof SafetensorsError) throw new SafetensorsError(`--init ${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: joinNegativeValues(argv, OPTIONS), options: OPTIONS });
+  if (values.help) {
+    console.log(TRAIN_USAGE);
+    return 0;
+  }
+  // Every flag is checked before any file, data or GPU work, and every problem is reported at once.
+  const issues: StudyIssue[] = [];
+  const seed = integerFlag('seed', values.seed, 0, 2 ** 32 - 1, issues) ?? 0;
+  const maxSteps = integerFlag('steps', values.steps, 1, Infinity, issues);
+  const config = trialConfig(values, seed, issues);
+  const spec = dataSpec(values, issues);
+  if (values.matmul !== undefined && !(MATMUL_VARIANTS as readonly string[]).includes(values.matmul)) {
+    issues.push({ path: '--matmul', message: `expected one of ${MATMUL_VARIANTS.join(', ')} (got ${JSON.stringify(values.matmul)})` });
+  }
+  if (issues.length > 0 || config === null || spec === null) throw new StudyError(issues, 'invalid flags');
+  if (values.save !== undefined) checkOutputFile(values.save, '--save');
+  const initTensors = values.init === undefined ? undefined : readInit(values.init);
+
   const dataset = await loadDatasetNode(spec);
-  if (config.batchSize > dataset.split.train) throw new Error(`--batch ${config.batchSize} exceeds the ${dataset.split.train} training rows of ${dataset.name}`);
+  if (config.batchSize > dataset.split.train) throw new InputError(`--batch ${config.batchSize} exceeds the ${dataset.split.train} training rows of ${dataset.name}`);
   const shape = shapeOf(config, dataset.features, dataset.classes);
-  const initial = values.init ? mlpParams(decodeSafetensors(readFileSync(values.init)).tensors, shape.widths) : undefined;
+  let initial: Float32Array | undefined;
+  try {
+    initial = initTensors && mlpParams(initTensors, shape.widths);
+  } catch (error) {
+    if (error instanceof SafetensorsError) throw new SafetensorsError(`--init ${values.init}: ${error.message}`);
+    throw error;
+  }
 
   const ctx = await acquireNodeGpu();
   try {
     const data = uploadDataset(ctx, dataset);
-    const matmul = choice<MatmulVariant>('matmul', values.matmul, MATMUL_VARIANTS, preferredMatmulVariant(ctx.report));
+    const matmul = (values.matmul as MatmulVariant | undefined) ?? preferredMatmulVariant(ctx.report);
     const cohort = await Cohort.create(ctx, { id: 'train', shape, trials: [config], data, shuffle: !values['no-shuffle'], initial: [initial], matmul });
     const log = (line: string) => (values.json ? undefined : console.log(line));
     log(`${dataset.description}`);
-    log(`${shape.widths.join('-')} ${config.activation}, ${kind} lr ${config.optimizer.lr}, batch ${config.batchSize} on ${adapterName(ctx.report)}`);
+    log(`${shape.widths.join('-')} ${config.activation}, ${config.optimizer.kind} lr ${config.optimizer.lr}, batch ${config.batchSize} on ${adapterName(ctx.report)}`);
     const rows: string[][] = [];
     let lastLoss = NaN;
+    // The same explosion check as a study's trials: a loss far past chance level stops the run.
+    let exploded: { step: number; reason: string } | null = null;
+    const stop = new AbortController();
     const result = await runCohort(ctx, cohort, {
       epochs: config.epochs,
       maxSteps,
       timer: new GpuTimer(ctx),
       evaluateTest: true,
-      onChunk: (chunk) => (lastLoss = chunk.losses[chunk.steps - 1]!),
+      signal: stop.signal,
+      onChunk: (chunk) => {
+        lastLoss = chunk.losses[chunk.steps - 1]!;
+        const hit = exploded === null && !chunk.status[0]!.diverged ? explosion(chunk.losses.subarray(0, chunk.steps), dataset.classes) : null;
+        if (hit) {
+          exploded = { step: chunk.firstStep + hit.at, reason: hit.reason(chunk.firstStep + hit.at) };
+          cohort.freeze(0);
+          stop.abort();
+        }
+      },
       onEpoch: (e) => {
         const line = { epoch: e.epoch + 1, steps: e.stepsDone, lastBatchLoss: lastLoss, trainLoss: e.train[0]!.loss, trainAccuracy: e.train[0]!.accuracy, valLoss: e.validation[0]!.loss, valAccuracy: e.validation[0]!.accuracy };
         if (values.json) console.log(JSON.stringify({ type: 'epoch', ...line }));
@@ -174,31 +266,39 @@ export async function trainCommand(argv: string[]): Promise<number> {
       },
     });
     const status = result.status[0]!;
+    const blown = exploded as { step: number; reason: string } | null;
+    const divergence = status.diverged
+      ? { step: status.divergedStep, reason: `loss or an update became NaN/Inf at step ${status.divergedStep ?? '?'}` }
+      : blown;
     const stepMs = result.stepsDone > 0 ? result.trainMs / result.stepsDone : NaN;
     const final = {
       type: 'final',
-      state: status.diverged ? 'diverged' : 'done',
-      divergedStep: status.divergedStep,
+      state: divergence ? 'diverged' : 'done',
+      divergedStep: divergence?.step ?? null,
+      reason: divergence?.reason ?? null,
       steps: result.stepsDone,
       stepMs,
       samplesPerSec: (config.batchSize / stepMs) * 1000,
       test: result.test?.[0] ?? null,
       adapter: adapterName(ctx.report),
     };
-    if (values.save) {
+    // A diverged run's weights are not worth keeping (and may not be finite).
+    const save = values.save !== undefined && !divergence;
+    if (save) {
       const widths = shape.widths;
-      writeAtomic(values.save, encodeSafetensors(mlpTensors(result.params, widths), { widths: widths.join(','), activation: config.activation, data: dataset.name }));
+      writeAtomic(values.save!, encodeSafetensors(mlpTensors(result.params, widths), { widths: widths.join(','), activation: config.activation, data: dataset.name }));
     }
     if (values.json) console.log(JSON.stringify(final));
     else {
       console.log(table(['epoch', 'steps', 'last batch loss', 'train loss', 'train acc', 'val loss', 'val acc'], rows));
+      const speed = `${final.steps} steps, ${fmt(stepMs)} ms/step, ${Math.round(final.samplesPerSec)} samples/s`;
       console.log(
-        `${final.state === 'diverged' ? `diverged at step ${final.divergedStep}` : 'done'}: ${final.steps} steps, ${fmt(stepMs)} ms/step, ` +
-          `${Math.round(final.samplesPerSec)} samples/s; test accuracy ${pct(final.test?.accuracy)} (${final.test?.rows ?? 0} rows)` +
-          (values.save ? `; weights in ${basename(values.save)}` : ''),
+        divergence
+          ? `diverged: ${divergence.reason}; ${speed}${values.save ? '; weights not saved' : ''}`
+          : `done: ${speed}; test accuracy ${pct(final.test?.accuracy)} (${final.test?.rows ?? 0} rows)${save ? `; weights in ${basename(values.save!)}` : ''}`,
       );
     }
-    return final.state === 'done' ? 0 : 1;
+    return divergence ? 1 : 0;
   } finally {
     ctx.destroy();
   }

@@ -1,7 +1,8 @@
 // The one error type data loading throws: which source, and where in it (line, column) when that is known.
+import { InputError } from '../util/input-error.ts';
 
 /** Bad or unreadable data: a CSV problem, a corrupt MNIST asset, an unknown file, an invalid option. */
-export class DataError extends Error {
+export class DataError extends InputError {
   constructor(
     /** What was being read, e.g. `csv:iris.csv`, `mnist asset`, `spirals`. */
     readonly source: string,

@@ -1,5 +1,6 @@
 // StudyError: every problem in a study file or a trial's parameters, each as `path: message`, never a raw zod dump.
 import type { z } from 'zod';
+import { InputError } from '../util/input-error.ts';
 
 export interface StudyIssue {
   /** Where the problem is, e.g. `space.lr.values[2]`; `(root)` for the document itself. */
@@ -7,13 +8,18 @@ export interface StudyIssue {
   message: string;
 }
 
-export class StudyError extends Error {
+const MAX_LISTED_ISSUES = 50;
+
+export class StudyError extends InputError {
   constructor(
     readonly issues: StudyIssue[],
     title = 'invalid study',
   ) {
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    super(`${title} (${count}):\n${issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n')}`);
+    // NOTE: a generated file can hold thousands of mistakes; the message lists the first ones, `issues` all.
+    const shown = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => `  ${issue.path}: ${issue.message}`);
+    if (issues.length > MAX_LISTED_ISSUES) shown.push(`  … and ${issues.length - MAX_LISTED_ISSUES} more`);
+    super(`${title} (${count}):\n${shown.join('\n')}`);
     this.name = 'StudyError';
   }
 }
@@ -31,6 +37,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** A value as the user wrote it, for messages: strings quoted, objects named by kind. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON.stringify writes Infinity and NaN as null.
+  if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return 'an array';
   if (value !== null && typeof value === 'object') return 'an object';
   return JSON.stringify(value);
@@ -59,6 +67,7 @@ export function issueMessage(issue: ZodIssue): string {
       return `must be ${issue.inclusive ? '≥' : '>'} ${issue.minimum}${got}`;
     case 'too_big':
       if (issue.origin === 'array') return `holds more than ${issue.maximum} items`;
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters long`;
       return `must be ${issue.inclusive ? '≤' : '<'} ${issue.maximum}${got}`;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;

@@ -1,5 +1,5 @@
 // The hyperparameter names a study may use, the values each accepts, and the built-in defaults.
-import { ACTIVATIONS, OPTIMIZERS } from '../model/trial-config.ts';
+import { ACTIVATIONS, OPTIMIZERS, TRIAL_DEFAULTS, type OptimizerKind } from '../model/trial-config.ts';
 import { describeValue } from './errors.ts';
 import { isNormal, type Distribution, type Scalar } from './space.ts';
 
@@ -60,6 +60,7 @@ export function valueProblem(name: string, value: Scalar): string | null {
         : `unknown ${rule.what} ${describeValue(value)}; valid: ${rule.choices.join(', ')}`;
     case 'number': {
       if (typeof value !== 'number') return `must be a number${got}`;
+      if (!Number.isFinite(value)) return `must be a finite number${got}`;
       if (rule.integer && !Number.isInteger(value)) return `must be an integer${got}`;
       if (rule.min !== undefined && (rule.minOpen ? value <= rule.min : value < rule.min)) return `must be ${rule.minOpen ? '>' : '≥'} ${rule.min}${got}`;
       if (rule.max !== undefined && (rule.maxOpen ? value >= rule.max : value > rule.max)) return `must be ${rule.maxOpen ? '<' : '≤'} ${rule.max}${got}`;
@@ -101,4 +102,60 @@ export function distributionProblems(name: string, d: Distribution): Distributio
     check(['high'], d.high);
   }
   return problems;
+}
+
+/** The optimizers that read each optimizer setting (shaders/optimizer.wgsl); the others ignore it. */
+export const SETTING_USERS: Readonly<Record<string, readonly OptimizerKind[]>> = {
+  momentum: ['sgd', 'momentum', 'rmsprop'],
+  dampening: ['sgd', 'momentum'],
+  nesterov: ['sgd', 'momentum'],
+  beta1: ['adam', 'adamw'],
+  beta2: ['adam', 'adamw'],
+  eps: ['rmsprop', 'adam', 'adamw'],
+  alpha: ['rmsprop'],
+  weight_decay: ['adamw'],
+};
+
+/** Why optimizer setting `name` would be ignored by every one of `optimizers`, or null (also for names that are no setting). */
+export function unusedSettingProblem(name: string, optimizers: readonly Scalar[]): string | null {
+  const users = Object.hasOwn(SETTING_USERS, name) ? SETTING_USERS[name]! : null;
+  if (users === null || optimizers.some((o) => users.includes(o as OptimizerKind))) return null;
+  const which = optimizers.length === 1 ? `optimizer ${optimizers[0]} ignores` : `optimizers ${optimizers.join(', ')} ignore`;
+  return `${which} ${name} (read by ${users.join(', ')}): remove it or choose such an optimizer`;
+}
+
+/**
+ * Settings a study's trials would never read: `momentum` with only adam, `weight_decay` without
+ * adamw. The optimizers are the space's choices (plus the default where a condition may leave it
+ * out), else `defaults.optimizer`, else the built-in one; a sampled setting beside a sampled
+ * optimizer that may read it stays legal.
+ */
+export function unusedSettingIssues(space: [string, Distribution][], defaults: [string, Scalar][]): { path: (string | number)[]; message: string }[] {
+  const d = space.find(([name]) => name === 'optimizer')?.[1];
+  const fallback = defaults.find(([name]) => name === 'optimizer')?.[1] ?? TRIAL_DEFAULTS.optimizer;
+  const drawn = d?.type === 'categorical' ? d.choices : d?.type === 'fixed' ? [d.value] : [];
+  const optimizers = [...new Set([...drawn, ...(d === undefined || d.when !== undefined ? [fallback] : [])])];
+  // An optimizer that is itself invalid is reported on its own; judge settings only against valid ones.
+  if (optimizers.length === 0 || !optimizers.every((o) => typeof o === 'string' && (OPTIMIZERS as readonly string[]).includes(o))) return [];
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  for (const [source, names] of [['space', space.map(([name]) => name)], ['defaults', defaults.map(([name]) => name)]] as const) {
+    for (const name of names) {
+      const problem = unusedSettingProblem(name, optimizers);
+      if (problem) issues.push({ path: [source, name], message: problem });
+    }
+  }
+  return issues;
+}
+
+/** NOTE: JSON.parse keeps a "__proto__" key as an own key, but zod's records drop it without a word. */
+export function reservedKeyIssues(json: unknown): { path: string; message: string }[] {
+  if (typeof json !== 'object' || json === null) return [];
+  const issues: { path: string; message: string }[] = [];
+  for (const section of ['space', 'defaults'] as const) {
+    const value = (json as Record<string, unknown>)[section];
+    if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+      issues.push({ path: `${section}.__proto__`, message: unknownNameMessage('__proto__') });
+    }
+  }
+  return issues;
 }

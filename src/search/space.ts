@@ -42,6 +42,11 @@ function checkBounds(d: { low?: number | undefined; high?: number | undefined },
     ctx.addIssue({ code: 'custom', path: [], message: `low (${d.low}) must be ≤ high (${d.high})` });
     return false;
   }
+  // A uniform draw is low + u·(high − low): the width must be a finite number too.
+  if (d.low !== undefined && d.high !== undefined && !Number.isFinite(d.high - d.low)) {
+    ctx.addIssue({ code: 'custom', path: [], message: `high − low (${d.high} − ${d.low}) overflows: give a narrower range` });
+    return false;
+  }
   return true;
 }
 
@@ -84,7 +89,7 @@ export const floatSchema = z
     /** Explicit grid points for the grid sampler. */
     values: z.array(z.number()).min(1).optional(),
     /** n evenly spaced grid points from low to high (log-spaced when log). */
-    gridCount: z.number().int().min(2).optional(),
+    gridCount: z.number().int().min(2).max(MAX_PARAM_GRID).optional(),
     when: conditionSchema.optional(),
   })
   .strict()
@@ -119,6 +124,10 @@ export const normalSchema = z
   })
   .strict()
   .superRefine((d, ctx) => {
+    // Draws lie within mean ± 8.6·std (Box–Muller from 53-bit uniforms); beyond a double they would be ±Infinity.
+    if (!Number.isFinite(Math.abs(d.mean) + 9 * d.std)) {
+      ctx.addIssue({ code: 'custom', path: ['std'], message: `mean ± 9·std overflows (mean ${d.mean}, std ${d.std}): draws would be infinite` });
+    }
     if (checkBounds(d, ctx)) checkValues(d, ctx);
   });
 export type NormalDistribution = z.output<typeof normalSchema>;
@@ -152,8 +161,10 @@ export const categoricalSchema = z
   .strict()
   .superRefine((d, ctx) => {
     if (d.choices.length === 0) ctx.addIssue({ code: 'custom', path: ['choices'], message: 'needs at least one choice' });
+    const seen = new Set<Scalar>();
     d.choices.forEach((choice, i) => {
-      if (d.choices.indexOf(choice) !== i) ctx.addIssue({ code: 'custom', path: ['choices', i], message: `${JSON.stringify(choice)} appears more than once` });
+      if (seen.has(choice)) ctx.addIssue({ code: 'custom', path: ['choices', i], message: `${JSON.stringify(choice)} appears more than once` });
+      seen.add(choice);
     });
   });
 export type CategoricalDistribution = z.output<typeof categoricalSchema>;
@@ -182,13 +193,14 @@ export type DistributionInput = z.input<typeof distributionSchema>;
  */
 export const spaceSchema = z.record(z.string().min(1), distributionSchema).superRefine((space, ctx) => {
   const names = Object.keys(space);
+  const order = new Map(names.map((name, index) => [name, index]));
   names.forEach((name, index) => {
     const when = space[name].when;
     if (!when) return;
     const path = [name, 'when', 'param'];
-    const parentIndex = names.indexOf(when.param);
+    const parentIndex = order.get(when.param) ?? -1;
     if (parentIndex < 0) {
-      ctx.addIssue({ code: 'custom', path, message: `unknown condition param "${when.param}" (the space declares ${names.join(', ')})` });
+      ctx.addIssue({ code: 'custom', path, message: `unknown condition param "${when.param}" (the space declares ${names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ')})` });
     } else if (parentIndex === index) {
       ctx.addIssue({ code: 'custom', path, message: 'a parameter cannot be conditional on itself' });
     } else if (parentIndex > index) {

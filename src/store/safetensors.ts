@@ -1,22 +1,27 @@
 // .safetensors read and write (float32 only), and the PyTorch nn.Linear layout of an MLP's weights.
 import { parameterLayout } from '../model/parameter-layout.ts';
+import { InputError } from '../util/input-error.ts';
 
 export interface Tensor {
   shape: number[];
   data: Float32Array;
 }
 
-/** A malformed or mismatching .safetensors file, with what is wrong. */
-export class SafetensorsError extends Error {
+/** A malformed or mismatching .safetensors file, with what is wrong and, where it is one tensor, its name. */
+export class SafetensorsError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'SafetensorsError';
   }
 }
 
+/** NOTE: the format's own limit on the JSON header (huggingface/safetensors refuses larger ones too). */
+const MAX_HEADER_BYTES = 100_000_000;
+
 /** Serializes tensors (F32) with string metadata: u64 header length, JSON header, then the data. */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // NOTE: no prototype, so a tensor named "__proto__" is written like any other name.
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, tensor] of Object.entries(tensors)) {
@@ -40,37 +45,78 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   return out;
 }
 
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
+/** One header entry checked against the data's size: a tensor's shape and byte range, or the problem with it. */
+function tensorEntry(name: string, entry: unknown, dataBytes: number): { shape: number[]; start: number; end: number } {
+  const fail = (problem: string) => new SafetensorsError(`tensor ${JSON.stringify(name)}: ${problem}`);
+  if (!isObject(entry)) throw fail('its header entry must be an object with dtype, shape and data_offsets');
+  const { dtype, shape, data_offsets: offsets } = entry;
+  const unknown = Object.keys(entry).filter((key) => key !== 'dtype' && key !== 'shape' && key !== 'data_offsets');
+  if (unknown.length > 0) throw fail(`unknown field ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
+  if (dtype !== 'F32') throw fail(`dtype is ${JSON.stringify(dtype)}; fusetune reads F32 only`);
+  if (!Array.isArray(shape) || !shape.every(isCount)) throw fail('shape must be an array of integers ≥ 0');
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) throw fail('data_offsets must be [start, end], two integers ≥ 0');
+  const [start, end] = offsets as [number, number];
+  if (start > end || end > dataBytes) throw fail(`data_offsets [${start}, ${end}] lie outside the ${dataBytes} bytes of data`);
+  let count = 1;
+  for (const size of shape) count *= size;
+  if (end - start !== count * 4) throw fail(`data_offsets [${start}, ${end}] hold ${end - start} bytes; shape [${shape.join(', ')}] needs ${count * 4}`);
+  return { shape, start, end };
+}
+
+/**
+ * Reads a .safetensors file, checking every header entry: F32, integer shape, a byte range inside the
+ * data, and, as the format requires, ranges that neither overlap nor leave holes. Throws a
+ * SafetensorsError naming the tensor.
+ */
 export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new SafetensorsError(`file too short (${bytes.length} bytes) for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.length - 8) throw new SafetensorsError(`header length ${headerLength} exceeds the file (${bytes.length} bytes)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  const headerLength = view.getBigUint64(0, true);
+  if (headerLength > BigInt(Math.min(bytes.length - 8, MAX_HEADER_BYTES))) {
+    throw new SafetensorsError(`header length ${headerLength} exceeds the file (${bytes.length} bytes) or the format's ${MAX_HEADER_BYTES}-byte limit`);
+  }
+  const dataStart = 8 + Number(headerLength);
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart)));
   } catch (error) {
     throw new SafetensorsError(`header is not valid JSON: ${error instanceof Error ? error.message : error}`);
   }
-  const dataStart = 8 + headerLength;
-  const tensors: Record<string, Tensor> = {};
+  if (!isObject(header)) throw new SafetensorsError('header must be a JSON object of tensors');
+  const dataBytes = bytes.length - dataStart;
+  // NOTE: no prototype, so a tensor named "__proto__" or "constructor" is a plain (unexpected) name.
+  const tensors: Record<string, Tensor> = Object.create(null);
   let metadata: Record<string, string> = {};
+  const ranges: { name: string; start: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (!isObject(entry) || !Object.values(entry).every((value) => typeof value === 'string')) {
+        throw new SafetensorsError('__metadata__ must be an object of strings');
+      }
       metadata = entry as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets: offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (dtype !== 'F32') throw new SafetensorsError(`tensor ${name} is ${dtype}; fusetune reads F32 only`);
-    const [start, end] = offsets;
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (end - start !== count * 4 || dataStart + end > bytes.length) {
-      throw new SafetensorsError(`tensor ${name}: offsets [${start}, ${end}] do not match shape [${shape}] or the file size`);
-    }
+    const { shape, start, end } = tensorEntry(name, entry, dataBytes);
+    ranges.push({ name, start, end });
     // Copy: the data may not be 4-byte aligned inside `bytes`.
-    const data = new Float32Array(count);
+    const data = new Float32Array((end - start) / 4);
     new Uint8Array(data.buffer).set(bytes.subarray(dataStart + start, dataStart + end));
     tensors[name] = { shape, data };
   }
+  ranges.sort((a, b) => a.start - b.start || a.end - b.end);
+  let covered = 0;
+  for (const range of ranges) {
+    if (range.start < covered) {
+      const other = ranges.find((r) => r !== range && r.start < range.end && range.start < r.end)!;
+      throw new SafetensorsError(`tensor ${JSON.stringify(range.name)}: data_offsets [${range.start}, ${range.end}] overlap those of ${JSON.stringify(other.name)}`);
+    }
+    if (range.start > covered) throw new SafetensorsError(`bytes ${covered} … ${range.start} of the data belong to no tensor (before ${JSON.stringify(range.name)})`);
+    covered = range.end;
+  }
+  if (covered !== dataBytes) throw new SafetensorsError(`bytes ${covered} … ${dataBytes} of the data belong to no tensor`);
   return { tensors, metadata };
 }
 
@@ -99,9 +145,11 @@ export function mlpParams(tensors: Record<string, Tensor>, widths: readonly numb
     const O = widths[l + 1]!;
     const get = (name: string, shape: number[]) => {
       expectedNames.add(name);
-      const tensor = tensors[name];
+      const tensor = Object.hasOwn(tensors, name) ? tensors[name] : undefined;
       if (!tensor) throw new SafetensorsError(`missing tensor ${name} (shape [${shape}]) for layer widths ${widths.join('-')}`);
       if (tensor.shape.join(',') !== shape.join(',')) throw new SafetensorsError(`tensor ${name} has shape [${tensor.shape}], expected [${shape}] for layer widths ${widths.join('-')}`);
+      const bad = tensor.data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new SafetensorsError(`tensor ${name} holds ${tensor.data[bad]} at index ${bad}: weights must be finite`);
       return tensor.data;
     };
     const weight = get(`layers.${l}.weight`, [O, I]);

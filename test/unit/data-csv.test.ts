@@ -59,6 +59,19 @@ describe('csvDataset on good files', () => {
     expect(data.description).toContain('standardized with training mean/std');
   });
 
+  it('reads decimal notation only: signs, exponents, leading dots; a byte-order mark is not part of the header', () => {
+    const data = csvDataset('\uFEFFlabel,a\n0,-1.5e-3\n1,+.5\n1,3.4e38\n', { name: 'd.csv' });
+    expect(data.featureNames).toEqual(['a']);
+    expect(Array.from(data.x)).toEqual([-1.5e-3, 0.5, 3.4e38].map(Math.fround));
+    expect(data.x.every(Number.isFinite)).toBe(true);
+  });
+
+  it('labels that are all names stay names, even when some look like hex or Infinity', () => {
+    const data = csvDataset('a,label\n1,0x10\n2,Infinity\n3,0x10\n', { name: 'n.csv' });
+    expect(data.classNames).toEqual(['0x10', 'Infinity']);
+    expect(Array.from(data.y)).toEqual([0, 1, 0]);
+  });
+
   it('counts lines across quoted fields that span lines', () => {
     const text = 'a,"b\nc",label\n1,2,x\n3,4,\n';
     const error = errorOf(() => csvDataset(text, { name: 'q.csv' }));
@@ -105,7 +118,7 @@ describe('csvDataset errors name the line and column', () => {
     {
       what: 'empty feature',
       text: 'a,b,label\n1,,0\n',
-      message: 'csv:e.csv line 2, column "b": "" is not a number',
+      message: 'csv:e.csv line 2, column "b": empty value',
       line: 2,
       column: 'b',
     },
@@ -127,6 +140,62 @@ describe('csvDataset errors name the line and column', () => {
       text: 'a,label\n1,0\n"2,1\n',
       message: 'csv:e.csv line 3: Quoted field unterminated (MissingQuotes)',
       line: 3,
+    },
+    {
+      what: 'hex number',
+      text: 'a,b,label\n1,0x10,0\n',
+      message: 'csv:e.csv line 2, column "b": "0x10" is not a decimal number',
+      line: 2,
+      column: 'b',
+    },
+    {
+      what: 'binary, octal and Infinity spelled as numbers',
+      text: 'a,b,label\n1,2,0\n0b1,0o7,1\n',
+      message: 'csv:e.csv line 3, column "a": "0b1" is not a decimal number',
+      line: 3,
+      column: 'a',
+    },
+    {
+      what: 'a value finite in float64 but Infinity in float32',
+      text: 'a,b,label\n1,2,0\n3,1e39,1\n',
+      message: 'csv:e.csv line 3, column "b": 1e39 is outside the float32 range (±3.4e38)',
+      line: 3,
+      column: 'b',
+    },
+    {
+      what: 'a value past float64',
+      text: 'a,label\n-1e999,0\n',
+      message: 'csv:e.csv line 2, column "a": -1e999 is outside the float32 range (±3.4e38)',
+      line: 2,
+      column: 'a',
+    },
+    {
+      what: 'a label past 2^32 (it used to wrap to class 0)',
+      text: 'a,label\n1,0\n2,4294967296\n',
+      message: 'csv:e.csv line 3, column "label": label 4294967296 is not a class index (an integer 0 … 65535); labels that are names must all be names',
+      line: 3,
+      column: 'label',
+    },
+    {
+      what: 'a negative label among class indices',
+      text: 'a,label\n1,0\n2,1\n3,-1\n',
+      message: 'csv:e.csv line 4, column "label": label -1 is not a class index (an integer 0 … 65535); labels that are names must all be names',
+      line: 4,
+      column: 'label',
+    },
+    {
+      what: 'a fractional label',
+      text: 'a,label\n1,1.5\n2,0\n',
+      message: 'csv:e.csv line 2, column "label": label 1.5 is not a class index (an integer 0 … 65535); labels that are names must all be names',
+      line: 2,
+      column: 'label',
+    },
+    {
+      what: 'a name among class indices',
+      text: 'a,label\n1,cat\n2,0\n3,1\n',
+      message: 'csv:e.csv line 2, column "label": label "cat" is a name, but line 3 has the number 0: use class indices or names throughout',
+      line: 2,
+      column: 'label',
     },
     {
       what: 'duplicate column',

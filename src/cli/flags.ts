@@ -1,0 +1,34 @@
+// Command-line input: negative numbers as flag values, decimal-only numbers, and error text made safe for a terminal.
+import type { ParseArgsConfig } from 'node:util';
+import { parseDecimal } from '../util/decimal.ts';
+
+/**
+ * `--lr -0.1` as `--lr=-0.1`. parseArgs refuses a value that starts with a dash as "ambiguous", but a
+ * negative number is never a flag: it goes to the flag, whose own rule then accepts or refuses it.
+ */
+export function joinNegativeValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const option = arg.startsWith('--') && Object.hasOwn(options, arg.slice(2)) ? options[arg.slice(2)] : undefined;
+    const next = argv[i + 1];
+    if (option?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/** A flag's number, or why it is not one: decimal notation only (`0x10`, `Infinity` and `` are refused). */
+export function decimalFlag(text: string): number | string {
+  const value = parseDecimal(text);
+  if (value === null) return `must be a number in decimal notation (got ${JSON.stringify(text)})`;
+  return Number.isFinite(value) ? value : `must be a finite number (got ${text})`;
+}
+
+/** Text with its control characters (escape sequences, carriage returns…) written as \u escapes; newlines and tabs kept. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,4 +1,5 @@
 // `fusetune run [study.json]`: runs a study with progress, prints the ranked table, writes the results folder.
+import { budgetLine, paretoTable, scheduleCsv, scheduleTable } from './study-summary.ts';
 import { objectivesOf } from '../search/specs.ts';
 import { FINISHED_STATES } from '../model/states.ts';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { loadDatasetNode } from '../data/node.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { parseStudyText, type Study } from '../search/study.ts';
-import { StudyFolder } from '../store/node-store.ts';
+import { folderSafeName, prepareResultsFolder, StudyFolder } from '../store/node-store.ts';
+import { InputError } from '../util/input-error.ts';
 import { objectiveValue, rankTrials, type StudyRecord } from '../store/records.ts';
 import { runStudy } from '../study/run-study.ts';
 import { duration, fmt, pct, table } from './format.ts';
@@ -37,7 +39,7 @@ export function loadStudyFile(path: string): Study {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read study file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new InputError(`cannot read study file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   try {
     return parseStudyText(text);
@@ -78,11 +80,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(RUN_USAGE);
     return 0;
   }
-  if (positionals.length > 1) throw new Error(`expected one study file, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1) throw new InputError(`expected one study file, got ${positionals.length}: ${positionals.join(' ')}`);
   const studyPath = positionals[0] ? resolve(positionals[0]) : DEFAULT_STUDY;
   const study = loadStudyFile(studyPath);
-  if (values.resume && !values.out) throw new Error('--resume needs --out DIR, the folder of the run to continue');
-  const out = resolve(values.out ?? join('runs', `${study.name}-${timestamp()}`));
+  if (values.resume && !values.out) throw new InputError('--resume needs --out DIR, the folder of the run to continue');
+  const out = resolve(values.out ?? join('runs', `${folderSafeName(study.name)}-${timestamp()}`));
+  prepareResultsFolder(out, { resume: values.resume ?? false, what: values.out ? '--out' : 'results folder' });
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const dataset = await loadDatasetNode(study.data);
@@ -121,14 +124,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       onEvent: (event) => {
         switch (event.type) {
           case 'planned':
-            trialsTotal = event.record.trials.length;
             trialsDone = event.record.trials.filter((t) => FINISHED_STATES.has(t.state)).length;
             break;
           case 'progress':
             state = { stepsDone: event.stepsDone, stepsTotal: event.stepsTotal, samplesPerSec: event.samplesPerSec, elapsedMs: event.elapsedMs };
+            trialsTotal = event.trialsTotal;
+            trialsDone = event.trialsDone;
             break;
           case 'trial-finished': {
-            trialsDone++;
             folder.appendTrial(event.trial);
             const value = objectiveValue(event.trial, objective);
             if (value !== null && (bestValue === null || (objective.direction === 'maximize' ? value > bestValue : value < bestValue))) {
@@ -146,6 +149,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     progress.stop();
     const files = folder.writeResults(record);
     const written = [folder.journalPath, files.studyJson, files.trialsCsv];
+    const bestRecord = record.best === null ? null : record.trials[record.best]!;
+    if (bestRecord?.exploits?.length) written.push(folder.writeText('best-schedule.csv', scheduleCsv(bestRecord)));
     if (record.best !== null && weights.has(record.best)) {
       const bestTrial = record.trials[record.best]!;
       const { params, widths } = weights.get(record.best)!;
@@ -168,6 +173,11 @@ export async function runCommand(argv: string[]): Promise<number> {
           (bestTrial ? `; best trial ${bestTrial.index}: val ${pct(bestTrial.valAccuracy)}, test ${pct(bestTrial.test?.accuracy)}` : '; no trial finished'),
       );
       for (const t of failed) console.log(`trial ${t.index} ${t.state}: ${t.reason ?? ''}`);
+      console.log(budgetLine(record));
+      const front = paretoTable(record);
+      if (front) console.log(`\n${front}`);
+      const schedule = bestTrial ? scheduleTable(bestTrial) : null;
+      if (schedule) console.log(`\n${schedule}`);
       console.log(`wrote ${written.join(', ')}`);
     }
     return record.state === 'done' ? 0 : record.state === 'stopped' ? 130 : 1;

@@ -48,6 +48,8 @@ export class AskTellStudy {
   private readonly queued: { number: number; params: Params }[] = [];
   /** The lowest number never asked nor queued (numbers a resumed history skipped are asked first). */
   private next = 0;
+  /** Trials asked here (not merely observed). */
+  private readonly local = new Set<number>();
 
   constructor(
     readonly study: Study,
@@ -105,6 +107,7 @@ export class AskTellStudy {
       const params = queued?.params ?? this.sampler.sample(number, this.history);
       const config = trialConfigOf(this.study, number, params);
       this.trials.set(number, { number, params, state: 'running', values: null, intermediate: [], config });
+      this.local.add(number);
       this.advanceNext();
       out.push({ number, params, distributions: this.distributionsOf(params), config });
     }
@@ -116,6 +119,34 @@ export class AskTellStudy {
     const out: Record<string, Distribution> = {};
     for (const [name, d] of Object.entries(this.study.space)) if (Object.hasOwn(params, name) && isActive(d, params)) out[name] = d;
     return out;
+  }
+
+  /**
+   * Trial `number` as another party assigned it (a shared journal hands out numbers): sampled from
+   * the history unless `fixed.params` are given; trained with the seed of `fixed.seedNumber` (a
+   * retry trains as the trial it repeats). The budget is the assigner's to keep.
+   */
+  askAs(number: number, fixed: { params?: Params; seedNumber?: number } = {}): AskedTrial {
+    if (this.local.has(number)) throw new Error(`trial ${number} was asked already`);
+    const params = fixed.params ?? this.sampler.sample(number, this.history);
+    const config = trialConfigOf(this.study, fixed.seedNumber ?? number, params);
+    this.trials.set(number, { number, params, state: 'running', values: null, intermediate: [], config });
+    this.local.add(number);
+    this.advanceNext();
+    return { number, params, distributions: this.distributionsOf(params), config };
+  }
+
+  /**
+   * Trials recorded elsewhere (other workers of a shared study, or Optuna's own): they join the
+   * history; a trial this study is training keeps its own, fresher record.
+   */
+  observe(trials: readonly PastTrial[]): void {
+    for (const trial of trials) {
+      const own = this.trials.get(trial.number);
+      if (own?.state === 'running' && this.local.has(trial.number)) continue;
+      this.trials.set(trial.number, { ...trial, intermediate: [...trial.intermediate], config: own?.config ?? trialConfigOf(this.study, trial.number, trial.params) });
+    }
+    this.advanceNext();
   }
 
   /** An intermediate value of the first objective at `step` (epochs or steps, as the study reports). */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { METRIC_DIRECTIONS, OBJECTIVE_METRICS, type Objective } from '../model/objectives.ts';
 import { issueMessage } from './errors.ts';
+import { LEARNING_SAMPLER_SCHEMAS } from './learning-samplers.ts';
 
 /** NOTE: a study asks trials one cohort at a time, but records every one: past this a study is a typo. */
 export const MAX_TRIALS = 1_000_000;
@@ -57,17 +58,6 @@ export function objectivesOf(input: ObjectiveInput | ObjectiveInput[] | undefine
 const count = (min: number) => z.number().int().min(min);
 const fraction = z.number().min(0).max(1);
 
-export const tpeOptions = {
-  /** Trials sampled at random before TPE models the history (Optuna's n_startup_trials). */
-  startupTrials: count(0).default(10),
-  /** Candidates drawn from the good density; the one with the best ratio is taken (n_ei_candidates). */
-  candidates: count(1).default(24),
-  /** One joint density over the parameters active together, instead of one per parameter. */
-  multivariate: z.boolean().default(false),
-  /** Trials still training count as the worst values seen, so a batch ask spreads out. */
-  constantLiar: z.boolean().default(true),
-};
-
 export const HYPERPARAMETERS_NOT_MUTABLE = ['batch_size', 'layers', 'units', 'activation', 'optimizer', 'epochs'] as const;
 
 export const samplerSchema = z.discriminatedUnion('type', [
@@ -79,26 +69,13 @@ export const samplerSchema = z.discriminatedUnion('type', [
       shuffle: z.boolean().default(false),
     })
     .strict(),
-  z.object({ type: z.literal('tpe'), ...tpeOptions }).strict(),
-  z.object({ type: z.literal('motpe'), ...tpeOptions }).strict(),
-  z
-    .object({
-      type: z.literal('nsga2'),
-      /** Trials per generation (Optuna's population_size). */
-      population: count(2).default(50),
-      /** Probability of mating two parents instead of copying one. */
-      crossoverProb: fraction.default(0.9),
-      /** Per parameter, the chance to take it from the other parent (uniform crossover). */
-      swappingProb: fraction.default(0.5),
-      /** Per parameter, the chance to draw it afresh; default 1/(number of parameters). */
-      mutationProb: fraction.optional(),
-    })
-    .strict(),
+  // TPE, MOTPE and NSGA-II: their options live with the samplers (src/search/tpe.ts, nsga2.ts).
+  ...LEARNING_SAMPLER_SCHEMAS,
   z
     .object({
       type: z.literal('pbt'),
       /** Trials trained together and ranked against each other. */
-      population: count(2).default(16),
+      population: count(2).max(MAX_TRIALS).default(16),
       /** Steps between two exploit/explore rounds. */
       interval: count(1).default(100),
       /** The bottom `quantile` copy a trial of the top `quantile`. */

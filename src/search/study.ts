@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { dataSpecSchema } from '../data/spec.ts';
 import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { StudyError, formatPath, issuesFromZod, type StudyIssue } from './errors.ts';
-import { distributionProblems, isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
+import { distributionProblems, isHyperparameter, reservedKeyIssues, unknownNameMessage, unusedSettingIssues, valueProblem } from './hyperparameters.ts';
 import { budgetSchema, HYPERPARAMETERS_NOT_MUTABLE, objectiveSchema, prunerSchema, samplerSchema } from './specs.ts';
 import { distributionSchema, gridCombinations, gridPoints, scalarSchema, spaceSchema, stepCount, stepValue, type Distribution, type Scalar } from './space.ts';
 
@@ -12,7 +12,13 @@ export const MAX_GRID_COMBINATIONS = 100_000;
 
 export const studySchema = z
   .object({
-    name: z.string().min(1).default('study'),
+    /** Shown in the terminal and the app, and (made folder-safe) names the results folder: no control characters. */
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .refine((name) => !/[\u0000-\u001f\u007f-\u009f]/.test(name), 'must not contain control characters (escape sequences, newlines, tabs)')
+      .default('study'),
     /** Seeds every trial's parameters and weights; see samplers.ts. */
     seed: z.number().int().min(0).max(0xffff_ffff).default(0),
     data: dataSpecSchema,
@@ -23,6 +29,11 @@ export const studySchema = z
     /** Stops poor trials early from their intermediate values (none by default). */
     pruner: prunerSchema.default({ type: 'none' }),
     budget: budgetSchema.default({}),
+    /**
+     * Trials asked and training at once (default: all the budget allows for random and grid, up to
+     * the running cohorts' slots; 8 for the samplers that learn, so each batch learns from the last).
+     */
+    parallel: z.number().int().min(1).max(4096).optional(),
     /** One metric, or a list for a Pareto search; parsed into a list. */
     objective: objectiveSchema.default([{ metric: 'val_accuracy', direction: 'maximize' }]),
   })
@@ -43,6 +54,14 @@ export const studySchema = z
     if (!several && (sampler.type === 'motpe' || sampler.type === 'nsga2')) add(['sampler', 'type'], `${sampler.type} is for several objectives; with one use "tpe"`);
     if (several && study.pruner.type !== 'none') add(['pruner', 'type'], 'pruning needs a single objective');
     if (sampler.type === 'pbt') {
+      for (const name of Object.keys(study.space)) {
+        const d = study.space[name]!;
+        if (d.type === 'fixed') continue;
+        if ((HYPERPARAMETERS_NOT_MUTABLE as readonly string[]).includes(name) || name.startsWith('units_')) {
+          add(['space', name], `PBT trains one population of one shape (its members copy each other's weights): fix ${name} in defaults`);
+        }
+      }
+      if (study.parallel !== undefined) add(['parallel'], 'PBT trains its whole population at once: leave parallel out');
       if (study.pruner.type !== 'none') add(['pruner', 'type'], 'PBT decides stops itself: leave the pruner out');
       if (budget.trials !== undefined) add(['budget', 'trials'], 'PBT trains its population (sampler.population): leave budget.trials out');
       sampler.mutable.forEach((name, i) => {
@@ -82,7 +101,9 @@ function hyperparameterIssues(space: [string, Distribution][], defaults: [string
     const problem = isHyperparameter(name) ? valueProblem(name, value) : unknownNameMessage(name);
     if (problem) issues.push({ path: ['defaults', name], message: problem });
   }
-  return issues;
+  // A setting with a bad value already has its issue; whether its optimizer reads it comes after.
+  const unused = unusedSettingIssues(space, defaults).filter((u) => !issues.some((issue) => issue.path[0] === u.path[0] && issue.path[1] === u.path[1]));
+  return [...issues, ...unused];
 }
 
 /**
@@ -124,9 +145,10 @@ function countUpTo(items: Iterable<unknown>, limit: number): number {
 /** A validated study with every default filled in; throws a StudyError listing every problem found. */
 export function parseStudy(json: unknown): Study {
   const result = studySchema.safeParse(json, { reportInput: true });
-  if (!result.success) {
-    const issues = issuesFromZod(result.error);
-    throw new StudyError([...issues, ...ruleIssuesOfWellFormedParts(json, issues)]);
+  const reserved = reservedKeyIssues(json);
+  if (!result.success || reserved.length > 0) {
+    const issues = result.success ? [] : issuesFromZod(result.error);
+    throw new StudyError([...reserved, ...issues, ...ruleIssuesOfWellFormedParts(json, [...reserved, ...issues])]);
   }
   return result.data;
 }

@@ -1,4 +1,5 @@
 // fusetune's studies and trials as Optuna records and back: distributions, states, values, intermediate values and attrs.
+import { InputError } from '../util/input-error.ts';
 import type { Direction } from '../model/objectives.ts';
 import type { TrialState } from '../model/states.ts';
 import type { TrialConfig } from '../model/trial-config.ts';
@@ -20,7 +21,7 @@ export const STUDY_ATTR = { study: 'fusetune:study', space: 'fusetune:space' } a
 export const MAX_CURVE_POINTS = 20_000;
 
 /** Parameters an Optuna study holds that fusetune cannot train, each with why. */
-export class ForeignParamsError extends Error {
+export class ForeignParamsError extends InputError {
   constructor(readonly problems: readonly string[]) {
     super(`the journal's trials have parameters fusetune cannot use:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'ForeignParamsError';

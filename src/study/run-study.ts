@@ -22,6 +22,7 @@ import type { PastTrial } from '../search/samplers.ts';
 import { checkStudyAgainstData, studyToJson, type Study } from '../search/study.ts';
 import { metricValue, objectiveValues, rankTrials, type EpochMetrics, type Exploit, type ShapeCost, type StudyRecord, type TrialRecord } from '../store/records.ts';
 import { DIVERGENCE_FACTOR, explosion } from './divergence.ts';
+import type { JournalLedger } from './ledger.ts';
 
 export type StudyEvent =
   /** The study record as the run begins (trials kept from an earlier run, if any). */
@@ -56,8 +57,13 @@ export interface RunStudyOptions {
   divergenceFactor?: number;
   /** How many of the best trials get held-out test metrics. Default 3. */
   testTopK?: number;
-  /** Records of earlier runs of this study (a resumed journal): finished ones are kept, the rest trained again. */
+  /**
+   * Records of earlier runs of this study: finished ones are kept; the rest are trained again
+   * (without a ledger; with one, the journal's retries do that).
+   */
   previous?: readonly TrialRecord[];
+  /** Record the study in Optuna's journal (a file, or Redis shared by several workers): numbers, budget and history come from it. */
+  ledger?: JournalLedger;
   /** Slots of one cohort at most. Default 64. */
   maxTrialsPerCohort?: number;
   targetSubmitMs?: number;
@@ -157,7 +163,7 @@ interface RunningCohort {
 }
 
 export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> {
-  const { ctx, study, dataset } = options;
+  const { ctx, study, dataset, ledger } = options;
   const started = performance.now();
   checkStudyAgainstData(study, dataset.split.train);
   const objectives = study.objective;
@@ -170,7 +176,10 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const finished = (options.previous ?? []).filter((t) => isFinished(t.state));
   const search = new AskTellStudy(study, { history: finished.map((t) => pastTrialOf(t, objectives)) });
   for (const trial of finished) records.set(trial.index, trial);
-  for (const trial of [...(options.previous ?? [])].filter((t) => !isFinished(t.state)).sort((a, b) => a.index - b.index)) search.enqueue(trial.index, trial.params);
+  for (const trial of [...(options.previous ?? [])].filter((t) => !isFinished(t.state)).sort((a, b) => a.index - b.index)) {
+    if (ledger) records.set(trial.index, trial);
+    else search.enqueue(trial.index, trial.params);
+  }
 
   const timer = new GpuTimer(ctx);
   const record: StudyRecord = {
@@ -227,18 +236,27 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       else search.tell(trial.index, { state: 'failed' });
     } else if (state === 'pruned') search.tell(trial.index, { state: 'pruned' });
     else if (state === 'diverged' || state === 'failed') search.tell(trial.index, { state: 'failed' });
+    ledger?.finished(trial);
     emit({ type: 'trial-finished', trial });
   };
 
-  const ask = () => {
+  const ask = async () => {
     const inFlight = pending.length + running.reduce((n, r) => n + r.members.filter((m) => m !== null).length, 0);
     if (inFlight >= parallel || !budgetLeft()) return;
-    const asked = search.ask(parallel - inFlight);
+    let asked: AskedTrial[];
+    if (ledger) {
+      // A shared journal hands out the numbers and keeps the budget across workers; its other
+      // trials (other workers', Optuna's) are the sampler's history too.
+      search.observe(await ledger.history());
+      const claims = await ledger.claim(parallel - inFlight);
+      asked = claims.map((c) => search.askAs(c.number, { params: c.params, seedNumber: c.seedNumber }));
+    } else asked = search.ask(parallel - inFlight);
     if (asked.length === 0) return;
     for (const trial of asked) {
       const fresh = freshRecord(trial);
       records.set(trial.number, fresh);
       pending.push(trial);
+      ledger?.started(fresh);
     }
     sortTrials();
     emit({ type: 'asked', trials: asked.map((t) => trialOf(t.number)) });
@@ -422,6 +440,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
         const value = reported.metric === 'val_loss' ? v.loss : v.accuracy;
         trial.intermediate.push({ step, value });
         search.report(e.index, step, value);
+        ledger?.reported(e.index, step, value);
         emit({ type: 'report', index: e.index, step, value });
         if (!e.end && pruner?.shouldPrune(search.trial(e.index)!, search.history)) {
           r.cohort.freeze(e.t);
@@ -521,12 +540,18 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   try {
     while (!fatal) {
       if (options.signal?.aborted) break;
-      ask();
+      await ask();
       closeEmpty();
       refill();
       await startCohorts();
       if (running.length === 0) {
         if (pending.length > 0) continue;
+        // Workers of a shared study wait while others still train: if one dies, its trials go
+        // stale, fail, and the budget asks for them again, here.
+        if (ledger?.shared && budgetLeft() && (await ledger.unfinished()) && !options.signal?.aborted) {
+          await new Promise((done) => setTimeout(done, ledger.pollMs));
+          continue;
+        }
         break;
       }
       // Every cohort trains to its next event; results are handled in cohort order (deterministic).
@@ -567,7 +592,9 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       for (const index of r.members) {
         if (index === null) continue;
         const trial = trialOf(index);
-        if (!isFinished(trial.state)) Object.assign(trial, { state: 'stopped', reason: trial.reason ?? 'the run stopped before the trial finished', finishedAt: new Date().toISOString() });
+        if (isFinished(trial.state)) continue;
+        Object.assign(trial, { state: 'stopped', reason: trial.reason ?? 'the run stopped before the trial finished', finishedAt: new Date().toISOString() });
+        ledger?.finished(trial);
       }
       closeCohort(r);
     }
@@ -576,7 +603,9 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   for (const trial of pending) {
     const t = trialOf(trial.number);
     Object.assign(t, { state: 'stopped', reason: fatal ? `not started: ${(fatal as Error).message}` : 'not started before the run stopped' });
+    ledger?.finished(t);
   }
+  await ledger?.flush();
 
   // Held-out test metrics stay with the final best trials only.
   const ranked = rankTrials([...records.values()], objectives[0]!).filter((t) => t.state === 'done');

@@ -1,0 +1,191 @@
+// The ask/tell loop's record of a study in Optuna's journal (a file, or Redis shared by many workers):
+// trial numbers and budget claims come from the journal, every trial's params, reports and outcome go
+// into it, other workers' trials come back out as the sampler's history, and dead workers' trials
+// are failed so the budget asks for them again.
+import type { Params } from '../search/space.ts';
+import type { PastTrial } from '../search/samplers.ts';
+import { MAX_TRIALS } from '../search/specs.ts';
+import type { Study } from '../search/study.ts';
+import type { JournalStorage, TrialData } from '../store/journal-storage.ts';
+import { FUSETUNE_ATTR, isFinishedState, type JournalStudy, type JournalTrial } from '../store/optuna-journal.ts';
+import { checkVocabulary, openFusetuneStudy, pastTrialsFromOptuna, studyChanges, toOptunaDistribution, trialFromOptuna, trialOutcome } from '../store/optuna-mapping.ts';
+import type { TrialRecord } from '../store/records.ts';
+import { InputError } from '../util/input-error.ts';
+
+/** A trial number the journal gave this worker, and for a retried or enqueued trial its fixed params. */
+export interface LedgerClaim {
+  number: number;
+  /** Fixed parameters (a WAITING trial: Optuna's enqueue_trial, or a retry of an interrupted trial). */
+  params?: Params;
+  /** The number whose seed the trial trains with: a retry trains as the trial it repeats. */
+  seedNumber?: number;
+}
+
+export interface LedgerOptions {
+  /** Several processes share the journal: beat every `heartbeatMs` and fail others' trials silent for `graceMs`. */
+  shared?: { heartbeatMs: number; graceMs: number };
+  /** Called when this worker fails another worker's trials (stale) — for the log. */
+  onStale?: (trials: JournalTrial[]) => void;
+}
+
+export class StudyChangedError extends InputError {
+  constructor(readonly changes: string[]) {
+    super(`the study file differs from the study recorded in the journal:\n${changes.map((c) => `  ${c}`).join('\n')}\nrun it under another name, or in another results folder`);
+    this.name = 'StudyChangedError';
+  }
+}
+
+export class JournalLedger {
+  private readonly ids = new Map<number, number>();
+  private heartbeat: { stop(): Promise<void> } | null = null;
+  private pending: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly storage: JournalStorage,
+    readonly stored: JournalStudy,
+    readonly study: Study,
+    private readonly options: LedgerOptions,
+  ) {}
+
+  /**
+   * Opens (or creates) the study in the journal. Refuses a study file that differs from the one
+   * recorded, and parameters outside fusetune's vocabulary (a study Optuna wrote), naming them.
+   */
+  static async open(storage: JournalStorage, study: Study, options: LedgerOptions = {}): Promise<JournalLedger> {
+    const { study: stored } = await openFusetuneStudy(storage, study);
+    const changes = studyChanges(stored, study);
+    if (changes.length > 0) throw new StudyChangedError(changes);
+    checkVocabulary(storage.trials(stored.studyId));
+    const ledger = new JournalLedger(storage, stored, study, options);
+    if (options.shared) ledger.heartbeat = storage.startHeartbeat(stored.studyId, options.shared.heartbeatMs);
+    return ledger;
+  }
+
+  get studyId(): number {
+    return this.stored.studyId;
+  }
+
+  /** Whether several processes share the journal (heartbeats, stale trials, waiting for others). */
+  get shared(): boolean {
+    return this.options.shared !== undefined;
+  }
+
+  /** How long a worker with nothing to do waits before looking at the journal again. */
+  get pollMs(): number {
+    return Math.max(100, Math.min(2000, (this.options.shared?.heartbeatMs ?? 2000) / 2));
+  }
+
+  /** Every trial of the study as recorded, as fusetune records. */
+  records(): TrialRecord[] {
+    return this.storage.trials(this.studyId).map((t) => trialFromOptuna(t, this.study));
+  }
+
+  /**
+   * Trials an earlier run in this results folder left unfinished (RUNNING after a kill, or stopped
+   * by Ctrl-C and not yet retried): each is failed for retry and enqueued again with its params, so
+   * a resumed run trains it again as the same trial (its seed). Only for a journal one process owns.
+   */
+  async retryInterrupted(): Promise<number> {
+    await this.storage.sync();
+    const trials = this.storage.trials(this.studyId);
+    const retried = new Set(trials.flatMap((t) => (Array.isArray(t.systemAttrs.retry_history) ? (t.systemAttrs.retry_history as number[]) : [])));
+    const running = trials.filter((t) => t.state === 'RUNNING');
+    if (running.length > 0) await this.storage.failTrials(running.map((t) => t.trialId), 'the run that trained it was interrupted');
+    let count = 0;
+    for (const t of this.storage.trials(this.studyId)) {
+      const reason = t.systemAttrs[FUSETUNE_ATTR.retry];
+      const overBudget = typeof reason === 'string' && reason.startsWith('created past the budget');
+      if (t.state === 'FAIL' && reason !== undefined && !overBudget && !retried.has(t.number)) {
+        await this.storage.enqueueRetry(t.trialId);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** The study's trials as the sampler's history, after replaying what other workers appended. */
+  async history(): Promise<PastTrial[]> {
+    await this.pending;
+    await this.storage.sync();
+    if (this.options.shared) {
+      const stale = await this.storage.failStaleTrials(this.studyId, this.options.shared.graceMs);
+      if (stale.length > 0) this.options.onStale?.(stale);
+    }
+    return pastTrialsFromOptuna(this.storage.trials(this.studyId).filter((t) => t.state !== 'WAITING'));
+  }
+
+  /**
+   * Up to `count` trials for this worker: WAITING ones first (enqueued by Optuna or retries), then
+   * new ones within the budget's trial count across every worker. Each comes back RUNNING and owned.
+   */
+  async claim(count: number): Promise<LedgerClaim[]> {
+    await this.pending;
+    const claims: LedgerClaim[] = [];
+    while (claims.length < count) {
+      const waiting = await this.storage.claimWaitingTrial(this.studyId);
+      if (!waiting) break;
+      this.ids.set(waiting.number, waiting.trialId);
+      const params = (waiting.systemAttrs.fixed_params ?? {}) as Params;
+      const first = waiting.systemAttrs.failed_trial;
+      claims.push({ number: waiting.number, params: { ...params }, seedNumber: typeof first === 'number' ? first : undefined });
+    }
+    const budget = this.study.sampler.type === 'pbt' ? this.study.sampler.population : (this.study.budget.trials ?? MAX_TRIALS);
+    if (claims.length < count) {
+      const created = await this.storage.createTrialsInBudget(this.studyId, budget, Array.from({ length: count - claims.length }, () => undefined));
+      for (const trial of created) {
+        this.ids.set(trial.number, trial.trialId);
+        claims.push({ number: trial.number });
+      }
+    }
+    return claims;
+  }
+
+  /** Whether the study still has trials that count toward the budget but have not finished (RUNNING or WAITING). */
+  async unfinished(): Promise<boolean> {
+    await this.pending;
+    await this.storage.sync();
+    return this.storage.trials(this.studyId).some((t) => !isFinishedState(t.state));
+  }
+
+  private trialId(index: number): number {
+    const id = this.ids.get(index);
+    if (id === undefined) throw new Error(`trial ${index} was not claimed from the journal by this worker`);
+    return id;
+  }
+
+  // Writes queue behind each other: the loop never waits for the journal between events.
+  private write(fn: () => Promise<unknown>): void {
+    this.pending = this.pending.then(fn);
+  }
+
+  /** A trial's params (with their distributions) and its config, as it starts. */
+  started(trial: TrialRecord): void {
+    const trialId = this.trialId(trial.index);
+    const distributions = Object.fromEntries(Object.keys(trial.params).map((name) => [name, toOptunaDistribution(this.study.space[name]!)]));
+    const data: TrialData = { params: trial.params, distributions, userAttrs: { config: trial.config as never } };
+    this.write(() => this.storage.update(trialId, data));
+  }
+
+  reported(index: number, step: number, value: number): void {
+    const trialId = this.trialId(index);
+    this.write(() => this.storage.setIntermediate(trialId, step, value));
+  }
+
+  /** A trial's outcome: state, values and everything Optuna has no place for (user attrs). */
+  finished(trial: TrialRecord): void {
+    if (!this.ids.has(trial.index)) return;
+    const trialId = this.trialId(trial.index);
+    const outcome = trialOutcome(trial, this.study);
+    this.write(() => this.storage.update(trialId, outcome));
+  }
+
+  /** Waits for every queued write. */
+  async flush(): Promise<void> {
+    await this.pending;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.heartbeat?.stop();
+  }
+}

@@ -1,5 +1,6 @@
 // Benchmark records as tables (title, header, rows of text) for the terminal, the docs and the app.
 import { adapterLabel, centralValue, isSummary, type BenchRecord, type BenchValue } from './record.ts';
+import { searchTables } from './search-suite.ts';
 
 export interface ReportTable {
   title: string;
@@ -128,7 +129,7 @@ function peerTables(records: readonly BenchRecord[]): ReportTable[] {
 }
 
 export function reportTables(records: readonly BenchRecord[]): ReportTable[] {
-  return [...copyTables(records), ...peakTables(records), ...matmulTables(records), ...batchTables(records), ...fusedTables(records), ...peerTables(records)];
+  return [...copyTables(records), ...peakTables(records), ...matmulTables(records), ...batchTables(records), ...fusedTables(records), ...peerTables(records), ...searchTables(records)];
 }
 
 /** A GitHub-flavoured markdown table. */

@@ -5,6 +5,7 @@ import type { BenchEnv } from './env.ts';
 import { runCopySuite, runMatmulSuite, runPeakSuite } from './kernel-suites.ts';
 import { runPeerSuite } from './peer-suite.ts';
 import { BENCH_SUITES, type BenchSuite } from './record.ts';
+import { runSearchSuite } from './search-suite.ts';
 import type { Tf } from './tfjs-mlp.ts';
 import { runBatchSuite, runFusedSuite } from './training-suites.ts';
 
@@ -50,6 +51,9 @@ export async function runBench(env: BenchEnv, suites: readonly BenchSuite[], sou
           await runPeerSuite(env, await mnist(), await sources.loadTf());
           break;
         }
+        case 'search':
+          await runSearchSuite({ ...env, runtime: env.ctx.report.runtime });
+          break;
       }
       env.progress(`suite ${suite} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }

@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { StudyError } from '../../src/search/errors.ts';
 import { createSampler } from '../../src/search/sampler-factory.ts';
-import { GridSampler, RandomSampler, proposeTrial, type Sampler } from '../../src/search/samplers.ts';
+import { Nsga2Sampler } from '../../src/search/nsga2.ts';
+import { GridSampler, RandomSampler, proposeTrial, type PastTrial, type Sampler } from '../../src/search/samplers.ts';
 import { spaceSchema, type Params, type Scalar, type Space } from '../../src/search/space.ts';
+import { TpeSampler } from '../../src/search/tpe.ts';
 import { parseStudy } from '../../src/search/study.ts';
 import { deriveSeed } from '../../src/util/random.ts';
 
@@ -62,16 +64,59 @@ interface SamplerCase {
   make(space: Space, seed: number): Sampler;
   /** How many samples the suite draws. */
   draws(sampler: Sampler): number;
+  /** Samplers that learn are run as a study with this many objectives; the others are asked without a history. */
+  objectives?: number;
+}
+
+const BATCH = 4;
+
+/** A value in [0, 1) that depends only on the parameters: an objective with no structure, so a sampler that learns still roams the space. */
+const noise = (params: Params, objective: number) => deriveSeed(objective, JSON.stringify(params)) / 2 ** 32;
+
+/**
+ * Runs a sampler as a study would: asks of BATCH trials at once (earlier members running), then
+ * tells them; every ninth trial fails and every seventh is pruned after two reports. Returns each
+ * trial's parameters and the history it was asked with.
+ */
+function runStudy(sampler: Sampler, draws: number, objectives: number): { samples: Params[]; histories: PastTrial[][] } {
+  const samples: Params[] = [];
+  const histories: PastTrial[][] = [];
+  const told: PastTrial[] = [];
+  for (let start = 0; start < draws; start += BATCH) {
+    const asked: PastTrial[] = [];
+    for (let number = start; number < Math.min(draws, start + BATCH); number++) {
+      const history = [...told, ...asked];
+      const params = sampler.sample(number, history);
+      samples.push(params);
+      histories.push(history);
+      asked.push({ number, params, state: 'running', values: null, intermediate: [] });
+    }
+    for (const trial of asked) {
+      const values = Array.from({ length: objectives }, (_, j) => noise(trial.params, j));
+      if (trial.number % 9 === 4) told.push({ ...trial, state: 'failed' });
+      else if (trial.number % 7 === 3) told.push({ ...trial, state: 'pruned', intermediate: [[0, values[0] + 1], [1, values[0]]] });
+      else told.push({ ...trial, state: 'complete', values, intermediate: [[0, values[0]]] });
+    }
+  }
+  return { samples, histories };
 }
 
 const SAMPLERS: SamplerCase[] = [
   { name: 'random', make: (space, seed) => new RandomSampler(space, seed), draws: () => 2000 },
   { name: 'grid', make: (space) => new GridSampler(space), draws: (sampler) => sampler.size ?? 0 },
+  { name: 'tpe', make: (space, seed) => new TpeSampler(space, seed, ['maximize']), draws: () => 300, objectives: 1 },
+  { name: 'tpe (multivariate)', make: (space, seed) => new TpeSampler(space, seed, ['minimize'], { multivariate: true }), draws: () => 300, objectives: 1 },
+  { name: 'tpe (no constant liar)', make: (space, seed) => new TpeSampler(space, seed, ['minimize'], { constantLiar: false }), draws: () => 300, objectives: 1 },
+  { name: 'motpe', make: (space, seed) => new TpeSampler(space, seed, ['minimize', 'maximize']), draws: () => 300, objectives: 2 },
+  { name: 'nsga2', make: (space, seed) => new Nsga2Sampler(space, seed, ['minimize', 'maximize'], { population: 40 }), draws: () => 300, objectives: 2 },
+  { name: 'nsga2 (sbx)', make: (space, seed) => new Nsga2Sampler(space, seed, ['minimize'], { population: 40, crossover: 'sbx' }), draws: () => 300, objectives: 1 },
 ];
 
-describe.each(SAMPLERS)('$name sampler conformance', ({ make, draws }) => {
+describe.each(SAMPLERS)('$name sampler conformance', ({ make, draws, objectives }) => {
   const sampler = make(SPACE, 11);
-  const samples = Array.from({ length: draws(sampler) }, (_, i) => sampler.sample(i));
+  const { samples, histories } = objectives
+    ? runStudy(sampler, draws(sampler), objectives)
+    : { samples: Array.from({ length: draws(sampler) }, (_, i) => sampler.sample(i)), histories: Array.from({ length: draws(sampler) }, (): PastTrial[] => []) };
 
   it('draws something', () => {
     expect(samples.length).toBeGreaterThan(100);
@@ -94,16 +139,24 @@ describe.each(SAMPLERS)('$name sampler conformance', ({ make, draws }) => {
     expect(new Set(samples.filter((p) => 'width3' in p).map((p) => p.width3))).toEqual(new Set([10, 20]));
   });
 
-  it('same seed, same sequence, whatever the order of draws', () => {
+  it('same seed and history, same sequence, whatever the order of draws', () => {
     const again = make(SPACE, 11);
     const indices = [...samples.keys()].reverse();
-    for (const i of indices) expect(again.sample(i)).toEqual(samples[i]);
+    for (const i of indices) expect(again.sample(i, histories[i])).toEqual(samples[i]);
+  });
+
+  it('a batch asked at once holds distinct trials', () => {
+    for (let start = 0; start < samples.length; start += BATCH) {
+      const batch = samples.slice(start, start + BATCH).map((params) => JSON.stringify(params));
+      expect(new Set(batch).size).toBe(batch.length);
+    }
   });
 
   it('returns a fresh object each time', () => {
-    const first = sampler.sample(0);
+    const last = samples.length - 1;
+    const first = sampler.sample(last, histories[last]);
     first.uniform = 'changed';
-    expect(sampler.sample(0)).toEqual(samples[0]);
+    expect(sampler.sample(last, histories[last])).toEqual(samples[last]);
   });
 
   it('refuses an index that is not a natural number', () => {

@@ -100,7 +100,8 @@ export class FtCompareView extends LitElement {
       </table>
       <div class="charts">
         <div class="panel"><ft-best-chart data-testid="compare-best" heading="Best ${objectiveLabel(first)} so far" .series=${best} .objective=${first}></ft-best-chart></div>
-        <div class="panel"><ft-fronts-chart data-testid="compare-fronts" heading="Pareto fronts" .series=${fronts} .x=${pair ? pair[1] : objective('samples_per_sec')} .y=${pair ? pair[0] : objective('val_accuracy')}></ft-fronts-chart></div>
+        <div class="panel"><ft-fronts-chart data-testid="compare-fronts" heading="Pareto fronts" .series=${fronts} .x=${pair ? pair[1] : objective('samples_per_sec')} .y=${pair ? pair[0] : objective('val_accuracy')}
+          xLabel=${pair ? '' : 'samples/s per trial (in its cohort)'}></ft-fronts-chart></div>
       </div>`;
   }
 

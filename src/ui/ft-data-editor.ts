@@ -5,7 +5,7 @@ import { SYNTHETIC_KINDS } from '../data/spec.ts';
 import type { StudyIssue } from '../search/errors.ts';
 import './ft-field.ts';
 import type { FieldOption } from './ft-field.ts';
-import { issuesAt } from './study-draft.ts';
+import { issuesAt, type CsvCheck } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
 
 type Json = Record<string, unknown>;
@@ -42,6 +42,8 @@ export class FtDataEditor extends LitElement {
   @property({ attribute: false }) issues: readonly StudyIssue[] = [];
   /** Names of the CSV files uploaded in this browser. */
   @property({ attribute: false }) files: readonly string[] = [];
+  /** The chosen CSV read as a run will read it: a preview, or why it cannot train. */
+  @property({ attribute: false }) csv: CsvCheck | null = null;
 
   @state() private readError = '';
 
@@ -53,6 +55,9 @@ export class FtDataEditor extends LitElement {
       .upload { grid-column: span 2; display: flex; flex-direction: column; gap: 0.15rem; }
       .upload label { font-size: 0.8rem; color: var(--ft-muted); }
       .message { color: var(--ft-error); font-size: 0.8rem; margin: 0.3rem 0 0; }
+      .preview { grid-column: 1 / -1; font-size: 0.85rem; border-radius: 5px; padding: 0.35rem 0.6rem; margin: 0; }
+      .preview.ok { background: #eef7f0; border: 1px solid #b9dcc2; }
+      .preview.bad { background: var(--ft-error-soft); border: 1px solid var(--ft-error); color: var(--ft-error); }
     `,
   ];
 
@@ -93,7 +98,19 @@ export class FtDataEditor extends LitElement {
         @field-change=${(e: CustomEvent<{ value: unknown }>) => this.set('path', e.detail.value)}></ft-field>
       ${field('labelColumn', 'label column', 'text')}
       ${field('validation', 'validation fraction', 'number', 'the last rows, 0 … 0.9')}
-      ${field('standardize', 'standardize features', 'checkbox')}`;
+      ${field('standardize', 'standardize features', 'checkbox')}
+      ${this.renderPreview()}`;
+  }
+
+  private renderPreview() {
+    const csv = this.csv;
+    if (!csv) return nothing;
+    if (csv.error) return html`<p class="preview bad" role="alert" data-testid="csv-preview"><strong>${csv.name}</strong> cannot train: ${csv.error}</p>`;
+    const p = csv.preview!;
+    const list = (names: string[]) => (names.length > 6 ? `${names.slice(0, 6).join(', ')}, …` : names.join(', '));
+    return html`<p class="preview ok" data-testid="csv-preview"><strong>${csv.name}</strong>: ${p.rows} rows (${p.train} train, ${p.validation} validation),
+      ${p.features} feature${p.features === 1 ? '' : 's'}${p.featureNames.length ? ` (${list(p.featureNames)})` : ''},
+      ${p.classes} classes${p.classNames ? ` (${list(p.classNames)})` : ''}.</p>`;
   }
 
   private async upload(event: Event): Promise<void> {

@@ -17,6 +17,8 @@ export class FtFrontsChart extends PlotElement {
   /** The objective on each axis. */
   @property({ attribute: false }) x: Objective = { metric: 'samples_per_sec', direction: 'maximize' };
   @property({ attribute: false }) y: Objective = { metric: 'val_accuracy', direction: 'maximize' };
+  /** The x axis's words, when x is not the objective itself (samples/s a trial trained at in its cohort). */
+  @property() xLabel = '';
 
   protected plot(width: number): Element | string {
     const rows = this.series.flatMap((s) => s.points.map((p) => ({ ...p, study: s.name })));
@@ -32,7 +34,7 @@ export class FtFrontsChart extends PlotElement {
       width,
       height: 280,
       marginLeft: 52,
-      x: { label: `${objectiveLabel(this.x)} ${this.x.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: tick(this.x) },
+      x: { label: `${this.xLabel || objectiveLabel(this.x)} ${this.x.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: tick(this.x) },
       y: { label: objectiveLabel(this.y), grid: true, tickFormat: tick(this.y) },
       color: { legend: true, domain: this.series.map((s) => s.name), scheme: 'tableau10' },
       marks: [

@@ -1,28 +1,18 @@
-// <ft-study-editor>: edits a study (presets, data, search space, defaults, sampler, budget, seed) with the study file's own validation.
+// <ft-study-editor>: edits a study (presets, data, search space, defaults, objectives, sampler, pruner, budget, seed) with the study file's own validation.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { StudyIssue } from '../search/errors.ts';
 import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { HYPERPARAMETER_NAMES } from '../search/hyperparameters.ts';
-import { OBJECTIVE_METRICS } from '../model/objectives.ts';
 import { downloadBlob } from './download.ts';
 import './ft-data-editor.ts';
 import './ft-field.ts';
-import type { FieldOption } from './ft-field.ts';
 import './ft-param-editor.ts';
-import { draftToHash, issuesAt, issuesUnder, newParameter, presetDraft, PRESETS, type Draft } from './study-draft.ts';
+import './ft-policy-editor.ts';
+import { draftToHash, issuesAt, issuesUnder, newParameter, presetDraft, PRESETS, type CsvCheck, type Draft } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
 
 type Json = Record<string, unknown>;
-
-const SAMPLERS: FieldOption[] = [
-  { label: 'random', value: { type: 'random' } },
-  { label: 'grid', value: { type: 'grid' } },
-];
-const OBJECTIVES: FieldOption[] = OBJECTIVE_METRICS.map((metric) => ({
-  label: metric === 'val_accuracy' ? 'validation accuracy (maximize)' : 'validation loss (minimize)',
-  value: { metric },
-}));
 
 const asObject = (value: unknown): Json => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
 
@@ -43,6 +33,7 @@ function moveKey(object: Json, key: string, delta: number): Json {
 /**
  * @fires draft-change - `detail: { draft }`: the whole study draft after an edit, import or preset.
  * @fires data-file - `detail: { name, text }`: a CSV file the user uploaded (from the data editor).
+ * @fires json-state - `detail: { error }`: the Study JSON text stopped parsing (its message) or parses again (''); Run waits for it.
  */
 @customElement('ft-study-editor')
 export class FtStudyEditor extends LitElement {
@@ -50,12 +41,17 @@ export class FtStudyEditor extends LitElement {
   @property({ attribute: false }) draft: Draft = {};
   /** Every problem parseStudy found in the draft. */
   @property({ attribute: false }) issues: readonly StudyIssue[] = [];
-  /** Trials the draft runs, when valid. */
+  /** Trials the draft runs, when valid (Infinity when only samples or seconds end it). */
   @property({ attribute: false }) trials: number | null = null;
+  /** The grid's combinations, when the sampler is a grid. */
+  @property({ attribute: false }) gridSize: number | null = null;
   /** CSV files uploaded in this browser. */
   @property({ attribute: false }) files: readonly string[] = [];
+  /** The CSV the draft reads, as a run would read it: its preview or its problem. */
+  @property({ attribute: false }) csv: CsvCheck | null = null;
 
-  @state() private preset = PRESETS[PRESETS.length - 1]!.id;
+  /** The preset picked in the menu; '' until one is, when the menu shows the preset the draft equals (or none). */
+  @state() private preset = '';
   @state() private notice = '';
   @state() private jsonText: string | null = null;
   @state() private jsonError = '';
@@ -93,20 +89,24 @@ export class FtStudyEditor extends LitElement {
     const names = Object.keys(space);
     const defaults = asObject(d.defaults);
     const unusedNames = HYPERPARAMETER_NAMES.filter((n) => !Object.hasOwn(space, n));
-    const unusedDefaults = HYPERPARAMETER_NAMES.filter((n) => !Object.hasOwn(defaults, n));
+    // A default is for what the space does not sample, or samples only under a condition; epochs has its budget field.
+    const conditional = (n: string) => asObject(space[n]).when !== undefined;
+    const unusedDefaults = HYPERPARAMETER_NAMES.filter((n) => !Object.hasOwn(defaults, n) && (!Object.hasOwn(space, n) || conditional(n)) && n !== 'epochs');
+    const matching = PRESETS.find((p) => JSON.stringify(p.study) === JSON.stringify(d))?.id ?? '';
+    const preset = this.preset || matching;
     const at = (path: string) => issuesAt(this.issues, path);
     const field = (key: string, label: string, kind: 'text' | 'number', hint = '') =>
       html`<ft-field label=${label} kind=${kind} hint=${hint} .value=${d[key]} .issues=${at(key)}
         @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setKey(d, key, e.detail.value)}></ft-field>`;
-    const budget = asObject(d.budget);
     return html`
       <div class="toolbar">
         <label>Preset
-          <select aria-label="Preset" .value=${this.preset} @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value)}>
-            ${PRESETS.map((p) => html`<option value=${p.id} .selected=${p.id === this.preset}>${p.label}</option>`)}
+          <select aria-label="Preset" @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value)}>
+            <option value="" disabled .selected=${preset === ''}>${matching ? '' : 'Custom study (pick a preset)'}</option>
+            ${PRESETS.map((p) => html`<option value=${p.id} .selected=${p.id === preset}>${p.label}${p.id === matching ? ' (loaded)' : ''}</option>`)}
           </select>
         </label>
-        <button type="button" @click=${this.loadPreset}>Load preset</button>
+        <button type="button" ?disabled=${preset === '' || preset === matching} @click=${() => this.loadPreset(preset)}>Load preset</button>
         <span class="file-button"><button type="button" tabindex="-1">Import JSON…</button>
           <input type="file" accept=".json,application/json" aria-label="Import study JSON" @change=${this.importFile} /></span>
         <button type="button" @click=${this.exportFile}>Export JSON</button>
@@ -118,22 +118,24 @@ export class FtStudyEditor extends LitElement {
             <h3>${this.issues.length === 1 ? '1 problem' : `${this.issues.length} problems`} to fix before running</h3>
             <ul>${this.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>
           </div>`
-        : html`<p class="ok" data-testid="study-valid">Valid study: ${this.trials} trial${this.trials === 1 ? '' : 's'}.</p>`}
+        : this.csv?.error
+          ? html`<div class="summary" data-testid="study-issues" role="region" aria-label="Problems in the study">
+              <h3>The data file cannot train</h3>
+              <ul><li><code>data.path</code>: ${this.csv.name}: ${this.csv.error}</li></ul>
+            </div>`
+          : html`<p class="ok" data-testid="study-valid">Valid study: ${this.trialsText()}.</p>`}
 
       <section aria-labelledby="h-study">
         <h3 id="h-study">Study</h3>
         <div class="grid">
           <div class="span2">${field('name', 'name', 'text')}</div>
           ${field('seed', 'seed', 'number', 'fixes every trial')}
-          <ft-field label="objective" kind="select" .value=${d.objective === undefined ? { metric: 'val_accuracy' } : { metric: asObject(d.objective).metric }}
-            .options=${OBJECTIVES} .issues=${issuesUnder(this.issues, 'objective')}
-            @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setKey(d, 'objective', e.detail.value)}></ft-field>
         </div>
       </section>
 
       <section aria-labelledby="h-data">
         <h3 id="h-data">Data</h3>
-        <ft-data-editor .data=${asObject(d.data)} .issues=${issuesUnder(this.issues, 'data')} .files=${this.files}
+        <ft-data-editor .data=${asObject(d.data)} .issues=${issuesUnder(this.issues, 'data')} .files=${this.files} .csv=${this.csv}
           @data-change=${(e: CustomEvent<{ data: Json }>) => this.setKey(d, 'data', e.detail.data)}
           @data-file=${(e: CustomEvent<{ name: string; text: string }>) => this.dispatchEvent(new CustomEvent('data-file', { detail: e.detail }))}></ft-data-editor>
       </section>
@@ -178,21 +180,18 @@ export class FtStudyEditor extends LitElement {
         </div>
       </section>
 
-      <section aria-labelledby="h-sampler">
-        <h3 id="h-sampler">Sampler and budget</h3>
-        <div class="grid">
-          <ft-field label="sampler" kind="select" .value=${d.sampler ?? { type: 'random' }} .options=${SAMPLERS} .issues=${issuesUnder(this.issues, 'sampler')}
-            @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setKey(d, 'sampler', e.detail.value)}></ft-field>
-          <ft-field label="trials" kind="number" hint=${asObject(d.sampler).type === 'grid' ? 'optional cap on the grid' : 'required for random'}
-            .value=${budget.trials} .issues=${at('budget.trials')}
-            @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setBudget(d, budget, 'trials', e.detail.value)}></ft-field>
-          <ft-field label="max steps per trial" kind="number" hint="optional" .value=${budget.maxStepsPerTrial} .issues=${at('budget.maxStepsPerTrial')}
-            @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setBudget(d, budget, 'maxStepsPerTrial', e.detail.value)}></ft-field>
-        </div>
-        ${issuesAt(this.issues, 'budget', true).length ? html`<p class="message">${issuesAt(this.issues, 'budget', true).map((i) => i.message).join('; ')}</p>` : nothing}
+      <section aria-labelledby="h-policy">
+        <h3 id="h-policy">Objectives, sampler, pruner and budget</h3>
+        <ft-policy-editor .draft=${d} .issues=${this.issues} .trials=${this.trials} .gridSize=${this.gridSize}
+          @policy-change=${(e: CustomEvent<{ key: string; value: unknown }>) => this.setKey(d, e.detail.key, e.detail.value)}></ft-policy-editor>
       </section>
 
-      <details @toggle=${(e: Event) => (this.jsonText = (e.target as HTMLDetailsElement).open ? JSON.stringify(this.draft, null, 2) : null)}>
+      <details @toggle=${(e: Event) => {
+        const open = (e.target as HTMLDetailsElement).open;
+        this.jsonText = open ? JSON.stringify(this.draft, null, 2) : null;
+        // Closing the box drops text that did not parse; the study is the last one that did.
+        if (!open) this.setJsonError('');
+      }}>
         <summary>Study JSON</summary>
         <textarea aria-label="Study JSON" spellcheck="false" .value=${this.jsonText ?? JSON.stringify(this.draft, null, 2)}
           @input=${this.editJson}></textarea>
@@ -225,11 +224,12 @@ export class FtStudyEditor extends LitElement {
     this.emit(next);
   }
 
-  private setBudget(d: Draft, budget: Json, key: string, value: unknown): void {
-    const next: Json = { ...budget };
-    if (value === undefined) delete next[key];
-    else next[key] = value;
-    this.setKey(d, 'budget', next);
+  private trialsText(): string {
+    const n = this.trials;
+    if (n === null) return '? trials';
+    if (!Number.isFinite(n)) return 'trials until its sample or time budget is spent';
+    const grid = this.gridSize !== null && this.gridSize > n ? ` of the grid’s ${this.gridSize}` : '';
+    return `${n}${grid} trial${n === 1 && !grid ? '' : 's'}`;
   }
 
   private addParam(space: Json): void {
@@ -242,9 +242,10 @@ export class FtStudyEditor extends LitElement {
     if (name) this.setKey(this.draft, 'defaults', { ...defaults, [name]: (TRIAL_DEFAULTS as Record<string, string | number>)[name] ?? 0 });
   }
 
-  private loadPreset(): void {
-    this.notice = `Loaded the preset "${PRESETS.find((p) => p.id === this.preset)?.label}".`;
-    this.emit(presetDraft(this.preset));
+  private loadPreset(id: string): void {
+    this.notice = `Loaded the preset "${PRESETS.find((p) => p.id === id)?.label}".`;
+    this.preset = '';
+    this.emit(presetDraft(id));
   }
 
   private editJson(event: Event): void {
@@ -252,11 +253,17 @@ export class FtStudyEditor extends LitElement {
     try {
       const json: unknown = JSON.parse(this.jsonText);
       if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('a study is a JSON object');
-      this.jsonError = '';
+      this.setJsonError('');
       this.emit(json as Draft);
     } catch (error) {
-      this.jsonError = `not applied: ${error instanceof Error ? error.message : String(error)}`;
+      this.setJsonError(`not applied: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  private setJsonError(message: string): void {
+    if (message === this.jsonError) return;
+    this.jsonError = message;
+    this.dispatchEvent(new CustomEvent('json-state', { detail: { error: message } }));
   }
 
   private async importFile(event: Event): Promise<void> {
@@ -269,7 +276,7 @@ export class FtStudyEditor extends LitElement {
       if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('a study is a JSON object');
       // A results file (study.json from a run) holds the study under `study`.
       const record = json as Json;
-      const study = record.version === 1 && record.trials !== undefined ? asObject(record.study) : record;
+      const study = record.version !== undefined && Array.isArray(record.trials) ? asObject(record.study) : record;
       this.notice = `Imported ${file.name}.`;
       this.emit(study);
     } catch (error) {

@@ -55,7 +55,8 @@ export abstract class PlotElement extends LitElement {
   static override styles = [
     baseStyles,
     css`
-      :host { display: block; min-width: 0; }
+      /* NOTE: a redrawn chart replaces its SVG; containment keeps the page's relayout and repaint to this element. */
+      :host { display: block; min-width: 0; contain: content; }
       figure { margin: 0; }
       figcaption { font-weight: 600; font-size: 0.9rem; margin-bottom: 0.25rem; }
       .empty { color: var(--ft-muted); font-size: 0.85rem; min-height: 4rem; display: flex; align-items: center; }

@@ -52,10 +52,14 @@ test('runs the quick synthetic preset: the table fills, the charts render, expor
   await loadPreset(page, 'quick-synthetic');
   await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 8 trials.');
   await expect(page.getByLabel('name', { exact: true })).toHaveValue('quick-synthetic');
+  await expect(page.getByLabel('Preset')).toHaveValue('quick-synthetic');
   await page.screenshot({ path: `${SHOTS}/study.png` });
 
-  await runButton(page).click();
+  // Run from the keyboard: focus moves on to Pause rather than falling to the page.
+  await runButton(page).focus();
+  await page.keyboard.press('Enter');
   await expect(page.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('button', { name: 'Pause' })).toBeFocused();
   await expect(rows(page)).toHaveCount(8);
   await expect(page.getByRole('button', { name: 'Pause' })).toBeEnabled();
   await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 120_000 });
@@ -64,13 +68,15 @@ test('runs the quick synthetic preset: the table fills, the charts render, expor
   expect((await column(page, 'val acc')).filter((t) => /^\d+\.\d%$/.test(t)).length).toBeGreaterThan(0);
 
   await expect(marks(page.getByTestId('loss-chart'), 'line', 'path').first()).toBeVisible();
-  await expect(marks(page.getByTestId('accuracy-chart'), 'line', 'path').first()).toBeVisible();
-  await expect(marks(page.getByTestId('accuracy-heatmap'), 'cell', 'rect').first()).toBeVisible();
-  await expect(marks(page.getByTestId('throughput-heatmap'), 'cell', 'rect').first()).toBeVisible();
+  await expect(marks(page.getByTestId('intermediate-chart'), 'line', 'path').first()).toBeAttached();
+  await expect(marks(page.getByTestId('best-chart'), 'line', 'path').first()).toBeAttached();
+  await expect(marks(page.getByTestId('objective-heatmap'), 'cell', 'rect').first()).toBeAttached();
+  await expect(marks(page.getByTestId('throughput-heatmap'), 'cell', 'rect').first()).toBeAttached();
+  await expect(page.getByTestId('run-best')).toContainText('Best val accuracy so far');
   const pareto = page.getByTestId('pareto-chart');
   expect(await marks(pareto, 'dot', 'circle').count()).toBeGreaterThan(0);
   expect(await marks(pareto, 'dot', 'circle[fill="#d1495b"]').count()).toBeGreaterThan(0);
-  await expect(marks(page.getByTestId('parallel-chart'), 'line', 'path').first()).toBeVisible();
+  await expect(marks(page.getByTestId('parallel-chart'), 'line', 'path').first()).toBeAttached();
 
   // Sorting by validation accuracy puts the most accurate first.
   await page.getByRole('button', { name: /^val acc/ }).click();
@@ -78,7 +84,10 @@ test('runs the quick synthetic preset: the table fills, the charts render, expor
   const accuracies = (await column(page, 'val acc')).map((t) => parseFloat(t)).filter(Number.isFinite);
   expect(accuracies).toEqual([...accuracies].sort((a, b) => b - a));
   await page.getByRole('button', { name: /^rank/ }).click();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height });
   await page.screenshot({ path: `${SHOTS}/results.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   const csvDownload = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Trials CSV' }).click();
@@ -98,6 +107,8 @@ test('runs the quick synthetic preset: the table fills, the charts render, expor
   await expect(page.getByTestId('study-status')).toHaveText('done');
   await expect(rows(page)).toHaveCount(8);
   expect(await finishedMetrics(page)).toEqual(before);
+  await expect(page.getByTestId('best-trial')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Best weights (.safetensors)' })).toBeEnabled();
   await expect(marks(page.getByTestId('loss-chart'), 'line', 'path').first()).toBeVisible();
   await openTab(page, 'Saved studies');
   await expect(page.getByTestId('study-list').locator('tbody tr')).toHaveCount(1);
@@ -144,6 +155,70 @@ test('invalid input shows the field’s message and disables Run', async ({ page
   await expect(runButton(page)).toBeEnabled();
 });
 
+test('the editor says what a capped grid runs, sets epochs, offers only unused defaults, names the loaded preset, and stops Run on broken JSON', async ({ page }) => {
+  await page.goto('/');
+  // The default study is loaded, and the menu says so; an edit makes it a custom study.
+  await expect(page.getByLabel('Preset')).toHaveValue('default');
+  await page.getByLabel('name', { exact: true }).fill('mine');
+  await expect(page.getByLabel('Preset').locator('option:checked')).toHaveText('Custom study (pick a preset)');
+
+  // "Add default" offers neither what the space samples nor epochs (it has its budget field).
+  const offered = await page.getByLabel('Default to add').locator('option').allTextContents();
+  expect(offered).not.toContain('lr');
+  expect(offered).not.toContain('epochs');
+  expect(offered).toContain('momentum');
+
+  // Epochs: sampled in the space while the budget sets them is the schema's error, with a fix the form offers.
+  await page.getByLabel('Parameter to add').selectOption('epochs');
+  await page.getByRole('button', { name: 'Add parameter' }).click();
+  await expect(page.getByTestId('study-issues')).toContainText('budget.epochs: epochs is also set in space');
+  await expect(runButton(page)).toBeDisabled();
+  await page.getByRole('button', { name: 'Remove it from the budget' }).click();
+  await expect(page.getByTestId('study-valid')).toBeVisible();
+  await page.getByRole('button', { name: 'Remove epochs' }).click();
+  await page.getByLabel('epochs', { exact: true }).fill('3');
+  expect(JSON.parse(await page.getByLabel('Study JSON', { exact: true }).inputValue()).budget.epochs).toBe(3);
+
+  // A grid capped by budget.trials: say which points run, and offer a random subset or the whole grid.
+  await loadPreset(page, 'batch-lr-sweep');
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 25 trials.');
+  await page.getByLabel('trials', { exact: true }).fill('8');
+  await expect(page.getByTestId('grid-cap')).toContainText('The grid has 25 combinations; budget.trials runs 8 of them: its first points');
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 8 of the grid’s 25 trials.');
+  await page.getByRole('button', { name: 'Run a random subset of 8' }).click();
+  await expect(page.getByTestId('grid-cap')).toContainText('a seeded random subset');
+  expect(JSON.parse(await page.getByLabel('Study JSON', { exact: true }).inputValue()).sampler).toEqual({ type: 'grid', shuffle: true });
+  await page.getByRole('button', { name: 'Run all 25' }).click();
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 25 trials.');
+  await expect(page.getByTestId('grid-cap')).toHaveCount(0);
+
+  // The samplers, pruners and objective lists of the study format, validated like files.
+  await page.getByLabel('sampler', { exact: true }).selectOption('TPE (one objective)');
+  await expect(page.getByTestId('study-issues')).toContainText('budget.trials: is required for the tpe sampler');
+  await page.getByLabel('trials', { exact: true }).fill('12');
+  await page.getByLabel('sampler startup trials', { exact: true }).fill('4');
+  await page.getByLabel('pruner', { exact: true }).selectOption('median');
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 12 trials.');
+  await page.getByRole('button', { name: 'Add objective' }).click();
+  await expect(page.getByTestId('study-issues')).toContainText('tpe optimizes one objective');
+  await expect(page.getByTestId('study-issues')).toContainText('pruner.type: pruning needs a single objective');
+  await page.getByLabel('sampler', { exact: true }).selectOption('NSGA-II (several objectives)');
+  await page.getByLabel('pruner', { exact: true }).selectOption('none');
+  await expect(page.getByTestId('study-valid')).toBeVisible();
+  const study = JSON.parse(await page.getByLabel('Study JSON', { exact: true }).inputValue());
+  expect(study.objective).toEqual([{ metric: 'val_accuracy' }, { metric: 'samples_per_sec' }]);
+  expect(study.sampler).toEqual({ type: 'nsga2' });
+
+  // Text in the Study JSON box that does not parse keeps Run off (it would run the last valid study).
+  await page.getByText('Study JSON', { exact: true }).click();
+  const json = page.getByLabel('Study JSON', { exact: true });
+  await json.fill('{ "name": "half typed", ');
+  await expect(runButton(page)).toBeDisabled();
+  await expect(page.getByTestId('run-note')).toContainText('The Study JSON text does not parse');
+  await json.fill(JSON.stringify(study));
+  await expect(runButton(page)).toBeEnabled();
+});
+
 test('the URL of a study reproduces its space', async ({ page, browser }) => {
   const study = {
     name: 'from-a-link',
@@ -186,15 +261,15 @@ test('the URL of a study reproduces its space', async ({ page, browser }) => {
 });
 
 test('a paused or interrupted study resumes without losing its finished trials', async ({ page }) => {
-  await page.goto(studyUrl({ ...QUICK, name: 'resumable', budget: { trials: 16, epochs: 10, maxStepsPerTrial: 200 } }));
-  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 16 trials.');
+  await page.goto(studyUrl({ ...QUICK, name: 'resumable', budget: { trials: 48, epochs: 10, maxStepsPerTrial: 300 } }));
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 48 trials.');
   await runButton(page).click();
   await expect(finishedRows(page).first()).toBeAttached({ timeout: 60_000 });
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('study-status')).toHaveText('paused');
   const paused = await finishedMetrics(page);
   expect(paused.size).toBeGreaterThan(0);
-  expect(paused.size).toBeLessThan(16);
+  expect(paused.size).toBeLessThan(48);
 
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('study-status')).toHaveText('running');
@@ -205,12 +280,16 @@ test('a paused or interrupted study resumes without losing its finished trials',
   await page.reload();
   await openTab(page, 'Results');
   await expect(page.getByTestId('study-status')).toHaveText('interrupted');
+  // The run never ended, so the record has no `best`: the summary finds it, and its weights, from the trials.
+  await expect(page.getByTestId('best-trial')).toContainText('trial');
+  await expect(page.getByRole('button', { name: 'Best weights (.safetensors)' })).toBeEnabled();
+  await expect(page.getByTestId('run-best')).toBeVisible();
   const interrupted = await finishedMetrics(page);
   for (const [trial, metrics] of paused) expect(interrupted.get(trial)).toBe(metrics);
 
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 120_000 });
-  await expect(page.getByTestId('trials-finished')).toHaveText('16 / 16');
+  await expect(page.getByTestId('trials-finished')).toHaveText('48 / 48');
   const done = await finishedMetrics(page);
   for (const [trial, metrics] of interrupted) expect(done.get(trial)).toBe(metrics);
 });
@@ -261,7 +340,18 @@ test('trains on an uploaded CSV file, which stays for a reload', async ({ page }
   await page.goto(studyUrl({ name: 'csv-upload', data: { kind: 'xor' }, space: { lr: { type: 'float', low: 0.01, high: 0.1, log: true } }, defaults: { batch_size: 8, units: 8 }, budget: { trials: 2, maxStepsPerTrial: 30 } }));
   await page.getByLabel('data set', { exact: true }).selectOption('CSV upload');
   await expect(runButton(page)).toBeDisabled();
-  await page.getByLabel('CSV file (header row; one label column)').setInputFiles({ name: 'quadrants.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+  // A broken file says what is wrong as soon as it is uploaded, and Run stays off.
+  const broken = [...lines.slice(0, 5), '0.5,oops,same', ...lines.slice(5)];
+  const upload = page.getByLabel('CSV file (header row; one label column)');
+  await upload.setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(broken.join('\n')) });
+  await expect(page.getByTestId('csv-preview')).toContainText('broken.csv cannot train');
+  await expect(page.getByTestId('csv-preview')).toContainText('"oops" is not a number');
+  await expect(page.getByTestId('study-valid')).toHaveCount(0);
+  await expect(runButton(page)).toBeDisabled();
+  await expect(page.getByTestId('run-note')).toContainText('broken.csv cannot train');
+  await upload.setInputFiles({ name: 'quadrants.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+  await expect(page.getByTestId('csv-preview')).toHaveText(/quadrants\.csv: 120 rows \(96 train, 24 validation\),\s+2 features \(x, y\),\s+2 classes \(opposite, same\)\./);
+  await expect(page.getByLabel('file', { exact: true })).toHaveValue('quadrants.csv');
   await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 2 trials.');
   await expect(runButton(page)).toBeEnabled();
 
@@ -273,6 +363,12 @@ test('trains on an uploaded CSV file, which stays for a reload', async ({ page }
   await page.reload();
   await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 2 trials.');
   await expect(runButton(page)).toBeEnabled();
+
+  // Running the identical study again replaces its saved run instead of saving a duplicate.
+  await runButton(page).click();
+  await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 60_000 });
+  await openTab(page, 'Saved studies');
+  await expect(page.getByTestId('study-list').locator('tbody tr')).toHaveCount(1);
 });
 
 test('the Hardware lab shows published benchmark results', async ({ page }) => {

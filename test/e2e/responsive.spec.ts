@@ -1,0 +1,97 @@
+// How responsive the page stays: the longest animation frame and long task on the Results tab while a study trains, and while 150 trials are explored.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { expect, test, type Page } from '@playwright/test';
+import { fixtureStudy } from '../helpers/study-fixture.ts';
+
+const QUICK = JSON.parse(await readFile(new URL('../../studies/quick-synthetic.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+interface Frames {
+  /** Long animation frames (over 50 ms): start and duration, ms. */
+  frames: { start: number; duration: number; blocking: number; scripts: string[] }[];
+  tasks: { start: number; duration: number }[];
+  supported: string[];
+}
+
+/** Records every long animation frame and long task from the page's first moment. */
+async function observe(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const store: Frames = { frames: [], tasks: [], supported: [...PerformanceObserver.supportedEntryTypes] };
+    (window as unknown as { frames_: Frames }).frames_ = store;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        // Where a long frame's time went: the scripts that ran in it, longest first.
+        const scripts = ((e as PerformanceEntry & { scripts?: { duration: number; invoker: string; sourceFunctionName: string }[] }).scripts ?? [])
+          .sort((a, b) => b.duration - a.duration)
+          .slice(0, 3)
+          .map((x) => `${Math.round(x.duration)} ms ${x.invoker}${x.sourceFunctionName ? ` ${x.sourceFunctionName}` : ''}`);
+        store.frames.push({ start: e.startTime, duration: e.duration, blocking: (e as PerformanceEntry & { blockingDuration?: number }).blockingDuration ?? 0, scripts });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) store.tasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+const now = (page: Page) => page.evaluate(() => performance.now());
+
+async function longest(page: Page, from: number, to: number): Promise<{ frameMs: number; taskMs: number; longFrames: number; longest: string[]; supported: string[] }> {
+  const store = await page.evaluate(() => (window as unknown as { frames_: Frames }).frames_);
+  const frames = store.frames.filter((f) => f.start >= from && f.start <= to);
+  const tasks = store.tasks.filter((t) => t.start >= from && t.start <= to);
+  const worst = [...frames].sort((a, b) => b.duration - a.duration)[0];
+  return { frameMs: Math.round(Math.max(0, ...frames.map((f) => f.duration))), taskMs: Math.round(Math.max(0, ...tasks.map((t) => t.duration))), longFrames: frames.length, longest: worst?.scripts ?? [], supported: store.supported };
+}
+
+async function record(name: string, figures: object): Promise<void> {
+  await mkdir('test-results', { recursive: true });
+  const path = 'test-results/responsiveness.json';
+  const old = JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+  await writeFile(path, JSON.stringify({ ...old, [name]: figures }, null, 2));
+  console.log(`responsiveness ${name}: ${JSON.stringify(figures)}`);
+}
+
+test('the Results tab while a 48-trial study trains: longest frame and long task recorded', async ({ page }) => {
+  await observe(page);
+  const study = { ...QUICK, name: 'responsive', budget: { trials: 48, epochs: 10, maxStepsPerTrial: 300 } };
+  await page.goto(`/#study=${Buffer.from(JSON.stringify(study)).toString('base64url')}`);
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 48 trials.');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByTestId('study-status')).toHaveText('running');
+  const start = await now(page);
+  // Interact as a user would while it trains: sort, pick a trial, change the curves' axis.
+  await page.getByRole('button', { name: /^val acc/ }).click();
+  await expect(page.getByTestId('trial-table').locator('tbody tr').first()).toBeVisible();
+  await page.getByTestId('loss-chart').getByLabel('Curves x axis').selectOption('epochs');
+  await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 170_000 });
+  const end = await now(page);
+  const figures = await longest(page, start, end);
+  expect(figures.supported).toContain('long-animation-frame');
+  await record('live-run', { ...figures, supported: undefined, runMs: Math.round(end - start), trials: 48 });
+});
+
+test('exploring 150 trials: opening the file, brushing, picking: longest frame and long task recorded', async ({ page }) => {
+  await observe(page);
+  await page.goto('/');
+  await page.getByRole('tab', { name: 'Results' }).click();
+  const start = await now(page);
+  await page.getByLabel('Open results file').setInputFiles({ name: 'fixture.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(fixtureStudy())) });
+  await expect(page.getByTestId('trial-table').locator('tbody tr')).toHaveCount(150);
+  await expect(page.getByTestId('importance-chart').locator('svg g[aria-label="bar"] rect')).toHaveCount(6);
+  await expect(page.getByTestId('parallel-chart').locator('svg g[aria-label="line"] path').first()).toBeAttached();
+  const brush = page.getByTestId('parallel-chart').locator('g.brush[data-axis="lr"] rect.overlay');
+  await brush.scrollIntoViewIfNeeded();
+  const box = (await brush.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.6, { steps: 5 });
+  await page.mouse.up();
+  await expect(page.getByTestId('filter-note')).toBeVisible();
+  await page.getByTestId('loss-chart').locator('.legend button').first().click();
+  await page.getByTestId('loss-chart').getByLabel('Curves shown').selectOption('all');
+  await page.waitForTimeout(1500);
+  const end = await now(page);
+  const figures = await longest(page, start, end);
+  expect(figures.supported).toContain('long-animation-frame');
+  await record('explore-150', { ...figures, supported: undefined });
+});

@@ -15,6 +15,8 @@ export interface RunProgress {
   elapsedMs: number;
   /** Time left at the pace so far; null until the first steps are timed. */
   etaMs: number | null;
+  /** Busy trial-steps over dispatched ones (how full the fused dispatches are), when the runner reports it. */
+  occupancy: number | null;
 }
 
 /**

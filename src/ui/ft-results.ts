@@ -125,6 +125,9 @@ export class FtResults extends LitElement {
             : nothing}
           ${objectives.length > 1 ? html`<div><dt>Pareto front</dt><dd data-testid="pareto-count">${view.pareto.size} trials (${objectives.map(objectiveLabel).join(' × ')})</dd></div>` : nothing}
           ${record?.wallMs !== undefined && !live ? html`<div><dt>Wall time</dt><dd>${formatDuration(record.wallMs)}</dd></div>` : nothing}
+          ${record?.occupancy && record.occupancy.dispatched > 0 && !live
+            ? html`<div title="busy trial-steps over dispatched ones: how full the fused dispatches were"><dt>Occupancy</dt><dd>${formatPercent(record.occupancy.busy / record.occupancy.dispatched)}</dd></div>`
+            : nothing}
           ${saved.reason && saved.status !== 'done' ? html`<div><dt>Note</dt><dd>${saved.reason}</dd></div>` : nothing}
         </dl>
         <div class="exports" role="group" aria-label="Downloads">

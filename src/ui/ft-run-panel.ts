@@ -7,7 +7,7 @@ import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { sessionContext, type Session } from './context.ts';
-import { formatBytes, formatDuration, formatMetric, formatRate } from './format.ts';
+import { formatBytes, formatDuration, formatMetric, formatPercent, formatRate } from './format.ts';
 import { baseStyles } from './styles.ts';
 
 export type RunAction = 'start' | 'pause' | 'stop' | 'resume';
@@ -72,7 +72,7 @@ export class FtRunPanel extends LitElement {
         <p id="run-note" class=${this.blocker && !busy ? 'blocker' : ''} data-testid="run-note">${this.note(status, finished, trials.length)}</p>
         ${busy && p
           ? html`<p class="muted" data-testid="run-stats">
-              ${formatRate(p.samplesPerSec)} samples/s · ${formatDuration(p.elapsedMs)} elapsed · ${p.etaMs === null ? 'timing…' : `about ${formatDuration(p.etaMs)} left`} · GPU holds ${formatBytes(this.bytesHeld)}
+              ${formatRate(p.samplesPerSec)} samples/s · ${formatDuration(p.elapsedMs)} elapsed · ${p.etaMs === null ? 'timing…' : `about ${formatDuration(p.etaMs)} left`} · GPU holds ${formatBytes(this.bytesHeld)}${p.occupancy === null ? '' : ` · dispatches ${formatPercent(p.occupancy)} full`}
             </p>`
           : nothing}
       </div>

@@ -333,7 +333,8 @@ export class StudyController implements ReactiveController {
         } else if (event.type === 'progress') {
           const { stepsDone, stepsTotal, samplesPerSec, elapsedMs } = event;
           const etaMs = stepsDone > 0 ? (elapsedMs * (stepsTotal - stepsDone)) / stepsDone : null;
-          this.progress = { stepsDone, stepsTotal, samplesPerSec, elapsedMs, etaMs };
+          const occupancy = 'occupancy' in event && typeof event.occupancy === 'number' ? event.occupancy : null;
+          this.progress = { stepsDone, stepsTotal, samplesPerSec, elapsedMs, etaMs, occupancy };
           this.gpu.refresh();
         }
         this.publish();

@@ -166,3 +166,22 @@ describe('bestSoFar and the Pareto front', () => {
     expect(pbt.trials.some((t) => (t.exploits?.length ?? 0) > 0)).toBe(true);
   });
 });
+
+describe('parallel coordinates', () => {
+  it('labels every axis: round numbers, decades on log axes, each value of a small integer or a category', async () => {
+    const { logTicks, niceTicks, parallelCoordinates } = await import('../../src/ui/chart-data.ts');
+    expect(niceTicks(0.0169, 0.4)).toEqual([0.1, 0.2, 0.3, 0.4]);
+    expect(logTicks(3e-4, 0.3)).toEqual([0.001, 0.01, 0.1]);
+    expect(logTicks(0.02, 0.3)).toEqual([0.02, 0.05, 0.1, 0.2]);
+    const record = fixtureStudy();
+    const params = variedParams(record.trials, record.study.space);
+    const data = parallelCoordinates(record.trials, params, [ACCURACY]);
+    for (const axis of data.axes) expect(data.ticks.filter((t) => t.axis === axis).length, axis).toBeGreaterThanOrEqual(2);
+    expect(data.ticks.filter((t) => t.axis === 'layers').map((t) => t.label)).toEqual(['1', '2']);
+    expect(data.ticks.filter((t) => t.axis === 'batch_size').map((t) => t.label)).toEqual(['32', '64', '128', '256']);
+    expect(data.ticks.filter((t) => t.axis === 'lr').map((t) => t.label)).toEqual(expect.arrayContaining(['0.001', '0.01', '0.1']));
+    // Positions lie on [0, 1], and each scored trial has one per axis.
+    expect(data.positions.size).toBe(record.trials.filter((t) => t.state === 'done').length);
+    for (const row of data.rows) expect(row.position >= 0 && row.position <= 1).toBe(true);
+  });
+});

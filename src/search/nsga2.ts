@@ -44,6 +44,8 @@ export class Nsga2Sampler implements Sampler {
   private readonly options: Nsga2Options;
   private readonly random: RandomSampler;
   private readonly axes: Map<string, Axis>;
+  /** Per generation: its complete trials and the survivors after it (a cache; see survivors). */
+  private readonly memo: { members: PastTrial[]; population: PastTrial[] }[] = [];
 
   constructor(
     private readonly space: Space,
@@ -110,24 +112,38 @@ export class Nsga2Sampler implements Sampler {
     return params;
   }
 
-  /** The population that breeds generation g: survivors of generations 0 … g − 1 (their complete trials only). */
+  /**
+   * The population that breeds generation g: survivors of generations 0 … g − 1 (their complete
+   * trials only). Each generation's survivors are remembered with the members they came from and
+   * reused while those members are unchanged, so a study's asks do not redo every generation.
+   */
   private survivors(generation: number, history: readonly PastTrial[]): PastTrial[] {
     const byGeneration = new Map<number, PastTrial[]>();
     for (const t of history) {
       const g = this.generationOf(t.number);
       if (g >= generation || t.state !== 'complete' || t.values === null || t.values.length !== this.directions.length) continue;
-      byGeneration.set(g, [...(byGeneration.get(g) ?? []), t]);
+      const members = byGeneration.get(g);
+      if (members) members.push(t);
+      else byGeneration.set(g, [t]);
     }
     let population: PastTrial[] = [];
     for (let g = 0; g < generation; g++) {
-      const members = byGeneration.get(g);
-      if (!members) continue;
-      const pool = [...population, ...members].sort((a, b) => a.number - b.number);
-      const losses = toLosses(
-        pool.map((t) => t.values!),
-        this.directions,
-      );
-      population = selectByRankAndCrowding(losses, this.options.population).map((i) => pool[i]);
+      const members = byGeneration.get(g) ?? [];
+      const known = this.memo[g];
+      if (known && sameTrials(known.members, members)) {
+        population = known.population;
+        continue;
+      }
+      if (members.length > 0) {
+        const pool = [...population, ...members].sort((a, b) => a.number - b.number);
+        const losses = toLosses(
+          pool.map((t) => t.values!),
+          this.directions,
+        );
+        population = selectByRankAndCrowding(losses, this.options.population).map((i) => pool[i]);
+      }
+      this.memo.length = g;
+      this.memo.push({ members, population });
     }
     return population;
   }
@@ -160,4 +176,9 @@ export class Nsga2Sampler implements Sampler {
     const pick = [children[0], children[1], xa, xb][rng.int(4)];
     return Math.min(high, Math.max(low, pick));
   }
+}
+
+/** Whether two lists hold the same trials with the same values, in order. */
+function sameTrials(a: readonly PastTrial[], b: readonly PastTrial[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.number === b[i].number && t.values!.every((v, j) => Object.is(v, b[i].values![j])));
 }

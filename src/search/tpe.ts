@@ -106,8 +106,18 @@ function logUpperTail(z: number): number {
   if (z === Infinity) return -Infinity;
   const x = z / Math.SQRT2;
   const t = 1 / (1 + 0.5 * x);
-  const poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  return Math.log(0.5 * t) - x * x + poly;
+  return Math.log(0.5 * t) - x * x + erfcPoly(t);
+}
+
+/** P(Z > z) for 0 ≤ z < 37 (beyond, it underflows): the same fit, one exp. */
+function upperTail(z: number): number {
+  const x = z / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  return 0.5 * t * Math.exp(-x * x + erfcPoly(t));
+}
+
+function erfcPoly(t: number): number {
+  return -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
 }
 
 /** ln(e^a − e^b) for a ≥ b. */
@@ -116,8 +126,8 @@ const logDiffExp = (a: number, b: number) => (b === -Infinity ? a : a + Math.log
 /** ln P(a < Z < b), in whichever tail keeps precision; linear space while P(Z > a) cannot underflow (a < 25). */
 function logGaussMass(a: number, b: number): number {
   if (b <= 0) [a, b] = [-b, -a];
-  if (a >= 0) return a < 25 ? Math.log(Math.exp(logUpperTail(a)) - Math.exp(logUpperTail(b))) : logDiffExp(logUpperTail(a), logUpperTail(b));
-  return Math.log1p(-Math.exp(logUpperTail(b)) - Math.exp(logUpperTail(-a)));
+  if (a >= 0) return a < 25 ? Math.log(upperTail(a) - (b < 37 ? upperTail(b) : 0)) : logDiffExp(logUpperTail(a), logUpperTail(b));
+  return Math.log1p(-(b < 37 ? upperTail(b) : 0) - (a > -37 ? upperTail(-a) : 0));
 }
 
 /** ln of the standard normal mass in a bin [z − w/2, z + w/2]; narrow bins by the midpoint rule with its w² correction. */
@@ -538,6 +548,14 @@ export class TpeSampler implements Sampler {
   private readonly options: TpeOptions;
   private readonly random: RandomSampler;
   private readonly axes: Map<string, Axis>;
+  /** Each parameter's column in `rows`. */
+  private readonly column: Map<string, number>;
+  /**
+   * A trial's parameters in TPE's coordinates (NaN where absent), by its params object: a study
+   * hands the same objects back ask after ask, so each is converted once. NOTE: assumes, as the
+   * Sampler contract does, that a recorded trial's parameters never change.
+   */
+  private readonly rows = new WeakMap<Params, Float64Array>();
 
   constructor(
     private readonly space: Space,
@@ -550,6 +568,18 @@ export class TpeSampler implements Sampler {
     this.name = directions.length > 1 ? 'motpe' : 'tpe';
     this.random = new RandomSampler(space, seed);
     this.axes = new Map(Object.entries(space).map(([name, d]) => [name, axisOf(d)]));
+    this.column = new Map(Object.keys(space).map((name, j) => [name, j]));
+  }
+
+  private row(params: Params): Float64Array {
+    let row = this.rows.get(params);
+    if (!row) {
+      row = new Float64Array(this.axes.size);
+      let j = 0;
+      for (const [name, axis] of this.axes) row[j++] = axis.kind === 'constant' ? NaN : internal(axis, params[name]);
+      this.rows.set(params, row);
+    }
+    return row;
   }
 
   sample(number: number, history: readonly PastTrial[] = []): Params {
@@ -572,7 +602,7 @@ export class TpeSampler implements Sampler {
   /** Multivariate TPE: one joint draw over the parameters every finished trial has (Optuna's intersection search space). */
   private sampleJoint(number: number, history: readonly PastTrial[], split: TpeSplit): Map<string, Scalar> {
     const finished = history.filter((t) => t.state === 'complete' || t.state === 'pruned');
-    const names = [...this.axes].filter(([name, axis]) => axis.kind !== 'constant' && finished.every((t) => !Number.isNaN(internal(axis, t.params[name])))).map(([name]) => name);
+    const names = [...this.axes].filter(([name, axis]) => axis.kind !== 'constant' && finished.every((t) => !Number.isNaN(this.row(t.params)[this.column.get(name)!]))).map(([name]) => name);
     if (names.length === 0) return new Map();
     const axes = names.map((name) => this.axes.get(name) as VariableAxis);
     const values = this.sampleGroup(names, axes, split, new Rng(deriveSeed(this.seed, 'tpe', number, 'multivariate')), true);
@@ -580,12 +610,14 @@ export class TpeSampler implements Sampler {
   }
 
   private sampleGroup(names: readonly string[], axes: readonly VariableAxis[], split: TpeSplit, rng: Rng, multivariate = false): Scalar[] {
+    const at = names.map((name) => this.column.get(name)!);
     const fit = (trials: readonly PastTrial[], below: boolean) => {
       const columns = axes.map(() => new Float64Array(trials.length));
       let n = 0;
       for (const t of trials) {
+        const row = this.row(t.params);
         let usable = true;
-        for (let j = 0; j < axes.length && usable; j++) usable = !Number.isNaN((columns[j][n] = internal(axes[j], t.params[names[j]])));
+        for (let j = 0; j < axes.length && usable; j++) usable = !Number.isNaN((columns[j][n] = row[at[j]]));
         if (usable) n++;
       }
       const weights = below && this.directions.length > 1 ? new Float64Array(n).fill(1) : observationWeights(n);

@@ -379,13 +379,9 @@ function numericPart(axis: NumericPart['axis'], observations: Float64Array, join
   // Independent TPE keeps its kernels in (value, index) order, the prior's mean among them: each
   // goes to the first place of its value plus the earlier kernels of that value. Sorted, logPdf
   // visits only the kernels near each sample.
-  const sorted = values.slice().sort();
-  const order = new Int32Array(n + 1);
-  const earlier = new Int32Array(n + 1);
-  for (let k = 0; k <= n; k++) {
-    const first = lowerBound(sorted, values[k]);
-    order[first + earlier[first]++] = k;
-  }
+  const order = (step > 0 && latticeOrder(values, low, step)) || sortedOrder(values);
+  const sorted = new Float64Array(n + 1);
+  for (let i = 0; i <= n; i++) sorted[i] = values[order[i]];
   const at = (i: number) => (i < 0 ? low - step / 2 : i > n ? high + step / 2 : sorted[i]);
   let prior = n;
   for (let i = 0; i <= n; i++) {
@@ -396,6 +392,48 @@ function numericPart(axis: NumericPart['axis'], observations: Float64Array, join
     if (order[i] === n) prior = i;
   }
   return finishNumericPart(axis, sorted, sigma, minSigma, prior, order);
+}
+
+/** Indices in (value, index) order: each goes to the first place of its value plus the earlier indices of that value. */
+function sortedOrder(values: Float64Array): Int32Array {
+  const sorted = values.slice().sort();
+  const order = new Int32Array(values.length);
+  const earlier = new Int32Array(values.length);
+  for (let k = 0; k < values.length; k++) {
+    const first = lowerBound(sorted, values[k]);
+    order[first + earlier[first]++] = k;
+  }
+  return order;
+}
+
+/**
+ * sortedOrder for observations on a lattice (all but the last value, the prior's mean, which may
+ * fall between points) by counting sort: linear, where many observations share few points. Null
+ * when a value is not exactly low + k·step or the lattice is large.
+ */
+function latticeOrder(values: Float64Array, low: number, step: number): Int32Array | null {
+  const n = values.length - 1;
+  let top = 0;
+  const index = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = Math.round((values[k] - low) / step);
+    if (low + i * step !== values[k] || i > 4 * n + 64) return null;
+    index[k] = i;
+    if (i > top) top = i;
+  }
+  const start = new Int32Array(top + 2);
+  for (let k = 0; k < n; k++) start[index[k] + 1]++;
+  for (let i = 0; i <= top; i++) start[i + 1] += start[i];
+  // The prior comes after every observation at or below its mean (its index, n, is the largest).
+  let atOrBelow = 0;
+  for (let k = 0; k < n; k++) if (values[k] <= values[n]) atOrBelow++;
+  const order = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) {
+    const place = start[index[k]]++;
+    order[place < atOrBelow ? place : place + 1] = k;
+  }
+  order[atOrBelow] = n;
+  return order;
 }
 
 /** Magic clip, the prior's σ = range, and each kernel's normalizer (its mass inside the range). */

@@ -531,18 +531,21 @@ export interface TpeSplit {
  */
 export function splitTrials(history: readonly PastTrial[], directions: readonly Direction[], constantLiar: boolean): TpeSplit {
   const isComplete = (t: PastTrial) => t.state === 'complete' && t.values !== null && t.values.length === directions.length;
-  const complete = history.filter(isComplete);
-  const pruned = history.filter((t) => t.state === 'pruned');
+  const complete: PastTrial[] = [];
+  const pruned: PastTrial[] = [];
+  for (const t of history) {
+    if (t.state === 'pruned') pruned.push(t);
+    else if (isComplete(t)) complete.push(t);
+  }
   const finished = complete.length + pruned.length;
   let wanted = belowCount(finished);
-  const losses = toLosses(
-    complete.map((t) => t.values!),
-    directions,
-  );
   let chosen: number[] = [];
   if (directions.length === 1) {
+    const sign = directions[0] === 'maximize' ? -1 : 1;
+    const loss = new Float64Array(complete.length);
+    complete.forEach((t, i) => (loss[i] = Number.isNaN(t.values![0]) ? Infinity : sign * t.values![0]));
     // The best `wanted` by insertion: at most 25 are kept, so this beats sorting every trial.
-    const worse = (a: number, b: number) => losses[a][0] > losses[b][0] || (!(losses[a][0] < losses[b][0]) && complete[a].number > complete[b].number);
+    const worse = (a: number, b: number) => loss[a] > loss[b] || (!(loss[a] < loss[b]) && complete[a].number > complete[b].number);
     for (let i = 0; i < complete.length; i++) {
       if (chosen.length === wanted) {
         if (wanted === 0 || worse(i, chosen[wanted - 1])) continue;
@@ -553,6 +556,10 @@ export function splitTrials(history: readonly PastTrial[], directions: readonly 
       chosen.splice(at, 0, i);
     }
   } else {
+    const losses = toLosses(
+      complete.map((t) => t.values!),
+      directions,
+    );
     for (const front of lossFronts(losses, wanted)) {
       chosen.push(...(chosen.length + front.length <= wanted ? front : selectHypervolumeSubset(losses, front, wanted - chosen.length)));
     }
@@ -567,10 +574,21 @@ export function splitTrials(history: readonly PastTrial[], directions: readonly 
   const ranked = pruned.map((t) => [t, score(t)] as const).sort(([ta, a], [tb, b]) => a[0] - b[0] || a[1] - b[1] || ta.number - tb.number);
   below.push(...ranked.slice(0, Math.max(0, wanted)).map(([t]) => t));
   const inBelow = new Set(below);
-  const above = history.filter((t) => (t.state === 'running' ? constantLiar : !inBelow.has(t) && (t.state === 'pruned' || isComplete(t))));
+  const above: PastTrial[] = [];
+  let ordered = true;
+  for (const t of history) {
+    if (t.state === 'running' ? !constantLiar : inBelow.has(t) || !(t.state === 'pruned' || isComplete(t))) continue;
+    ordered &&= above.length === 0 || above[above.length - 1].number < t.number;
+    above.push(t);
+  }
   const byNumber = (a: PastTrial, b: PastTrial) => a.number - b.number;
-  const sorted = (trials: PastTrial[]) => (trials.every((t, i) => i === 0 || trials[i - 1].number < t.number) ? trials : trials.sort(byNumber));
-  return { below: below.sort(byNumber), above: sorted(above), finished };
+  return { below: below.sort(byNumber), above: ordered ? above : above.sort(byNumber), finished };
+}
+
+/** The good and bad trials' parameters in TPE's coordinates, by trial number. */
+interface Rows {
+  below: Float64Array[];
+  above: Float64Array[];
 }
 
 /**
@@ -625,35 +643,35 @@ export class TpeSampler implements Sampler {
     const others = history.filter((t) => t.number !== number);
     const split = splitTrials(others, this.directions, this.options.constantLiar);
     if (split.finished < this.options.startupTrials) return this.random.sample(number);
-    const joint = this.options.multivariate ? this.sampleJoint(number, others, split) : new Map<string, Scalar>();
+    const rows: Rows = { below: split.below.map((t) => this.row(t.params)), above: split.above.map((t) => this.row(t.params)) };
+    const joint = this.options.multivariate ? this.sampleJoint(number, others, rows) : new Map<string, Scalar>();
     const params: Params = {};
     for (const [name, d] of Object.entries(this.space)) {
       if (!isActive(d, params)) continue;
       const axis = this.axes.get(name)!;
       if (axis.kind === 'constant') params[name] = axis.value;
       else if (joint.has(name)) params[name] = joint.get(name)!;
-      else params[name] = this.sampleGroup([name], [axis], split, new Rng(deriveSeed(this.seed, 'tpe', number, 'param', name)))[0];
+      else params[name] = this.sampleGroup([name], [axis], rows, new Rng(deriveSeed(this.seed, 'tpe', number, 'param', name)))[0];
     }
     return params;
   }
 
   /** Multivariate TPE: one joint draw over the parameters every finished trial has (Optuna's intersection search space). */
-  private sampleJoint(number: number, history: readonly PastTrial[], split: TpeSplit): Map<string, Scalar> {
+  private sampleJoint(number: number, history: readonly PastTrial[], rows: Rows): Map<string, Scalar> {
     const finished = history.filter((t) => t.state === 'complete' || t.state === 'pruned');
     const names = [...this.axes].filter(([name, axis]) => axis.kind !== 'constant' && finished.every((t) => !Number.isNaN(this.row(t.params)[this.column.get(name)!]))).map(([name]) => name);
     if (names.length === 0) return new Map();
     const axes = names.map((name) => this.axes.get(name) as VariableAxis);
-    const values = this.sampleGroup(names, axes, split, new Rng(deriveSeed(this.seed, 'tpe', number, 'multivariate')), true);
+    const values = this.sampleGroup(names, axes, rows, new Rng(deriveSeed(this.seed, 'tpe', number, 'multivariate')), true);
     return new Map(names.map((name, j) => [name, values[j]]));
   }
 
-  private sampleGroup(names: readonly string[], axes: readonly VariableAxis[], split: TpeSplit, rng: Rng, multivariate = false): Scalar[] {
+  private sampleGroup(names: readonly string[], axes: readonly VariableAxis[], rows: Rows, rng: Rng, multivariate = false): Scalar[] {
     const at = names.map((name) => this.column.get(name)!);
-    const fit = (trials: readonly PastTrial[], below: boolean) => {
+    const fit = (trials: readonly Float64Array[], below: boolean) => {
       const columns = axes.map(() => new Float64Array(trials.length));
       let n = 0;
-      for (const t of trials) {
-        const row = this.row(t.params);
+      for (const row of trials) {
         let usable = true;
         for (let j = 0; j < axes.length && usable; j++) usable = !Number.isNaN((columns[j][n] = row[at[j]]));
         if (usable) n++;
@@ -661,8 +679,8 @@ export class TpeSampler implements Sampler {
       const weights = below && this.directions.length > 1 ? new Float64Array(n).fill(1) : observationWeights(n);
       return new ParzenEstimator(axes, columns.map((column) => column.subarray(0, n)), weights, multivariate);
     };
-    const below = fit(split.below, true);
-    const above = fit(split.above, false);
+    const below = fit(rows.below, true);
+    const above = fit(rows.above, false);
     const candidates = below.sample(rng, this.options.candidates);
     const good = below.logPdf(candidates);
     const bad = above.logPdf(candidates);

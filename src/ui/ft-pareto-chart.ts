@@ -52,7 +52,7 @@ export class FtParetoChart extends PlotElement {
           points.filter((p) => view.selected.has(p.trial)),
           { x: 'x', y: 'y', r: 9, stroke: 'black', strokeWidth: 1.5 },
         ),
-        Plot.dot(points, { x: 'x', y: 'y', fill: (p: Point) => (p.pareto ? 'Pareto front' : 'dominated'), r: (p: Point) => (p.pareto ? 5 : 3.5), stroke: 'white' }),
+        Plot.dot(points, { x: 'x', y: 'y', fill: (p: Point) => (p.pareto ? 'Pareto front' : 'dominated'), r: 4.5, stroke: 'white' }),
         Plot.tip(points, Plot.pointer({ x: 'x', y: 'y', title: (p: Point) => `trial ${p.trial}${p.pareto ? ' (Pareto front)' : ''}\n${formatMetric(yObjective.metric, p.y)}\n${formatMetric(xObjective.metric, p.x)} ${xObjective.metric === 'samples_per_sec' ? 'samples/s' : ''}` })),
       ],
     });

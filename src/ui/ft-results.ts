@@ -60,7 +60,8 @@ export class FtResults extends LitElement {
       .file-button:focus-within { outline: 2px solid var(--ft-accent); outline-offset: 2px; border-radius: 5px; }
       .charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.75rem; margin-top: 0.75rem; }
       .wide { grid-column: 1 / -1; }
-      .charts > .panel { contain: content; }
+      /* NOTE: charts off screen are not laid out or painted (a 150-trial study has thousands of SVG nodes); each keeps its last size as a placeholder. */
+      .charts > .panel { contain: content; content-visibility: auto; contain-intrinsic-size: auto 360px; }
       .hint { font-size: 0.8rem; margin: 0.3rem 0 0; display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }
       .filters { background: var(--ft-accent-soft); border-radius: 5px; padding: 0.2rem 0.5rem; }
       .readonly { font-size: 0.8rem; background: #fff6e0; border: 1px solid #e8cf8f; border-radius: 5px; padding: 0.2rem 0.5rem; }

@@ -48,7 +48,7 @@ export class FtTrialTable extends LitElement {
     baseStyles,
     css`
       :host { display: block; }
-      .scroll { max-height: 340px; overflow: auto; border: 1px solid var(--ft-line); border-radius: 6px; }
+      .scroll { max-height: 340px; overflow: auto; contain: content; border: 1px solid var(--ft-line); border-radius: 6px; }
       table { border-collapse: collapse; width: 100%; font-size: 0.85rem; font-variant-numeric: tabular-nums; }
       th { position: sticky; top: 0; background: #f3f6f9; z-index: 1; text-align: left; padding: 0; border-bottom: 1px solid var(--ft-line); white-space: nowrap; }
       th button { all: unset; box-sizing: border-box; display: block; width: 100%; padding: 0.35rem 0.5rem; cursor: pointer; font-weight: 600; }

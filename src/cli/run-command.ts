@@ -2,35 +2,50 @@
 import { budgetLine, paretoTable, scheduleCsv, scheduleTable } from './study-summary.ts';
 import { objectivesOf } from '../search/specs.ts';
 import { FINISHED_STATES } from '../model/states.ts';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadDatasetNode } from '../data/node.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
-import { parseStudyText, type Study } from '../search/study.ts';
+import { checkStudyAgainstData, parseStudyText, type Study } from '../search/study.ts';
 import { folderSafeName, prepareResultsFolder, StudyFolder } from '../store/node-store.ts';
 import { InputError } from '../util/input-error.ts';
 import { objectiveValue, rankTrials, type StudyRecord } from '../store/records.ts';
-import { runStudy } from '../study/run-study.ts';
+import { runStudy, summarizeTrials } from '../study/run-study.ts';
+import { JournalLedger } from '../study/ledger.ts';
+import { lockFolder } from '../store/folder-lock.ts';
+import { openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
+import type { JournalStorage } from '../store/journal-storage.ts';
+import type { GpuContext } from '../gpu/device.ts';
 import { duration, fmt, pct, table } from './format.ts';
 import { Progress } from './progress.ts';
 
 export const DEFAULT_STUDY = fileURLToPath(new URL('../../studies/default.json', import.meta.url));
 
-export const RUN_USAGE = `Usage: fusetune run [study.json] [--out DIR] [--resume] [--json]
+export const RUN_USAGE = `Usage: fusetune run [study.json] [--out DIR] [--resume] [--storage SPEC [--prefix P]] [--json]
 
-Runs a study: samples trials from its search space, trains them fused on the GPU, and ranks
-them by the objective. Without a file it runs the built-in default study
-(${'studies/default.json'}: random search on MNIST).
+Runs a study: asks trials of its sampler, trains them fused on the GPU (refilling slots, pruning,
+exploiting as the study says), and ranks them by the objective. Without a file it runs the
+built-in default study (${'studies/default.json'}: random search on MNIST).
 
-  --out DIR   results folder (default runs/<study name>-<date>): journal.jsonl (each trial as it
-              finishes), study.json (config and all results), trials.csv, best.safetensors
-  --resume    continue an interrupted run in --out: finished trials are kept, not re-run
-  --json      print the final study record as JSON on stdout (progress stays on stderr)
+  --out DIR        results folder (default runs/<study name>-<date>): journal.log (Optuna's journal:
+                   every trial as it starts, reports and ends), study.json (config and all results),
+                   trials.csv, best.safetensors, weights/ (the best trials' weights as they finish)
+  --resume         continue an interrupted run in --out: finished trials are kept; trials it cut off
+                   train again as they were (same parameters and seed); a changed study file is refused
+  --storage SPEC   record the study in this Optuna journal instead of the folder's: journal:PATH (a
+                   file, shared by processes on one machine) or redis://HOST:PORT/DB (any number of
+                   workers on any number of machines). An existing study of the same name is continued;
+                   the budget counts every worker's trials
+  --prefix P       the Redis key prefix (default "", the one optuna-dashboard reads)
+  --heartbeat S    with --storage: seconds between this worker's heartbeats (default 5)
+  --grace S        with --storage: fail another worker's running trials after S seconds without its
+                   heartbeat (default 30); the budget then asks for them again
+  --json           print the final study record as JSON on stdout (progress stays on stderr)
 
-Ctrl-C stops after the current chunk of steps and still writes the finished trials; a second
+Ctrl-C stops after the current chunk of steps and still records every finished trial; a second
 Ctrl-C exits at once (the journal keeps every trial finished so far).`;
 
 /** Reads and validates a study file; errors name the file and every problem. */
@@ -70,11 +85,27 @@ export function rankedTable(record: StudyRecord, limit = 20): string {
   return table(['rank', 'trial', 'state', 'val acc', 'val loss', 'test acc', 'samples/s', 'step ms', 'config'], rows) + more;
 }
 
+function seconds(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const x = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(x > 0)) throw new InputError(`--${flag}: must be a number of seconds > 0 (got "${value}")`);
+  return x;
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string' }, json: { type: 'boolean' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      resume: { type: 'boolean' },
+      storage: { type: 'string' },
+      prefix: { type: 'string' },
+      heartbeat: { type: 'string' },
+      grace: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(RUN_USAGE);
@@ -84,17 +115,25 @@ export async function runCommand(argv: string[]): Promise<number> {
   const studyPath = positionals[0] ? resolve(positionals[0]) : DEFAULT_STUDY;
   const study = loadStudyFile(studyPath);
   if (values.resume && !values.out) throw new InputError('--resume needs --out DIR, the folder of the run to continue');
+  if (values.resume && values.storage) throw new InputError('--resume continues the journal in --out; with --storage the study in that storage continues by itself: leave --resume out');
+  for (const flag of ['prefix', 'heartbeat', 'grace'] as const) if (values[flag] !== undefined && !values.storage) throw new InputError(`--${flag} applies to --storage only`);
+  const heartbeatMs = seconds('heartbeat', values.heartbeat, 5) * 1000;
+  const graceMs = seconds('grace', values.grace, 30) * 1000;
+  if (graceMs <= 2 * heartbeatMs) throw new InputError(`--grace (${graceMs / 1000} s) must be more than two heartbeats (${(2 * heartbeatMs) / 1000} s)`);
+  const spec = values.storage === undefined ? null : parseStorageSpec(values.storage, values.prefix);
   const out = resolve(values.out ?? join('runs', `${folderSafeName(study.name)}-${timestamp()}`));
   prepareResultsFolder(out, { resume: values.resume ?? false, what: values.out ? '--out' : 'results folder' });
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const dataset = await loadDatasetNode(study.data);
-  const ctx = await acquireNodeGpu({ onLost: (e) => log(`fusetune: ${e.message}`) });
+  checkStudyAgainstData(study, dataset.split.train);
   const folder = new StudyFolder(out);
-  const previous = values.resume ? folder.readJournal() : [];
-  log(`study ${study.name}: ${dataset.description}`);
-  log(`adapter ${adapterName(ctx.report)}; results in ${out}${previous.length ? `; resuming with ${previous.length} finished trials` : ''}`);
-
+  // One writer per results folder: a second run there would interleave two studies.
+  mkdirSync(out, { recursive: true });
+  const unlock = lockFolder(out);
+  let storage: JournalStorage | null = null;
+  let ctx: GpuContext | null = null;
+  const progress = new Progress();
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -104,23 +143,35 @@ export async function runCommand(argv: string[]): Promise<number> {
       controller.abort();
     } else process.exit(130);
   };
-  process.on('SIGINT', onSigint);
-
-  const progress = new Progress();
-  let trialsDone = 0;
-  let trialsTotal = 0;
-  let best = '-';
-  let bestValue: number | null = null;
-  let state = { stepsDone: 0, stepsTotal: 1, samplesPerSec: 0, elapsedMs: 0 };
-  const objective = study.objective[0]!;
-  const redraw = () => progress.update({ trialsDone, trialsTotal, best, ...state });
   try {
+    storage = await openJournalStorage(spec ?? { kind: 'journal', path: folder.journalPath });
+    const ledger = await JournalLedger.open(storage, study, {
+      shared: spec ? { heartbeatMs, graceMs } : undefined,
+      onStale: (trials) => log(`failed ${trials.length} trial(s) of a worker that stopped beating: ${trials.map((t) => t.number).join(', ')} (the budget asks for them again)`),
+    });
+    const retried = spec ? 0 : await ledger.retryInterrupted();
+    const previous = ledger.records().filter((t) => t.state !== 'pending' && t.state !== 'running');
+    const finished = previous.filter((t) => FINISHED_STATES.has(t.state)).length;
+    ctx = await acquireNodeGpu({ onLost: (e) => log(`fusetune: ${e.message}`) });
+    log(`study ${study.name}: ${dataset.description}`);
+    const where = spec ? `; study recorded in ${values.storage}${spec.kind === 'redis' ? ` (prefix "${spec.prefix}")` : ''} as worker ${storage.workerId}` : '';
+    log(`adapter ${adapterName(ctx.report)}; results in ${out}${where}${finished ? `; continuing after ${finished} finished trials` : ''}${retried ? `, ${retried} cut off to train again` : ''}`);
+    process.on('SIGINT', onSigint);
+
+    let trialsDone = 0;
+    let trialsTotal = 0;
+    let best = '-';
+    let bestValue: number | null = null;
+    let state = { stepsDone: 0, stepsTotal: 1, samplesPerSec: 0, elapsedMs: 0 };
+    const objective = study.objective[0]!;
+    const redraw = () => progress.update({ trialsDone, trialsTotal, best, ...state });
     const { record, weights } = await runStudy({
       ctx,
       study,
       dataset,
       signal: controller.signal,
       previous,
+      ledger,
       onEvent: (event) => {
         switch (event.type) {
           case 'planned':
@@ -131,8 +182,11 @@ export async function runCommand(argv: string[]): Promise<number> {
             trialsTotal = event.trialsTotal;
             trialsDone = event.trialsDone;
             break;
+          case 'weights':
+            // The best trials' weights as they finish: best.safetensors survives a resume.
+            folder.writeWeights(join('weights', `trial-${event.index}.safetensors`), event.params, event.widths, { trial: String(event.index), study: study.name });
+            return;
           case 'trial-finished': {
-            folder.appendTrial(event.trial);
             const value = objectiveValue(event.trial, objective);
             if (value !== null && (bestValue === null || (objective.direction === 'maximize' ? value > bestValue : value < bestValue))) {
               bestValue = value;
@@ -147,26 +201,27 @@ export async function runCommand(argv: string[]): Promise<number> {
       },
     });
     progress.stop();
+    await ledger.close();
+    if (spec) {
+      // Every worker's trials, as the journal holds them now.
+      await storage.sync();
+      record.trials = ledger.records();
+      summarizeTrials(record, study.objective);
+    }
     const files = folder.writeResults(record);
-    const written = [folder.journalPath, files.studyJson, files.trialsCsv];
-    const bestRecord = record.best === null ? null : record.trials[record.best]!;
-    if (bestRecord?.exploits?.length) written.push(folder.writeText('best-schedule.csv', scheduleCsv(bestRecord)));
-    if (record.best !== null && weights.has(record.best)) {
-      const bestTrial = record.trials[record.best]!;
-      const { params, widths } = weights.get(record.best)!;
-      written.push(
-        folder.writeWeights('best.safetensors', params, widths, {
-          trial: String(record.best),
-          activation: bestTrial.config.activation,
-          val_accuracy: String(bestTrial.valAccuracy),
-          study: study.name,
-        }),
-      );
+    const written = [spec ? `${values.storage}` : folder.journalPath, files.studyJson, files.trialsCsv];
+    const bestTrial = record.best === null ? null : (record.trials.find((t) => t.index === record.best) ?? null);
+    if (bestTrial?.exploits?.length) written.push(folder.writeText('best-schedule.csv', scheduleCsv(bestTrial)));
+    if (bestTrial) {
+      const params = weights.get(bestTrial.index)?.params ?? folder.readWeights(join('weights', `trial-${bestTrial.index}.safetensors`), [dataset.features, ...bestTrial.config.hidden, dataset.classes]);
+      if (params) {
+        const widths = [dataset.features, ...bestTrial.config.hidden, dataset.classes];
+        written.push(folder.writeWeights('best.safetensors', params, widths, { trial: String(bestTrial.index), activation: bestTrial.config.activation, val_accuracy: String(bestTrial.valAccuracy), study: study.name }));
+      } else log(`best.safetensors: trial ${bestTrial.index} trained on another worker, which holds its weights`);
     }
     if (values.json) process.stdout.write(JSON.stringify(record) + '\n');
     else {
       console.log(rankedTable(record));
-      const bestTrial = record.best === null ? null : record.trials[record.best]!;
       const failed = record.trials.filter((t) => t.state === 'failed' || t.state === 'diverged');
       console.log(
         `\n${record.state} in ${duration(record.wallMs ?? 0)} on ${adapterName(record.adapter)} (timing: ${record.timing})` +
@@ -184,6 +239,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);
-    ctx.destroy();
+    ctx?.destroy();
+    await storage?.close();
+    unlock();
   }
 }

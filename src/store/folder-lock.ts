@@ -2,8 +2,9 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '../util/input-error.ts';
 
-export class FolderLockedError extends Error {
+export class FolderLockedError extends InputError {
   constructor(
     readonly folder: string,
     readonly holder: string,

@@ -1,10 +1,10 @@
-// A study's folder on disk (Node): checked before any work, created at its first write; a journal appended as trials finish, then study.json, trials.csv and weights.
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// A study's folder on disk (Node): checked before any work, created at its first write; Optuna's journal as trials go, then study.json, trials.csv and weights.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../util/input-error.ts';
-import type { StudyRecord, TrialRecord } from './records.ts';
+import type { StudyRecord } from './records.ts';
 import { trialsCsv } from './export.ts';
-import { encodeSafetensors, mlpTensors } from './safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensors } from './safetensors.ts';
 
 /** Writes `data` to `path` through a temporary file, so a crash never leaves half a file (nor, on failure, the temporary one). */
 export function writeAtomic(path: string, data: string | Uint8Array): void {
@@ -92,30 +92,9 @@ function makeFolder(dir: string): void {
 export class StudyFolder {
   readonly journalPath: string;
 
+  /** NOTE: the study's journal is Optuna's (see src/store/optuna-journal.ts): a study here opens in Optuna and optuna-dashboard. */
   constructor(readonly dir: string) {
-    this.journalPath = join(dir, 'journal.jsonl');
-  }
-
-  /** Appends one finished trial to the journal (one JSON object per line); safe to interrupt. */
-  appendTrial(trial: TrialRecord): void {
-    makeFolder(this.dir);
-    appendFileSync(this.journalPath, JSON.stringify(trial) + '\n');
-  }
-
-  /** Trials recorded by an earlier, interrupted run in this folder (the last record of each index wins). */
-  readJournal(): TrialRecord[] {
-    if (!existsSync(this.journalPath)) return [];
-    const byIndex = new Map<number, TrialRecord>();
-    for (const line of readFileSync(this.journalPath, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const trial = JSON.parse(line) as TrialRecord;
-        byIndex.set(trial.index, trial);
-      } catch {
-        // A line cut short by a crash: everything before it is intact.
-      }
-    }
-    return [...byIndex.values()].sort((a, b) => a.index - b.index);
+    this.journalPath = join(dir, 'journal.log');
   }
 
   /** study.json (config and all results) and trials.csv. */
@@ -130,10 +109,17 @@ export class StudyFolder {
 
   /** A trial's weights as .safetensors in torch.nn.Linear layout. */
   writeWeights(name: string, params: Float32Array, widths: number[], metadata: Record<string, string>): string {
-    makeFolder(this.dir);
     const path = join(this.dir, name);
+    makeFolder(dirname(path));
     writeAtomic(path, encodeSafetensors(mlpTensors(params, widths), { widths: widths.join(','), ...metadata }));
     return path;
+  }
+
+  /** Weights written by writeWeights (in kernel layout for `widths`), or null when the file is absent. */
+  readWeights(name: string, widths: readonly number[]): Float32Array | null {
+    const path = join(this.dir, name);
+    if (!existsSync(path)) return null;
+    return mlpParams(decodeSafetensors(readFileSync(path)).tensors, widths);
   }
 
   /** A text file in the folder (e.g. the best PBT trial's schedule). */

@@ -116,22 +116,23 @@ export class JournalLedger {
 
   /**
    * Up to `count` trials for this worker: WAITING ones first (enqueued by Optuna or retries), then
-   * new ones within the budget's trial count across every worker. Each comes back RUNNING and owned.
+   * new ones within `budget` trials across every worker (the study's trial count, capped by a grid's
+   * size). Each comes back RUNNING and owned.
    */
-  async claim(count: number): Promise<LedgerClaim[]> {
+  async claim(count: number, budget: number): Promise<LedgerClaim[]> {
     await this.pending;
     const claims: LedgerClaim[] = [];
     while (claims.length < count) {
       const waiting = await this.storage.claimWaitingTrial(this.studyId);
       if (!waiting) break;
       this.ids.set(waiting.number, waiting.trialId);
-      const params = (waiting.systemAttrs.fixed_params ?? {}) as Params;
+      // A retry holds its params; Optuna's enqueue_trial holds them as the `fixed_params` attr.
+      const [past] = pastTrialsFromOptuna([waiting]);
       const first = waiting.systemAttrs.failed_trial;
-      claims.push({ number: waiting.number, params: { ...params }, seedNumber: typeof first === 'number' ? first : undefined });
+      claims.push({ number: waiting.number, params: { ...past!.params }, seedNumber: typeof first === 'number' ? first : undefined });
     }
-    const budget = this.study.sampler.type === 'pbt' ? this.study.sampler.population : (this.study.budget.trials ?? MAX_TRIALS);
     if (claims.length < count) {
-      const created = await this.storage.createTrialsInBudget(this.studyId, budget, Array.from({ length: count - claims.length }, () => undefined));
+      const created = await this.storage.createTrialsInBudget(this.studyId, Math.min(budget, MAX_TRIALS), Array.from({ length: count - claims.length }, () => undefined));
       for (const trial of created) {
         this.ids.set(trial.number, trial.trialId);
         claims.push({ number: trial.number });
@@ -153,30 +154,31 @@ export class JournalLedger {
     return id;
   }
 
-  // Writes queue behind each other: the loop never waits for the journal between events.
+  // Writes queue behind each other: the loop never waits for the journal between events. NOTE: a
+  // failed write fails every later one and flush(), so a run never ends believing it recorded what it did not.
   private write(fn: () => Promise<unknown>): void {
     this.pending = this.pending.then(fn);
   }
 
   /** A trial's params (with their distributions) and its config, as it starts. */
   started(trial: TrialRecord): void {
-    const trialId = this.trialId(trial.index);
-    const distributions = Object.fromEntries(Object.keys(trial.params).map((name) => [name, toOptunaDistribution(this.study.space[name]!)]));
-    const data: TrialData = { params: trial.params, distributions, userAttrs: { config: trial.config as never } };
-    this.write(() => this.storage.update(trialId, data));
+    this.write(() => {
+      const distributions = Object.fromEntries(Object.keys(trial.params).map((name) => [name, toOptunaDistribution(this.study.space[name]!)]));
+      const data: TrialData = { params: trial.params, distributions, userAttrs: { config: trial.config as never } };
+      return this.storage.update(this.trialId(trial.index), data);
+    });
   }
 
   reported(index: number, step: number, value: number): void {
-    const trialId = this.trialId(index);
-    this.write(() => this.storage.setIntermediate(trialId, step, value));
+    this.write(() => this.storage.setIntermediate(this.trialId(index), step, value));
   }
 
   /** A trial's outcome: state, values and everything Optuna has no place for (user attrs). */
   finished(trial: TrialRecord): void {
     if (!this.ids.has(trial.index)) return;
-    const trialId = this.trialId(trial.index);
-    const outcome = trialOutcome(trial, this.study);
-    this.write(() => this.storage.update(trialId, outcome));
+    // The record as it is now: later changes (test metrics of the final best) are not this write's.
+    const snapshot = structuredClone(trial);
+    this.write(() => this.storage.update(this.trialId(trial.index), trialOutcome(snapshot, this.study)));
   }
 
   /** Waits for every queued write. */

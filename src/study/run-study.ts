@@ -16,7 +16,7 @@ import { OPTIMIZERS, shapeKey, TRIAL_DEFAULTS, type OptimizerKind, type TrialCon
 import { admit, deviceBudget, planCohorts, type CohortPlan } from '../schedule/plan.ts';
 import { pbtRound } from '../schedule/pbt.ts';
 import { createPruner, type Pruner } from '../schedule/pruners.ts';
-import { AskTellStudy, trialConfigOf, type AskedTrial } from '../search/ask-tell.ts';
+import { AskTellStudy, trialConfigOf, trialLimit, type AskedTrial } from '../search/ask-tell.ts';
 import { paretoFront } from '../search/pareto.ts';
 import type { PastTrial } from '../search/samplers.ts';
 import { checkStudyAgainstData, studyToJson, type Study } from '../search/study.ts';
@@ -162,6 +162,29 @@ interface RunningCohort {
   history: number[];
 }
 
+/**
+ * The study's result from its trials: the best trial by the first objective (held-out test metrics
+ * stay with the best `topK` only) and, with several objectives, the Pareto front best first.
+ */
+export function summarizeTrials(record: StudyRecord, objectives: readonly Objective[], topK = 3): void {
+  const ranked = rankTrials(record.trials, objectives[0]!).filter((t) => t.state === 'done');
+  const best = new Set(ranked.slice(0, topK).map((t) => t.index));
+  for (const trial of record.trials) if (trial.test && !best.has(trial.index)) delete trial.test;
+  record.best = ranked[0]?.index ?? null;
+  if (objectives.length > 1) {
+    const done = record.trials.filter((t) => t.state === 'done' && objectiveValues(t, objectives) !== null);
+    const sign = objectives[0]!.direction === 'maximize' ? 1 : -1;
+    const first = (t: TrialRecord) => metricValue(t, objectives[0]!.metric)!;
+    record.paretoFront = paretoFront(
+      done.map((t) => objectiveValues(t, objectives)!),
+      objectives.map((o) => o.direction),
+    )
+      .map((i) => done[i]!)
+      .sort((a, b) => sign * (first(b) - first(a)) || a.index - b.index)
+      .map((t) => t.index);
+  }
+}
+
 export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> {
   const { ctx, study, dataset, ledger } = options;
   const started = performance.now();
@@ -169,7 +192,15 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const objectives = study.objective;
   const reported = reportObjective(objectives);
   const trainRows = dataset.split.train;
-  const emit = (event: StudyEvent) => options.onEvent?.(event);
+  let fatal: Error | null = null;
+  // A failing event handler (the caller's: a full disk, say) ends the run with its reason, never silently.
+  const emit = (event: StudyEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch (error) {
+      fatal ??= error instanceof Error ? error : new Error(String(error));
+    }
+  };
 
   // Trials of an earlier run: finished ones are history; the others train again with their numbers.
   const records = new Map<number, TrialRecord>();
@@ -220,7 +251,6 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   let cohortCount = 0;
   let stepsDone = 0;
   let pbtRounds = 0;
-  let fatal: Error | null = null;
   let lastRate = 0;
   const data: DeviceDataset = uploadDataset(ctx, dataset, 'study-data');
 
@@ -248,7 +278,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       // A shared journal hands out the numbers and keeps the budget across workers; its other
       // trials (other workers', Optuna's) are the sampler's history too.
       search.observe(await ledger.history());
-      const claims = await ledger.claim(parallel - inFlight);
+      // A worker of a shared study claims no more than one cohort's worth ahead: the others get their share.
+      const claims = await ledger.claim(Math.min(parallel - inFlight, ledger.shared ? maxT : Infinity), trialLimit(study, search.sampler));
       asked = claims.map((c) => search.askAs(c.number, { params: c.params, seedNumber: c.seedNumber }));
     } else asked = search.ask(parallel - inFlight);
     if (asked.length === 0) return;
@@ -580,6 +611,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
         try {
           await handleEvents(r);
         } catch (error) {
+          // Not a cohort's failure when none of its trials was left training: say so, loudly.
+          if (r.members.every((m) => m === null)) fatal ??= error instanceof Error ? error : new Error(String(error));
           await failCohortTrials(r.members, r.cohort.id, error);
           r.members.fill(null);
           closeCohort(r);
@@ -607,20 +640,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   }
   await ledger?.flush();
 
-  // Held-out test metrics stay with the final best trials only.
-  const ranked = rankTrials([...records.values()], objectives[0]!).filter((t) => t.state === 'done');
-  const best = new Set(ranked.slice(0, topK).map((t) => t.index));
-  for (const trial of records.values()) if (trial.test && !best.has(trial.index)) delete trial.test;
-  record.best = ranked[0]?.index ?? null;
-  if (objectives.length > 1) {
-    const done = [...records.values()].filter((t) => t.state === 'done' && objectiveValues(t, objectives) !== null);
-    const front = paretoFront(
-      done.map((t) => objectiveValues(t, objectives)!),
-      objectives.map((o) => o.direction),
-    ).map((i) => done[i]!.index);
-    record.paretoFront = front.sort((a, b) => (metricValue(trialOf(b), objectives[0]!.metric)! - metricValue(trialOf(a), objectives[0]!.metric)!) * (objectives[0]!.direction === 'maximize' ? 1 : -1) || a - b);
-  }
   sortTrials();
+  summarizeTrials(record, objectives, topK);
   record.state = fatal ? 'failed' : options.signal?.aborted ? 'stopped' : 'done';
   if (fatal) record.reason = (fatal as Error).message;
   record.finishedAt = new Date().toISOString();

@@ -182,9 +182,9 @@ describe('results folders and output files are checked before any work', () => {
     expect(existsSync(out)).toBe(false);
     const folder = new StudyFolder(out);
     expect(existsSync(out)).toBe(false);
-    expect(folder.readJournal()).toEqual([]);
-    folder.appendTrial({ index: 0 } as never);
-    expect(readdirSync(out)).toEqual(['journal.jsonl']);
+    expect(folder.readWeights('w.safetensors', [2, 3])).toBeNull();
+    folder.writeText('note.txt', 'x');
+    expect(readdirSync(out)).toEqual(['note.txt']);
   });
 
   it('a file, a path under a file, or a non-empty folder without --resume is refused', () => {

@@ -50,7 +50,10 @@ describe('fusetune run', () => {
     expect(record.state).toBe('done');
     expect(record.trials).toHaveLength(3);
     expect(readFileSync(join(out, 'trials.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
-    expect(readFileSync(join(out, 'journal.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+    // Optuna's journal: three trials created, three finished (COMPLETE).
+    const journal = readFileSync(join(out, 'journal.log'), 'utf8');
+    expect(journal.match(/"op_code": ?4\b/g)).toHaveLength(3);
+    expect(journal.match(/"op_code": ?6\b.*"state": ?1\b/g)).toHaveLength(3);
     const best = record.trials[record.best!]!;
     const weights = decodeSafetensors(readFileSync(join(out, 'best.safetensors')));
     expect(weights.metadata.trial).toBe(String(best.index));
@@ -85,9 +88,11 @@ describe('fusetune run', () => {
     const child = spawn(process.execPath, [BIN, 'run', writeStudy(dir, study), '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    const journal = join(out, 'journal.jsonl');
+    const journal = join(out, 'journal.log');
+    // Wait for a first trial to finish (an op 6 record that sets state 1, COMPLETE).
+    const finished = () => existsSync(journal) && /"op_code": ?6\b.*"state": ?1\b/.test(readFileSync(journal, 'utf8'));
     const deadline = Date.now() + 90_000;
-    while (!(existsSync(journal) && readFileSync(journal, 'utf8').trim()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!finished() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((done) => child.on('exit', done));
     expect(code, stderr).toBe(130);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 const CORE = ['src/model', 'src/gpu', 'src/kernels', 'src/engine', 'src/search', 'src/schedule', 'shaders'];
 const OTHER = ['src/study', 'src/store', 'src/data', 'src/bench', 'src/cli', 'src/ui', 'src/util'];
 /** NOTE: raise this only with a reason in the commit message. */
-export const MAX_CORE_LINES = 6000;
+export const MAX_CORE_LINES = 8500;
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

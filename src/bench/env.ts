@@ -2,6 +2,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { singlePassWrites, type GpuTimer } from '../gpu/timing.ts';
 import { scoped } from '../gpu/errors.ts';
+import type { MatmulVariant } from '../kernels/shaders.ts';
 import type { BenchBudget } from './plan.ts';
 import { perPass, repetitions } from './plan.ts';
 import { adapterSummary, type BenchRecord } from './record.ts';
@@ -15,6 +16,17 @@ export interface BenchEnv {
   /** A progress line for a person (stderr in the CLI, a status line in the app). */
   progress(line: string): void;
   signal?: AbortSignal;
+  /** The matmul core of the training suites (`--matmul`); default: the engine's choice for the adapter. */
+  matmul?: MatmulVariant;
+  /** The ceilings measured so far in this run (the copy and peak suites set them; the profile compares with them). */
+  ceilings?: Ceilings;
+}
+
+export interface Ceilings {
+  /** FMA peak, GFLOP/s (shaders/fma-peak.wgsl). */
+  peakGflops?: number;
+  /** The best copy bandwidth measured, GB/s (bytes read + written). */
+  copyGbPerSec?: number;
 }
 
 /** A record stamped with the env's adapter, timing source and the current time. */

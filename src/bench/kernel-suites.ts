@@ -2,7 +2,7 @@
 import { createCopy } from '../kernels/copy.ts';
 import { createDenseForward } from '../kernels/dense-forward.ts';
 import { createFmaPeak, PEAK_FLOPS_PER_ROUND } from '../kernels/fma-peak.ts';
-import { MATMUL_VARIANTS, denseForwardId, type MatmulVariant } from '../kernels/shaders.ts';
+import { availableMatmulVariants, denseForwardId, type MatmulVariant } from '../kernels/shaders.ts';
 import { Rng } from '../util/random.ts';
 import { stamp, timePasses, type BenchEnv } from './env.ts';
 import { invert, summarize } from './stats.ts';
@@ -63,6 +63,7 @@ export async function runCopySuite(env: BenchEnv): Promise<void> {
         }),
       );
       env.progress(`copy ${mib} MiB: ${gbPerSec.median.toFixed(2)} GB/s`);
+      env.ceilings = { ...env.ceilings, copyGbPerSec: Math.max(env.ceilings?.copyGbPerSec ?? 0, gbPerSec.median) };
     } finally {
       ctx.memory.freePrefix(`${owner}/`);
     }
@@ -103,6 +104,7 @@ export async function runPeakSuite(env: BenchEnv): Promise<void> {
       }),
     );
     env.progress(`fma peak: ${gflops.median.toFixed(2)} GFLOP/s`);
+    env.ceilings = { ...env.ceilings, peakGflops: gflops.median };
   } finally {
     ctx.memory.freePrefix(`${owner}/`);
   }
@@ -117,12 +119,27 @@ export interface MatmulCase {
   workload: string;
 }
 
-/** The square sizes, then the fused shape. */
+/**
+ * The products of a fused step of the benchmark MLP (784-128-64-10, batch 64) at T trials: the first
+ * layer forward (small M and N, K = 784), its weight gradient's shape (M = 784, K = the batch) and the
+ * second layer. Measured through dense-forward, so with forward strides.
+ */
+export function fusedMatmulCases(T: number): MatmulCase[] {
+  const shapes = [
+    { M: 64, K: 784, N: 128 },
+    { M: 784, K: 64, N: 128 },
+    { M: 64, K: 128, N: 64 },
+  ];
+  return shapes.map(({ M, K, N }) => ({ T, M, N, K, workload: `T=${T} × (${M}×${K} · ${K}×${N})` }));
+}
+
+/** The square sizes, then the fused shapes (T = 32, and in a full run T = 256). */
 export function matmulCases(quick: boolean): MatmulCase[] {
   const { T, M, N, K } = FUSED_MATMUL;
   return [
     ...matmulSizes(quick).map((n) => ({ T: 1, M: n, N: n, K: n, workload: `${n}×${n} · ${n}×${n}` })),
     { T, M, N, K, workload: `T=${T} × (${M}×${K} · ${K}×${N})` },
+    ...(quick ? fusedMatmulCases(T).slice(1, 2) : [...fusedMatmulCases(T).slice(1), ...fusedMatmulCases(256)]),
   ];
 }
 
@@ -186,7 +203,8 @@ function skipped(env: BenchEnv, variant: MatmulVariant, c: MatmulCase, predicted
 
 export async function runMatmulSuite(env: BenchEnv, cases: readonly MatmulCase[] = matmulCases(env.quick)): Promise<void> {
   const limit = maxDispatchMs(env.quick);
-  for (const variant of MATMUL_VARIANTS) {
+  // A core needing a feature this device lacks (subgroups) is not compiled here.
+  for (const variant of availableMatmulVariants(env.ctx.device.features)) {
     // Predicts the next size from the last one measured (small sizes run less efficiently, so this errs long).
     let msPerFlop = 0;
     for (const c of cases) {

@@ -1,5 +1,10 @@
 // Node sources for the benchmark: MNIST from the package cache, TF.js on the same Dawn instance as fusetune.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { loadDatasetNode } from '../data/node.ts';
+import { acquireNodeGpu } from '../gpu/node-gpu.ts';
+import { parseStudyText } from '../search/study.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { BenchSources } from './run.ts';
 import type { Tf } from './tfjs-mlp.ts';
@@ -21,9 +26,29 @@ export async function loadTfNode(gpu: GPU): Promise<Tf> {
   return tf;
 }
 
+/** The study `fusetune run` runs without a file. */
+export const DEFAULT_STUDY_FILE = fileURLToPath(new URL('../../studies/default.json', import.meta.url));
+
 export function nodeBenchSources(ctx: GpuContext): BenchSources {
   return {
     loadMnist: () => loadDatasetNode({ kind: 'mnist', pixels: 784 }),
     loadTf: () => loadTfNode(ctx.gpu),
+    acquireGpu: () => acquireNodeGpu(),
+    defaultStudy: async () => parseStudyText(await readFile(DEFAULT_STUDY_FILE, 'utf8')),
+    loadData: (study) => loadDatasetNode(study.data),
+    timeCommand: (args) => timeCommand(args),
   };
+}
+
+const BIN = fileURLToPath(new URL('../../bin/fusetune.js', import.meta.url));
+
+/** Runs `fusetune <args>` in a new Node process and resolves to its wall time; rejects if it fails. */
+function timeCommand(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, FUSETUNE_RELAUNCHED: '' } }, (error) => {
+      if (error) reject(new Error(`fusetune ${args.join(' ')}: ${error.message}`));
+      else resolve(performance.now() - started);
+    });
+  });
 }

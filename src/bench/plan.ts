@@ -10,11 +10,16 @@ export interface BenchBudget {
   maxReps: number;
   /** The most dispatches (or steps) one timed pass records. */
   maxPerPass: number;
+  /**
+   * The fused and profile suites stop at the T whose step would take longer than this, predicted
+   * from the T before (a CPU adapter's limit); none: no limit.
+   */
+  maxStepMs?: number;
 }
 
 export const BUDGETS: Record<'quick' | 'full', BenchBudget> = {
-  quick: { targetPassMs: 40, measurementMs: 600, minReps: 3, maxReps: 7, maxPerPass: 256 },
-  full: { targetPassMs: 100, measurementMs: 2500, minReps: 3, maxReps: 15, maxPerPass: 256 },
+  quick: { targetPassMs: 40, measurementMs: 600, minReps: 3, maxReps: 7, maxPerPass: 256, maxStepMs: 1500 },
+  full: { targetPassMs: 100, measurementMs: 2500, minReps: 3, maxReps: 15, maxPerPass: 256, maxStepMs: 4000 },
 };
 
 /** Dispatches (or steps) per pass so that a pass takes about targetPassMs, given what one took warm. */

@@ -4,7 +4,7 @@ import type { AdapterReport } from '../gpu/adapter-report.ts';
 import type { TimingSource } from '../gpu/timing.ts';
 import type { Summary } from './stats.ts';
 
-export const BENCH_SUITES = ['copy', 'peak', 'matmul', 'batch', 'fused', 'peer', 'search'] as const;
+export const BENCH_SUITES = ['copy', 'peak', 'matmul', 'batch', 'fused', 'profile', 'fixed', 'peer', 'search'] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
 
 const TIMING_SOURCES = ['timestamp-query', 'wall-clock'] as const satisfies readonly TimingSource[];
@@ -25,6 +25,13 @@ export const adapterSummarySchema = z.object({
   isSoftware: z.boolean(),
   /** `node` (Dawn) or `browser` (navigator.gpu). */
   runtime: z.enum(['node', 'browser']),
+  /** The adapter's features (`subgroups`, `shader-f16`, `timestamp-query`, …). Absent in records written before 2026-11-30. */
+  features: z.array(z.string()).optional(),
+  /** The adapter's limits that bound a measurement (RECORDED_LIMITS); absent in older records, as features. */
+  limits: z.record(z.string(), z.number()).optional(),
+  /** Subgroup sizes the adapter may use, where it reports them. */
+  subgroupMinSize: z.number().optional(),
+  subgroupMaxSize: z.number().optional(),
 });
 export type AdapterSummary = z.infer<typeof adapterSummarySchema>;
 
@@ -55,7 +62,19 @@ export const benchRecordSchema = z.object({
 export type BenchRecord = z.infer<typeof benchRecordSchema>;
 export type BenchValue = BenchRecord['values'][string];
 
+/** The limits recorded with every figure: buffer and binding sizes, workgroup memory and size, grid size. */
+export const RECORDED_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
 export function adapterSummary(report: AdapterReport): AdapterSummary {
+  const limits: Record<string, number> = {};
+  for (const name of RECORDED_LIMITS) if (report.limits[name] !== undefined) limits[name] = report.limits[name];
   return {
     vendor: report.vendor,
     architecture: report.architecture,
@@ -63,6 +82,10 @@ export function adapterSummary(report: AdapterReport): AdapterSummary {
     description: report.description,
     isSoftware: report.isSoftware,
     runtime: report.runtime,
+    features: [...report.features],
+    limits,
+    ...(report.subgroupMinSize === undefined ? {} : { subgroupMinSize: report.subgroupMinSize }),
+    ...(report.subgroupMaxSize === undefined ? {} : { subgroupMaxSize: report.subgroupMaxSize }),
   };
 }
 

@@ -1,5 +1,6 @@
 // Benchmark records as tables (title, header, rows of text) for the terminal, the docs and the app.
 import { adapterLabel, centralValue, isSummary, type BenchRecord, type BenchValue } from './record.ts';
+import { fixedTables, profileTables } from './profile-report.ts';
 import { searchTables } from './search-suite.ts';
 
 export interface ReportTable {
@@ -101,12 +102,39 @@ function batchTables(records: readonly BenchRecord[]): ReportTable[] {
   });
 }
 
+/** One table per run and batch size (a full run scales at 32, 64, 128 and 256). */
 function fusedTables(records: readonly BenchRecord[]): ReportTable[] {
-  return groups(records, 'fused').map(([key, rs]) => ({
-    title: `Fused scaling, batch ${rs[0]!.shape.batch}${matmulNote(rs)} — ${key}`,
-    header: ['T', 'step ms', 'aggregate samples/s', 'per-trial samples/s', 'speed-up vs one after another', 'total MiB'],
-    rows: rs.map((r) => [String(r.T), valueText(r.values.stepMs), valueText(r.values.samplesPerSec), valueText(r.values.perTrialSamplesPerSec), valueText(r.values.speedup), mib(r.bytes?.total)]),
-  }));
+  return groups(records, 'fused').flatMap(([key, all]) => {
+    const batches = [...new Set(all.map((r) => Number(r.shape.batch)))];
+    return batches.map((batch) => {
+      const rs = all.filter((r) => Number(r.shape.batch) === batch);
+      const knee = rs.find((r) => r.kernel === 'knee');
+      const kneeT = knee ? centralValue(knee.values.kneeT) : null;
+      const kneeText = !knee ? '' : kneeT === null ? ' — knee not reached' : ` — knee at T=${kneeT}, ${num(centralValue(knee.values.trialEpochsPerSec))} trial-epochs/s`;
+      return {
+        title: `Fused scaling, batch ${batch}${matmulNote(rs)} — ${key}${kneeText}`,
+        header: ['T', 'step ms', 'aggregate samples/s', 'per-trial samples/s', 'speed-up vs one after another', 'matmul GFLOP/s', 'of FMA peak', 'total MiB'],
+        rows: rs
+          .filter((r) => r.kernel === 'train-step')
+          .map((r) => [
+            `${r.T}${r.T === kneeT ? ' (knee)' : ''}`,
+            valueText(r.values.stepMs),
+            valueText(r.values.samplesPerSec),
+            valueText(r.values.perTrialSamplesPerSec),
+            valueText(r.values.speedup),
+            r.values.tflops === undefined ? '-' : num((centralValue(r.values.tflops) ?? NaN) * 1000),
+            percent(centralValue(r.values.peakShare)),
+            mib(r.bytes?.total),
+          ]),
+      };
+    });
+  });
+}
+
+/** A fraction as a percentage, three significant digits at most; '-' when missing, 0 below 1e-9 (rounding residue). */
+export function percent(fraction: number | null | undefined): string {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '-';
+  return Math.abs(fraction) < 1e-9 ? '0%' : `${num(100 * fraction)}%`;
 }
 
 function peerTables(records: readonly BenchRecord[]): ReportTable[] {
@@ -129,7 +157,17 @@ function peerTables(records: readonly BenchRecord[]): ReportTable[] {
 }
 
 export function reportTables(records: readonly BenchRecord[]): ReportTable[] {
-  return [...copyTables(records), ...peakTables(records), ...matmulTables(records), ...batchTables(records), ...fusedTables(records), ...peerTables(records), ...searchTables(records)];
+  return [
+    ...copyTables(records),
+    ...peakTables(records),
+    ...matmulTables(records),
+    ...batchTables(records),
+    ...fusedTables(records),
+    ...profileTables(records, groups(records, 'profile')),
+    ...fixedTables(groups(records, 'fixed')),
+    ...peerTables(records),
+    ...searchTables(records),
+  ];
 }
 
 /** A GitHub-flavoured markdown table. */

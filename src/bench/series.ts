@@ -48,10 +48,21 @@ export interface BytesRow {
   mib: number;
 }
 
+/**
+ * The fused scaling records the lab plots: those at batch 64 when the run has them (a full run also
+ * scales at 32, 128 and 256), else all.
+ */
+export function fusedSteps(records: readonly BenchRecord[]): BenchRecord[] {
+  const fused = records.filter((r) => r.suite === 'fused' && r.kernel === 'train-step');
+  const at64 = fused.filter((r) => Number(r.shape.batch) === 64);
+  return at64.length > 0 ? at64 : fused;
+}
+
 /** Device bytes by component for each measurement of `suite` (batch: x = batch size; fused: x = T). */
 export function bytesRows(records: readonly BenchRecord[], suite: 'batch' | 'fused'): BytesRow[] {
-  return records
-    .filter((r) => r.suite === suite && r.kernel === 'train-step' && r.bytes)
+  const steps = suite === 'fused' ? fusedSteps(records) : records.filter((r) => r.suite === 'batch' && r.kernel === 'train-step');
+  return steps
+    .filter((r) => r.bytes)
     .flatMap((r) => BYTE_COMPONENTS.map((component) => ({ x: suite === 'batch' ? Number(r.shape.batch) : r.T, component, mib: (r.bytes![component] ?? 0) / 2 ** 20 })));
 }
 
@@ -61,7 +72,7 @@ export interface ScalingRow extends RangePoint {
 
 /** Aggregate and per-trial samples/s against T, and the speed-up over one after another. */
 export function fusedScaling(records: readonly BenchRecord[]): { rates: ScalingRow[]; speedup: RangePoint[] } {
-  const fused = records.filter((r) => r.suite === 'fused' && r.kernel === 'train-step');
+  const fused = fusedSteps(records);
   const rates = fused.flatMap((r) =>
     present([range(r.T, r.values.samplesPerSec), range(r.T, r.values.perTrialSamplesPerSec)]).map((p, i): ScalingRow => ({ ...p, series: i === 0 ? 'aggregate' : 'per trial' })),
   );

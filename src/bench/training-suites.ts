@@ -16,8 +16,17 @@ import { invert, perSecond, ratio, scale, summarize, type Summary } from './stat
 export const BENCH_MLP = { hidden: [128, 64], activation: 'relu', optimizer: 'adam', lr: 1e-3, batchSize: 64 } as const;
 
 export const MAX_BATCH = 1024;
-export const MAX_TRIALS = 64;
-/** The cohort engine's default; a timed pass holds at most this many steps. */
+export const MAX_TRIALS = 256;
+
+/**
+ * FLOPs of the products of one training step per trial: forward and weight gradient of every layer,
+ * input gradient of every layer but the first (2·B·I·O each; elementwise work not counted).
+ */
+export function mlpStepFlops(widths: readonly number[], batchSize: number): number {
+  let flops = 0;
+  for (let l = 0; l + 1 < widths.length; l++) flops += 2 * batchSize * widths[l]! * widths[l + 1]! * (l > 0 ? 3 : 2);
+  return flops;
+}
 
 /** T trials of the benchmark MLP with batch `batchSize`, differing only in their seeds. */
 export function benchTrials(T: number, batchSize: number): TrialConfig[] {
@@ -64,12 +73,22 @@ export interface CohortTiming {
   warmupMs: number;
 }
 
-/** Builds a cohort of T benchmark trials, times its training steps, and frees it. */
-export async function timeCohort(env: BenchEnv, data: DeviceDataset, T: number, batchSize: number, label: string): Promise<CohortTiming> {
+/**
+ * Builds a cohort of T benchmark trials, times its training steps, runs `inspect` on it (the profile)
+ * and frees it.
+ */
+export async function timeCohort(
+  env: BenchEnv,
+  data: DeviceDataset,
+  T: number,
+  batchSize: number,
+  label: string,
+  inspect?: (cohort: Cohort, timing: CohortTiming) => Promise<void>,
+): Promise<CohortTiming> {
   const { ctx } = env;
   const trials = benchTrials(T, batchSize);
   const shape = shapeOf(trials[0]!, data.source.features, data.source.classes);
-  const matmul = preferredMatmulVariant(ctx.report);
+  const matmul = env.matmul ?? preferredMatmulVariant(ctx.report);
   const started = performance.now();
   const cohort = await Cohort.create(ctx, { id: label, shape, trials, data, evalBatch: defaultEvalBatch(data.source.split), matmul });
   const setupMs = performance.now() - started;
@@ -86,7 +105,9 @@ export async function timeCohort(env: BenchEnv, data: DeviceDataset, T: number, 
     );
     const training = cohort.layout.buffers.filter((b) => !b.name.startsWith('eval-'));
     const bytes: Record<string, number> = { ...bytesByCategory(training), total: totalBytes(training) };
-    return { shape, matmul, stepMs: summarize(times.msPerUnit), stepsPerPass: times.unitsPerPass, bytes, setupMs, warmupMs: times.warmupMs };
+    const timing: CohortTiming = { shape, matmul, stepMs: summarize(times.msPerUnit), stepsPerPass: times.unitsPerPass, bytes, setupMs, warmupMs: times.warmupMs };
+    await inspect?.(cohort, timing);
+    return timing;
   } finally {
     cohort.destroy();
   }
@@ -100,6 +121,12 @@ export function batchSizes(): number[] {
 export function trialCounts(quick: boolean): number[] {
   return quick ? [1, 4, 16, 32] : powersOfTwo(1, MAX_TRIALS);
 }
+
+/** Batch sizes of the fused scaling run. */
+export function fusedBatches(quick: boolean): number[] {
+  return quick ? [BENCH_MLP.batchSize] : [32, 64, 128, 256];
+}
+
 
 export async function runBatchSuite(env: BenchEnv, data: DeviceDataset): Promise<void> {
   const points: { x: number; y: number }[] = [];
@@ -147,31 +174,86 @@ export async function runBatchSuite(env: BenchEnv, data: DeviceDataset): Promise
 }
 
 export async function runFusedSuite(env: BenchEnv, data: DeviceDataset): Promise<void> {
-  const B = BENCH_MLP.batchSize;
+  for (const B of fusedBatches(env.quick)) await runFusedBatch(env, data, B);
+}
+
+/** Fused scaling at one batch size: T = 1, 2, 4 … until the device, the data or the time limit stops it, then the knee in T. */
+async function runFusedBatch(env: BenchEnv, data: DeviceDataset, B: number): Promise<void> {
   let alone: Summary | null = null;
+  let msPerTrial = 0;
+  const points: { x: number; y: number }[] = [];
+  const byT = new Map<number, { tflops: number; bytes: number }>();
+  let widths: number[] = [];
+  const peak = env.ceilings?.peakGflops;
   for (const T of trialCounts(env.quick)) {
     const refusal = cohortRefusal(env.ctx.limits, data.source, T, B);
     if (refusal) {
-      env.progress(`T=${T}: stops the scaling run (${refusal})`);
+      env.progress(`batch ${B}, T=${T}: stops the scaling run (${refusal})`);
+      break;
+    }
+    if (msPerTrial * T > (env.budget.maxStepMs ?? Infinity)) {
+      env.progress(`batch ${B}, T=${T}: stops the scaling run (a step would take about ${Math.round(msPerTrial * T)} ms)`);
       break;
     }
     const timing = await timeCohort(env, data, T, B, `bench-fused-${T}`);
+    msPerTrial = timing.stepMs.median / T;
+    widths = timing.shape.widths;
     alone ??= timing.stepMs;
     const samplesPerSec = invert(timing.stepMs, (ms) => perSecond(T * B, ms));
     // T trials one after another take T times the step of one trial alone (same shape, same work).
     const speedup = ratio(scale(alone, T), timing.stepMs);
+    const tflops = invert(timing.stepMs, (ms) => (T * mlpStepFlops(widths, B)) / ms / 1e9);
+    points.push({ x: T, y: samplesPerSec.median });
+    byT.set(T, { tflops: tflops.median, bytes: timing.bytes.total! });
     env.emit(
       stamp(env, {
         suite: 'fused',
         kernel: 'train-step',
-        workload: `${T} × ${mlpWorkload(timing.shape.widths, B)}`,
-        shape: { widths: timing.shape.widths, batch: B, matmul: timing.matmul, stepsPerPass: timing.stepsPerPass },
+        workload: `${T} × ${mlpWorkload(widths, B)}`,
+        shape: { widths, batch: B, matmul: timing.matmul, stepsPerPass: timing.stepsPerPass },
         T,
-        values: { stepMs: timing.stepMs, samplesPerSec, perTrialSamplesPerSec: scale(samplesPerSec, 1 / T), speedup, setupMs: timing.setupMs, warmupMs: timing.warmupMs },
+        values: {
+          stepMs: timing.stepMs,
+          samplesPerSec,
+          perTrialSamplesPerSec: scale(samplesPerSec, 1 / T),
+          speedup,
+          tflops,
+          peakShare: peak ? (tflops.median * 1000) / peak : null,
+          setupMs: timing.setupMs,
+          warmupMs: timing.warmupMs,
+        },
         bytes: timing.bytes,
-        note: 'speedup: T × (step time of T=1, measured in this run) ÷ fused step time of T trials',
+        note: 'speedup: T × (step time of T=1, measured in this run) ÷ fused step time of T trials; tflops: the step\'s matmul FLOPs (forward, weight and input gradients) ÷ step time',
       }),
     );
-    env.progress(`T=${T}: ${Math.round(samplesPerSec.median)} samples/s aggregate, ${speedup.median.toFixed(2)}× over one after another`);
+    env.progress(`batch ${B}, T=${T}: ${Math.round(samplesPerSec.median)} samples/s aggregate, ${speedup.median.toFixed(2)}× over one after another, ${(tflops.median * 1000).toPrecision(3)} GFLOP/s`);
   }
+  if (points.length === 0) return;
+  const knee = findKnee(points);
+  const at = knee === null ? null : points.find((p) => p.x === knee)!;
+  const trainRows = data.source.split.train;
+  env.emit(
+    stamp(env, {
+      suite: 'fused',
+      kernel: 'knee',
+      workload: `T × ${mlpWorkload(widths, B)}`,
+      shape: { widths, batch: B, trials: points.map((p) => p.x), trainRows },
+      T: knee ?? points.at(-1)!.x,
+      values: {
+        kneeT: knee,
+        growth: KNEE_GROWTH,
+        samplesPerSec: at?.y ?? null,
+        // Trials of one epoch over the training rows, finished per second, at the knee.
+        trialEpochsPerSec: at ? at.y / trainRows : null,
+        tflops: knee === null ? null : byT.get(knee)!.tflops,
+        peakShare: knee !== null && peak ? (byT.get(knee)!.tflops * 1000) / peak : null,
+        bytes: knee === null ? null : byT.get(knee)!.bytes,
+      },
+      note:
+        knee === null
+          ? 'aggregate samples/s still grew by more than 10% at the largest T measured'
+          : `no T above ${knee} trains more than ${KNEE_GROWTH * 100}% more samples/s than the best up to ${knee}`,
+    }),
+  );
+  env.progress(`batch ${B}: knee at T=${knee ?? 'not reached'}`);
 }

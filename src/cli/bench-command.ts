@@ -13,6 +13,7 @@ import { runSearchSuite } from '../bench/search-suite.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { GpuTimer } from '../gpu/timing.ts';
+import { MATMUL_VARIANTS, type MatmulVariant } from '../kernels/shaders.ts';
 import { duration, table } from './format.ts';
 
 export const BENCH_USAGE = `Usage: fusetune bench [suite ...] [--quick] [--json] [--out FILE] [--browser | --no-browser]
@@ -26,8 +27,14 @@ named = all, in this order):
            fused shape T=32 × (64×784 · 784×128)
   batch    batch-size sweep 1…1024 (T=1, MLP 784-128-64-10, Adam): step ms, samples/s, bytes
            by component, and the knee (the batch after which samples/s stops growing by >10%)
-  fused    T = 1, 2, 4 … 64 trials of that MLP fused: aggregate and per-trial samples/s, bytes,
-           speed-up over training the T trials one after another
+  fused    T = 1, 2, 4 … 256 trials of that MLP fused at batch 32, 64, 128 and 256 (--quick:
+           T = 1, 4, 16, 32 at batch 64): aggregate and per-trial samples/s, bytes, speed-up over
+           training the T trials one after another, matmul TFLOP/s, and the knee in T per batch
+  profile  GPU time of every dispatch of one fused step (a timed pass per dispatch) for T = 1 … 256
+           (--quick: 1, 4, 16): shares of matmuls, gather, loss, optimizer and gaps, GFLOP/s and
+           GB/s per kernel against the measured FMA peak and copy bandwidth
+  fixed    where the default study's time goes besides arithmetic: device, data load and upload,
+           pipeline creation, readbacks (--quick: 4 trials of 1 epoch)
   peer     the same MLP in TensorFlow.js (WebGPU) for T = 1 and 32 trials one after another
            against fusetune fused: in Node (Dawn) and in headless Chromium
   search   samplers on test functions, CPU only (no GPU is acquired for it): best after 50
@@ -44,6 +51,10 @@ records the adapter, the timing source (timestamp-query, else wall clock) and th
                  CHROMIUM_PATH; Vite serves bench.html on port ${BENCH_PAGE_PORT}+). The default
                  without --quick
   --no-browser   peer: Node only. The default with --quick
+  --measure-ms MS  time spent on the repetitions of one measurement (default 2500, quick 600;
+                 at least 3 repetitions always): scripts/device-bench.sh keeps a GPU run short with it
+  --matmul CORE  the matmul core of the training suites (batch, fused, profile, fixed: ${MATMUL_VARIANTS.join(', ')});
+                 default: the engine's choice for this adapter
 
 Suites: ${BENCH_SUITES.join(', ')}.`;
 
@@ -57,6 +68,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
       out: { type: 'string' },
       browser: { type: 'boolean' },
       'no-browser': { type: 'boolean' },
+      matmul: { type: 'string' },
+      'measure-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,6 +86,17 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const quick = values.quick ?? false;
+  const matmul = values.matmul as MatmulVariant | undefined;
+  if (matmul !== undefined && !MATMUL_VARIANTS.includes(matmul)) {
+    console.error(`fusetune bench: --matmul ${matmul}: expected one of ${MATMUL_VARIANTS.join(', ')}`);
+    return 2;
+  }
+  const measureMs = values['measure-ms'] === undefined ? undefined : Number(values['measure-ms']);
+  if (measureMs !== undefined && !(measureMs > 0)) {
+    console.error(`fusetune bench: --measure-ms ${values['measure-ms']}: expected a positive number of milliseconds`);
+    return 2;
+  }
+  const budget = { ...BUDGETS[quick ? 'quick' : 'full'], ...(measureMs === undefined ? {} : { measurementMs: measureMs }) };
   if (values.browser && values['no-browser']) throw new Error('--browser and --no-browser contradict each other');
   // Starting Vite and Chromium costs more than a quick run's whole peer suite on a CPU adapter.
   const inBrowser = values.browser ?? (values['no-browser'] ? false : !quick);
@@ -96,7 +120,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   let stopped = false;
   try {
     if (ctx) {
-      const env: BenchEnv = { ctx, timer: new GpuTimer(ctx), budget: BUDGETS[quick ? 'quick' : 'full'], quick, emit, progress: log, signal: controller.signal };
+      const env: BenchEnv = { ctx, timer: new GpuTimer(ctx), budget, quick, emit, progress: log, signal: controller.signal, matmul };
       log(`bench ${gpuSuites.join(', ')}${quick ? ' (quick)' : ''} on ${adapterName(ctx.report)}, timing: ${env.timer.source}`);
       await runBench(env, gpuSuites, nodeBenchSources(ctx));
       if (suites.includes('peer') && inBrowser) {

@@ -61,6 +61,18 @@ interface EvalChunk {
   xent: BoundKernel;
 }
 
+/** One dispatch of the training step, named for the profile (e.g. `dense-forward 0 (784→128)`). */
+export interface StepDispatch {
+  name: string;
+  bound: BoundKernel;
+}
+
+/**
+ * Where encodeTrainSteps records the step's dispatches: one compute pass (training), or a function
+ * that records each dispatch itself (the profile puts each into its own timed pass).
+ */
+export type DispatchSink = GPUComputePassEncoder | ((dispatch: StepDispatch, stepOffset: number) => void);
+
 /** What the host knows of one slot: its trial and how far that trial has trained. */
 interface Slot {
   /** The trial training in this slot; null while the slot idles. */
@@ -86,7 +98,7 @@ export class Cohort {
   readonly layout: CohortLayout;
   readonly ring: StepRing;
   private readonly buffers = new Map<string, GPUBuffer>();
-  private readonly step: BoundKernel[] = [];
+  private readonly step: StepDispatch[] = [];
   private readonly evals = new Map<EvalSplit, EvalChunk[]>();
   private readonly trialParams: ArrayBuffer;
   private readonly slots: Slot[];
@@ -198,16 +210,20 @@ export class Cohort {
 
     // One training step, in order: gather, forward (+ dropout), loss, backward, update.
     const data = init.data;
-    this.step.push(
+    const layerName = (kernel: string, l: number) => `${kernel} ${l} (${widths[l]}→${widths[l + 1]})`;
+    const push = (name: string, bound: BoundKernel) => this.step.push({ name, bound });
+    push(
+      'gather',
       gather.bind(owner, { data: data.x, labels: data.y, order: this.buffer('order'), x: this.buffer('x0'), y: this.buffer('y0'), stepGroup }, { T, B, F: widths[0]!, R: layout.stepsPerEpoch * B }),
     );
     for (let l = 0; l < L; l++) {
-      this.step.push(forwardKernel(l).bind(owner, { x: layerInput(l), params: this.buffer('weights'), y: this.buffer(`act-${l}`) }, dense(l)));
+      push(layerName('dense-forward', l), forwardKernel(l).bind(owner, { x: layerInput(l), params: this.buffer('weights'), y: this.buffer(`act-${l}`) }, dense(l)));
       if (layout.dropout && l < L - 1) {
-        this.step.push(dropout.bind(owner, { y: this.buffer(`act-${l}`), out: this.buffer(`drop-${l}`), trials, stepGroup }, { T, B, W: widths[l + 1]!, layer: l }));
+        push(`dropout ${l}`, dropout.bind(owner, { y: this.buffer(`act-${l}`), out: this.buffer(`drop-${l}`), trials, stepGroup }, { T, B, W: widths[l + 1]!, layer: l }));
       }
     }
-    this.step.push(
+    push(
+      'softmax-xent',
       xentTrain.bind(
         owner,
         {
@@ -223,9 +239,10 @@ export class Cohort {
       ),
     );
     for (let l = L - 1; l >= 0; l--) {
-      this.step.push(backwardWeights.bind(owner, { x: layerInput(l), dz: this.buffer(`dz-${l}`), grads: this.buffer('grads') }, dense(l)));
+      push(layerName('dense-backward-weights', l), backwardWeights.bind(owner, { x: layerInput(l), dz: this.buffer(`dz-${l}`), grads: this.buffer('grads') }, dense(l)));
       if (l > 0) {
-        this.step.push(
+        push(
+          layerName('dense-backward-input', l),
           backwardInput.bind(
             owner,
             {
@@ -241,7 +258,8 @@ export class Cohort {
         );
       }
     }
-    this.step.push(
+    push(
+      'optimizer',
       optimizer.bind(
         owner,
         {
@@ -291,6 +309,11 @@ export class Cohort {
       }
       this.evals.set(name, chunks);
     }
+  }
+
+  /** The dispatches of one training step, in order. */
+  get stepDispatches(): readonly StepDispatch[] {
+    return this.step;
   }
 
   /** The trial in slot `t` (null while it idles) and the steps it has taken. */
@@ -344,11 +367,11 @@ export class Cohort {
   }
 
   /**
-   * Records `count` training steps of every slot into `pass` (one submit: the ring holds one
+   * Records `count` training steps of every slot into `sink` (one submit: the ring holds one
    * submit's steps). Each trial steps from its own count and batch position; idle and frozen
    * slots ride along without updating. `count` must not pass stepsToEpochEnd().
    */
-  encodeTrainSteps(pass: GPUComputePassEncoder, count: number): void {
+  encodeTrainSteps(sink: DispatchSink, count: number): void {
     if (count > this.ring.slots) throw new Error(`${this.id}: ${count} steps exceed the ring's ${this.ring.slots} slots`);
     if (count > this.stepsToEpochEnd()) throw new Error(`${this.id}: ${count} steps would cross a trial's epoch boundary (${this.stepsToEpochEnd()} left)`);
     this.prepareSlots();
@@ -364,9 +387,10 @@ export class Cohort {
       );
     }
     this.ring.upload(count);
+    const put = typeof sink === 'function' ? sink : (dispatch: StepDispatch, offset: number) => encodeBound(sink, dispatch.bound, offset);
     for (let s = 0; s < count; s++) {
       const offset = this.ring.offset(s);
-      for (const bound of this.step) encodeBound(pass, bound, offset);
+      for (const dispatch of this.step) put(dispatch, offset);
     }
     const active = this.activeSlots();
     for (const t of active) this.slots[t]!.steps += count;

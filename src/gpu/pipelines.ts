@@ -12,7 +12,8 @@ export function pipelineKey(kernelId: string, constants: Constants): string {
 }
 
 export class PipelineCache {
-  private readonly modules = new Map<string, GPUShaderModule>();
+  /** NOTE: promises, so pipelines of one kernel built at once (two activations, say) share one module. */
+  private readonly modules = new Map<string, Promise<GPUShaderModule>>();
   private readonly layouts = new Map<string, { groups: GPUBindGroupLayout[]; pipeline: GPUPipelineLayout }>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
 
@@ -50,6 +51,20 @@ export class PipelineCache {
     return this.pipelines.size;
   }
 
+  private async createModule(kernelId: string, source: string): Promise<GPUShaderModule> {
+    const created = scoped(this.device, `shader ${kernelId}`, () => this.device.createShaderModule({ label: kernelId, code: source }));
+    const module = created.result;
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      await created.errors.catch(() => undefined);
+      const text = errors.map((m) => `${kernelId}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+      throw new GpuOperationError(`shader ${kernelId}`, 'validation', text);
+    }
+    await created.errors;
+    return module;
+  }
+
   private async build(
     kernelId: string,
     key: string,
@@ -60,19 +75,11 @@ export class PipelineCache {
     const operation = `pipeline ${key}`;
     let module = this.modules.get(kernelId);
     if (!module) {
-      const created = scoped(this.device, `shader ${kernelId}`, () => this.device.createShaderModule({ label: kernelId, code: source }));
-      module = created.result;
-      const info = await module.getCompilationInfo();
-      const errors = info.messages.filter((m) => m.type === 'error');
-      if (errors.length > 0) {
-        await created.errors.catch(() => undefined);
-        const text = errors.map((m) => `${kernelId}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
-        throw new GpuOperationError(`shader ${kernelId}`, 'validation', text);
-      }
-      await created.errors;
+      module = this.createModule(kernelId, source);
       this.modules.set(kernelId, module);
+      module.catch(() => this.modules.delete(kernelId));
     }
-    const compiled = module;
+    const compiled = await module;
     try {
       return await checked(this.device, operation, () =>
         this.device.createComputePipelineAsync({ label: kernelId, layout, compute: { module: compiled, entryPoint: 'main', constants } }),

@@ -75,6 +75,8 @@ export async function createDenseBackwardInput(ctx: GpuContext, prevActivation: 
         }),
         grid: matmulGrid(ctx, variant, d.B, d.I, d.T),
         stepGroup: buffers.stepGroup,
+        // Read dZ, W and Yp, write dZp.
+        work: { flops: 2 * d.T * d.B * d.O * d.I, bytes: 4 * d.T * (d.B * d.O + d.I * d.O + 2 * d.B * d.I) },
       };
     },
     encode: encodeBound,

@@ -49,6 +49,8 @@ export async function createDenseBackwardWeights(ctx: GpuContext, variant: Matmu
         bindGroup: bindGroup(ctx, kernel, { mm_a: buffers.x, mm_b: buffers.dz, out: buffers.grads, dims }),
         // One extra row of workgroups computes db.
         grid: matmulGrid(ctx, variant, d.I, d.O, d.T, 1),
+        // Read X and dZ, write dW and db.
+        work: { flops: 2 * d.T * d.I * d.B * d.O, bytes: 4 * d.T * (d.B * d.I + d.B * d.O + d.I * d.O + d.O) },
       };
     },
     encode: encodeBound,

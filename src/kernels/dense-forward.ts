@@ -58,6 +58,8 @@ export async function createDenseForward(ctx: GpuContext, activation: Activation
         kernel,
         bindGroup: bindGroup(ctx, kernel, { mm_a: buffers.x, mm_b: buffers.params, out: buffers.y, dims }),
         grid: matmulGrid(ctx, variant, d.B, d.O, d.T),
+        // Read X, W and b, write Y.
+        work: { flops: 2 * d.T * d.B * d.I * d.O, bytes: 4 * d.T * (d.B * d.I + d.I * d.O + d.O + d.B * d.O) },
       };
     },
     encode: encodeBound,

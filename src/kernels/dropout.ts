@@ -46,6 +46,7 @@ export async function createDropout(ctx: GpuContext) {
         bindGroup: bindGroup(ctx, kernel, { y: buffers.y, out: buffers.out, trials: buffers.trials, dims }),
         grid,
         stepGroup: buffers.stepGroup,
+        work: { flops: 0, bytes: 8 * d.T * E },
       };
     },
     encode: encodeBound,

@@ -34,7 +34,7 @@ export async function createFmaPeak(ctx: GpuContext) {
     bind(owner: string, out: GPUBuffer, n: number, iters: number): BoundKernel {
       const grid = foldGrid(ctx, Math.ceil(n / WG));
       const dims = uniformBuffer(ctx, owner, PeakDims, { n, iters, groups_x: grid[0], a: PEAK_A, b: PEAK_B });
-      return { kernel, bindGroup: bindGroup(ctx, kernel, { out, dims }), grid };
+      return { kernel, bindGroup: bindGroup(ctx, kernel, { out, dims }), grid, work: { flops: n * iters * PEAK_FLOPS_PER_ROUND, bytes: 16 * n } };
     },
     encode: encodeBound,
   };

@@ -59,6 +59,8 @@ export async function createGather(ctx: GpuContext) {
         }),
         grid,
         stepGroup: buffers.stepGroup,
+        // Read the order and each row's features and label, write X and Y.
+        work: { flops: 0, bytes: 4 * d.T * d.B * (2 * d.F + 3) },
       };
     },
     encode: encodeBound,

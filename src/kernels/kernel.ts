@@ -2,10 +2,21 @@
 import type { GpuContext } from '../gpu/device.ts';
 import type { Constants } from '../gpu/pipelines.ts';
 import { DeviceLimitError } from '../gpu/errors.ts';
-import { shaderSource, type KernelId } from './shaders.ts';
+import { kernelFeatures, shaderSource, type KernelId } from './shaders.ts';
 import type { ScalarStruct } from '../model/struct.ts';
 
 export type Access = 'read' | 'read_write' | 'uniform';
+
+/** A kernel that needs a device feature (e.g. `subgroups`) was asked for on a device without it. */
+export class MissingFeatureError extends Error {
+  constructor(
+    readonly kernel: string,
+    readonly features: string[],
+  ) {
+    super(`kernel ${kernel} needs the device feature${features.length > 1 ? 's' : ''} ${features.join(', ')}, which this device does not have`);
+    this.name = 'MissingFeatureError';
+  }
+}
 
 /** One binding of a kernel: the same name as the WGSL variable it binds. */
 export interface BindingSpec {
@@ -33,6 +44,8 @@ function layoutEntry(spec: BindingSpec, binding: number): GPUBindGroupLayoutEntr
 
 /** Compiles `id` with `constants` against explicit layouts built from `groups` (cached by the context). */
 export async function compileKernel(ctx: GpuContext, id: KernelId, groups: BindingGroups, constants: Constants = {}): Promise<CompiledKernel> {
+  const missing = kernelFeatures(id).filter((f) => !ctx.device.features.has(f));
+  if (missing.length > 0) throw new MissingFeatureError(id, missing);
   const layout = ctx.pipelines.layout(
     id,
     groups.map((g) => g.map(layoutEntry)),
@@ -79,6 +92,15 @@ export function dispatch(pass: GPUComputePassEncoder, kernel: CompiledKernel, bi
   pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
 }
 
+/**
+ * What one dispatch must do at least, for the profile's rates: FLOPs of its products (2·M·N·K per
+ * trial; elementwise work is not counted) and the bytes it must read and write once.
+ */
+export interface KernelWork {
+  readonly flops: number;
+  readonly bytes: number;
+}
+
 /** A kernel bound to its buffers: its own bind group, the grid, and whether it reads per-step data. */
 export interface BoundKernel {
   readonly kernel: CompiledKernel;
@@ -86,6 +108,7 @@ export interface BoundKernel {
   readonly grid: Grid;
   /** The step ring's bind group (group 1), for kernels that read StepData. */
   readonly stepGroup?: GPUBindGroup;
+  readonly work: KernelWork;
 }
 
 /** Records one dispatch of a bound kernel; `stepOffset` is the step ring offset for kernels that read StepData. */

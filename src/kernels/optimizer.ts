@@ -66,6 +66,8 @@ export async function createOptimizer(ctx: GpuContext) {
         }),
         grid,
         stepGroup: b.stepGroup,
+        // Read w and g, write w; read and write each state buffer the cohort keeps (not the placeholders).
+        work: { flops: 0, bytes: 4 * d.T * d.P * (3 + [b.stateM, b.stateV].filter((s) => s.size >= 4 * d.T * d.P).length * 2) },
       };
     },
     encode: encodeBound,

@@ -10,7 +10,7 @@ import { createGather } from './gather.ts';
 import { encodeBound, type BoundKernel } from './kernel.ts';
 import { createOptimizer } from './optimizer.ts';
 import * as ref from './reference.ts';
-import { MATMUL_VARIANTS, type MatmulVariant } from './shaders.ts';
+import { availableMatmulVariants, type MatmulVariant } from './shaders.ts';
 import { METRIC_FLOATS } from '../model/structs.ts';
 import { createSoftmaxXent } from './softmax-xent.ts';
 import { TrialParams, type TrialParamsValues } from '../model/structs.ts';
@@ -43,6 +43,8 @@ const SHAPES = [
   { T: 3, B: 7, I: 13, O: 5 },
   { T: 2, B: 70, I: 130, O: 67 },
 ];
+/** For the matmul cores also: past the 128-wide tiles in M and N, with K tails for K tiles of 4, 8 and 32. */
+const CORE_SHAPES = [...SHAPES, { T: 2, B: 131, I: 45, O: 129 }];
 
 class Bench {
   private n = 0;
@@ -89,13 +91,15 @@ const result = (kernel: string, shape: string, gpu: ArrayLike<number>, want: Arr
 };
 
 const ACTS: Activation[] = ['linear', 'relu', 'tanh', 'sigmoid'];
-const OTHER_VARIANTS = MATMUL_VARIANTS.filter((v) => v !== 'reg8x8');
+/** Every core but the promoted one that this device can compile (a core needing a missing feature is not built). */
+const otherVariants = (b: Bench) => availableMatmulVariants(b.ctx.device.features).filter((v) => v !== 'reg8x8');
 const variantText = (v: MatmulVariant) => (v === 'reg8x8' ? '' : ` (${v})`);
 
 const checkForward: Check = async (b, rng) => {
   const out: CheckResult[] = [];
-  for (const s of SHAPES) {
-    for (const [act, variant] of [...ACTS.map((a) => [a, 'reg8x8'] as const), ...OTHER_VARIANTS.map((v) => ['relu', v] as const)]) {
+  for (const s of CORE_SHAPES) {
+    const promoted = s === CORE_SHAPES[2] ? [] : ACTS.map((a) => [a, 'reg8x8'] as const);
+    for (const [act, variant] of [...promoted, ...otherVariants(b).map((v) => ['relu', v] as const)]) {
       const P = s.I * s.O + s.O + 3;
       const dims = { ...s, P, wBase: 1, bBase: 1 + s.I * s.O };
       const x = rng.floats(s.T * s.B * s.I);
@@ -111,8 +115,10 @@ const checkForward: Check = async (b, rng) => {
 
 const checkBackward: Check = async (b, rng) => {
   const out: CheckResult[] = [];
-  const cases = [...ACTS.flatMap((act) => [false, true].map((dropout) => ({ act, dropout, variant: 'reg8x8' as MatmulVariant }))), ...OTHER_VARIANTS.map((variant) => ({ act: 'tanh' as Activation, dropout: true, variant }))];
-  for (const s of SHAPES) {
+  const promoted = ACTS.flatMap((act) => [false, true].map((dropout) => ({ act, dropout, variant: 'reg8x8' as MatmulVariant })));
+  const others = otherVariants(b).map((variant) => ({ act: 'tanh' as Activation, dropout: true, variant }));
+  for (const s of CORE_SHAPES) {
+    const cases = s === CORE_SHAPES[2] ? [promoted[3]!, ...others] : [...promoted, ...others];
     const P = s.I * s.O + s.O + 2;
     const dims = { ...s, P, wBase: 2, bBase: 2 + s.I * s.O };
     for (const { act, dropout, variant } of cases) {
@@ -130,7 +136,7 @@ const checkBackward: Check = async (b, rng) => {
       const want = ref.denseBackwardInput(dz, params, yPrev, dims, act, dropout ? { rates, seeds, steps, layer: 1 } : undefined);
       out.push(result(`dense-backward-input ${act}${dropout ? ' + dropout' : ''}${variantText(variant)}`, shapeText(s), await b.read(dzPrev), want));
     }
-    for (const variant of MATMUL_VARIANTS) {
+    for (const variant of availableMatmulVariants(b.ctx.device.features)) {
       const x = rng.floats(s.T * s.B * s.I);
       const dz = rng.floats(s.T * s.B * s.O);
       const grads = b.buffer(new Float32Array(s.T * P));

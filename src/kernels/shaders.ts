@@ -17,16 +17,42 @@ import softmaxXent from '../../shaders/softmax-xent.wgsl?raw';
 import matmulNaive from '../../shaders/variants/matmul-naive.wgsl?raw';
 import matmulReg4x4 from '../../shaders/variants/matmul-reg4x4.wgsl?raw';
 import matmulShared from '../../shaders/variants/matmul-shared.wgsl?raw';
+import matmulSplitk from '../../shaders/variants/matmul-splitk.wgsl?raw';
+import matmulSubgroup from '../../shaders/variants/matmul-subgroup.wgsl?raw';
+import matmulTile128 from '../../shaders/variants/matmul-tile128.wgsl?raw';
+import subgroups from '../../shaders/common/subgroups.wgsl?raw';
 
-/** Matmul cores: the promoted one (`reg8x8`, shaders/common/matmul.wgsl) and the variants kept for the benchmark. */
+/**
+ * Matmul cores: the promoted one (`reg8x8`, shaders/common/matmul.wgsl) and the variants kept for the
+ * benchmark, numbered in docs/kernels.md in the order tried (1 naive … 7 subgroup).
+ */
 export const MATMUL_CORES = {
   reg8x8: matmul,
   reg4x4: matmulReg4x4,
   naive: matmulNaive,
   shared: matmulShared,
+  tile128: matmulTile128,
+  splitk: matmulSplitk,
+  subgroup: matmulSubgroup,
 } as const;
 export type MatmulVariant = keyof typeof MATMUL_CORES;
 export const MATMUL_VARIANTS = Object.keys(MATMUL_CORES) as MatmulVariant[];
+
+/** The device feature a core needs; its kernels are compiled only where the device has it. */
+export const MATMUL_FEATURES: Partial<Record<MatmulVariant, GPUFeatureName>> = { subgroup: 'subgroups' };
+
+/** The cores a device with `features` can compile, in the order of MATMUL_VARIANTS. */
+export function availableMatmulVariants(features: { has(name: string): boolean }): MatmulVariant[] {
+  return MATMUL_VARIANTS.filter((v) => {
+    const needs = MATMUL_FEATURES[v];
+    return needs === undefined || features.has(needs);
+  });
+}
+
+/** Directives a core's kernels must open with (WGSL wants them before any declaration). */
+function directives(variant: MatmulVariant): string[] {
+  return MATMUL_FEATURES[variant] === 'subgroups' ? [subgroups] : [];
+}
 
 /** The dense kernels, each assembled with every matmul core: `dense-forward` (reg8x8), `dense-forward@shared`, … */
 const DENSE = {
@@ -41,9 +67,16 @@ type DenseId = DenseKernel | `${DenseKernel}@${Exclude<MatmulVariant, 'reg8x8'>}
 function denseEntries(): Record<DenseId, readonly string[]> {
   const entries: Record<string, readonly string[]> = {};
   for (const [kernel, assemble] of Object.entries(DENSE)) {
-    for (const variant of MATMUL_VARIANTS) entries[denseKernelId(kernel as DenseKernel, variant)] = assemble(MATMUL_CORES[variant]);
+    for (const variant of MATMUL_VARIANTS) entries[denseKernelId(kernel as DenseKernel, variant)] = [...directives(variant), ...assemble(MATMUL_CORES[variant])];
   }
   return entries as Record<DenseId, readonly string[]>;
+}
+
+/** The device features kernel `id` needs (its matmul core's, for a dense kernel). */
+export function kernelFeatures(id: KernelId): GPUFeatureName[] {
+  const variant = id.split('@')[1] as MatmulVariant | undefined;
+  const needs = variant ? MATMUL_FEATURES[variant] : undefined;
+  return needs ? [needs] : [];
 }
 
 export const SHADERS: Record<DenseId | 'copy' | 'fma-peak' | 'gather' | 'dropout' | 'softmax-xent' | 'optimizer', readonly string[]> = {

@@ -71,7 +71,9 @@ export async function createSoftmaxXent(ctx: GpuContext, grad: boolean) {
         acc_base: d.metricsBase ?? 0,
       });
       const { stepGroup, ...storage } = buffers;
-      return { kernel, bindGroup: bindGroup(ctx, kernel, { ...storage, dims }), grid: foldGrid(ctx, 1, d.T), stepGroup };
+      // Read logits and labels, write dlogits (training).
+      const bytes = 4 * d.T * d.B * ((grad ? 2 : 1) * d.C + 1);
+      return { kernel, bindGroup: bindGroup(ctx, kernel, { ...storage, dims }), grid: foldGrid(ctx, 1, d.T), stepGroup, work: { flops: 0, bytes } };
     },
     encode: encodeBound,
   };

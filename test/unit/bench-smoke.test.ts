@@ -8,6 +8,7 @@ import { runBench } from '../../src/bench/run.ts';
 import { trainTfjsTrials } from '../../src/bench/tfjs-mlp.ts';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { GpuTimer } from '../../src/gpu/timing.ts';
+import { availableMatmulVariants } from '../../src/kernels/shaders.ts';
 import { gpu } from '../helpers/gpu.ts';
 
 const TINY: BenchBudget = { targetPassMs: 1, measurementMs: 1, minReps: 2, maxReps: 2, maxPerPass: 2 };
@@ -30,7 +31,7 @@ it('copy, peak, batch and fused suites write valid records and free what they al
   const batches = records.filter((r) => r.suite === 'batch' && r.kernel === 'train-step').map((r) => r.shape.batch);
   expect(batches).toEqual([1, 2, 4, 8, 16, 32, 64, 128]);
   expect(records.some((r) => r.suite === 'batch' && r.kernel === 'knee')).toBe(true);
-  const fused = records.filter((r) => r.suite === 'fused');
+  const fused = records.filter((r) => r.suite === 'fused' && r.kernel === 'train-step');
   expect(fused.map((r) => r.T)).toEqual([1, 4, 16, 32]);
   expect(fused[0]!.values.speedup).toMatchObject({ median: 1 });
   expect(fused[3]!.bytes!.weights).toBe(32 * fused[0]!.bytes!.weights!);
@@ -47,7 +48,7 @@ it('matmul measures every variant at awkward fused shapes, and skips what would 
     { T: 64, M: huge, N: huge, K: huge, workload: 'too big' },
   ]);
   expect(records.map((r) => [r.shape.variant, r.workload, r.values.gflops === null])).toEqual(
-    ['reg8x8', 'reg4x4', 'naive', 'shared'].flatMap((v) => [
+    availableMatmulVariants(env.ctx.device.features).flatMap((v) => [
       [v, 'awkward', false],
       [v, 'too big', true],
     ]),

@@ -71,11 +71,25 @@ export class DawnWarningFilter {
 }
 
 /**
+ * In the child: ends this process when the launcher that started it dies (a SIGKILL to the pid a user
+ * sees must not leave a worker training on as an orphan). Linux re-parents an orphan, so a changed
+ * ppid says the launcher is gone; checked every half second.
+ */
+function watchParent(): void {
+  const parent = process.ppid;
+  if (parent <= 1) return;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL');
+  }, 500).unref();
+}
+
+/**
  * In the child: takes the parent's stderr (passed as fd FUSETUNE_STDERR_FD when it is a terminal)
  * as process.stderr, so progress bars still see a TTY while fd 2, where native code writes, goes
  * through the parent's filter. Call before anything writes to stderr.
  */
 export function adoptParentStderr(env: NodeJS.ProcessEnv = process.env): void {
+  watchParent();
   const fd = Number(env.FUSETUNE_STDERR_FD);
   delete env.FUSETUNE_STDERR_FD;
   if (!Number.isInteger(fd) || fd < 3 || !tty.isatty(fd)) return;

@@ -561,6 +561,40 @@ export class Cohort {
     this.writeTrialParams(to, trialParamsOf(config));
   }
 
+  /**
+   * Moves the trial of `source`'s slot `from` into this cohort's slot `to`, on the device: weights,
+   * optimizer state, epoch accumulators and status are copied buffer to buffer, and the trial keeps
+   * its config and step count (a cohort compacts by moving its trials into a smaller one). The
+   * trial trains on bit for bit as it would have in its old slot.
+   */
+  adopt(source: Cohort, from: number, to: number): void {
+    const moving = source.slotAt(from);
+    this.slotAt(to);
+    if (!moving.config) throw new Error(`${source.id}: slot ${from} holds no trial to move`);
+    if (source.layout.P !== this.layout.P) throw new Error(`${this.id}: cannot adopt from ${source.id}: another parameter layout`);
+    const problem = this.incompatibility(moving.config);
+    if (problem) throw new Error(`${this.id}: cannot adopt slot ${from} of ${source.id}: ${problem}`);
+    const { P } = this.layout;
+    const encoder = this.ctx.device.createCommandEncoder({ label: `${this.id}.adopt` });
+    const copy = (name: string, size: number) => encoder.copyBufferToBuffer(source.buffer(name), from * size, this.buffer(name), to * size, size);
+    copy('weights', P * 4);
+    // A state the source never kept is zero: what this cohort's fresh buffer holds after assign.
+    const zeros = new Float32Array(P);
+    for (const [name, on] of [
+      ['optimizer-m', 'm'],
+      ['optimizer-v', 'v'],
+    ] as const) {
+      if (!this.layout.state[on]) continue;
+      if (source.layout.state[on]) copy(name, P * 4);
+      else this.ctx.device.queue.writeBuffer(this.buffer(name), to * P * 4, zeros);
+    }
+    copy('metrics', METRIC_FLOATS * 4);
+    copy('status', STATUS_BYTES);
+    this.ctx.device.queue.submit([encoder.finish()]);
+    Object.assign(this.slotAt(to), { config: moving.config, steps: moving.steps, frozen: moving.frozen, orderEpoch: null });
+    this.writeTrialParams(to, { ...trialParamsOf(moving.config), frozen: moving.frozen ? 1 : 0 });
+  }
+
   /** New hyperparameters for the trial in slot `t` from its next step on (PBT's explore); the shape stays. */
   setConfig(t: number, config: TrialConfig): void {
     const slot = this.slotAt(t);

@@ -547,6 +547,36 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     for (const r of [...running]) if (r.members.every((m) => m === null)) closeCohort(r);
   };
 
+  /**
+   * NOTE: a cohort whose training trials fill at most half its slots, with no trial of its shape
+   * waiting, moves them into a cohort of their own size (on the device, buffer to buffer; they train
+   * on bit for bit), so idle slots stop costing a dispatch lane each.
+   */
+  const compact = async () => {
+    for (const r of [...running]) {
+      const live = r.members.flatMap((index, t) => (index === null ? [] : [[index, t] as const]));
+      if (live.length === 0 || 2 * live.length > r.cohort.T) continue;
+      if (pending.some((t) => shapeKey(t.config) === r.key)) continue;
+      const id = `cohort-${cohortCount++}`;
+      const { state, dropout } = r.cohort.layout;
+      let cohort: Cohort;
+      try {
+        cohort = await Cohort.create(ctx, { id, shape: r.shape, trials: live.map(([index]) => trialOf(index).config), data, evalBatch, reserve: { m: state.m, v: state.v, dropout } });
+      } catch {
+        // No room for a smaller copy now: the cohort trains on as it is.
+        cohortCount--;
+        continue;
+      }
+      live.forEach(([, t], i) => cohort.adopt(r.cohort, t, i));
+      const members = live.map(([index]) => index);
+      r.members.fill(null);
+      closeCohort(r);
+      running.push({ cohort, key: r.key, shape: r.shape, bytes: cohort.bytesHeld, members: [...members], history: [...members] });
+      members.forEach((index, slot) => Object.assign(trialOf(index), { cohort: id, slot, cohortTrials: cohort.T }));
+      emit({ type: 'cohort-started', cohort: id, trials: members, slots: cohort.T });
+    }
+  };
+
   const closeCohort = (r: RunningCohort) => {
     const { busy, dispatched } = r.cohort.occupancy;
     record.cohorts!.push({ id: r.cohort.id, shape: r.key, slots: r.cohort.T, trials: r.history, occupancy: { busy, dispatched } });
@@ -575,6 +605,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       closeEmpty();
       refill();
       await startCohorts();
+      await compact();
       if (running.length === 0) {
         if (pending.length > 0) continue;
         // Workers of a shared study wait while others still train: if one dies, its trials go

@@ -48,6 +48,24 @@ describe('pruning and slot refills', () => {
     expect(pruned.record.samplesTrained).toBeLessThan(full.record.samplesTrained!);
   });
 
+  it('a cohort left half empty compacts on the device; its moved trials train on bit for bit', async () => {
+    const ctx = await gpu();
+    // All eight asked at once, one shape; successive halving keeps 2 of 8 at epoch 1 and the budget is spent.
+    const s = (pruner: StudyInput['pruner']) => study({ pruner, parallel: 8, budget: { trials: 8 } });
+    const compacted = await runStudy({ ctx, study: s({ type: 'successive-halving', reductionFactor: 4 }), dataset });
+    const full = await runStudy({ ctx, study: s({ type: 'none' }), dataset });
+    const moved = compacted.record.trials.filter((t) => compacted.record.cohorts!.filter((c) => c.trials.includes(t.index)).length > 1);
+    expect(moved.length).toBeGreaterThan(0);
+    for (const t of moved) {
+      expect(t.state).toBe('done');
+      expect(trace(t)).toEqual(trace(full.record.trials[t.index]!));
+    }
+    // The smaller cohort has no idle slot.
+    const last = compacted.record.cohorts!.at(-1)!;
+    expect(last.slots).toBe(moved.length);
+    expect(last.occupancy.busy).toBe(last.occupancy.dispatched);
+  });
+
   it('a trial refilled into a freed slot trains exactly as it does alone, and occupancy is recorded', async () => {
     const ctx = await gpu();
     const events: StudyEvent[] = [];

@@ -50,6 +50,8 @@ export class AskTellStudy {
   private next = 0;
   /** Trials asked here (not merely observed). */
   private readonly local = new Set<number>();
+  /** history, sorted; dropped when a trial is added (its members change in place). */
+  private sorted: PastTrial[] | null = null;
 
   constructor(
     readonly study: Study,
@@ -58,6 +60,7 @@ export class AskTellStudy {
     this.sampler = options.sampler ?? createSampler(study);
     for (const trial of options.history ?? []) {
       const config = trial.config ?? trialConfigOf(study, trial.number, trial.params);
+      this.sorted = null;
       this.trials.set(trial.number, { ...trial, intermediate: [...trial.intermediate], config });
     }
     this.advanceNext();
@@ -77,9 +80,10 @@ export class AskTellStudy {
     return Math.max(0, trialLimit(this.study, this.sampler) - this.used) + this.queued.length;
   }
 
-  /** Every trial asked so far, by number: what the sampler learns from. */
-  get history(): PastTrial[] {
-    return [...this.trials.values()].sort((a, b) => a.number - b.number);
+  /** Every trial asked so far, by number: what the sampler learns from (kept sorted between changes). */
+  get history(): readonly PastTrial[] {
+    this.sorted ??= [...this.trials.values()].sort((a, b) => a.number - b.number);
+    return this.sorted;
   }
 
   trial(number: number): (PastTrial & { config: TrialConfig }) | undefined {
@@ -106,6 +110,7 @@ export class AskTellStudy {
       const number = queued?.number ?? this.next;
       const params = queued?.params ?? this.sampler.sample(number, this.history);
       const config = trialConfigOf(this.study, number, params);
+      this.sorted = null;
       this.trials.set(number, { number, params, state: 'running', values: null, intermediate: [], config });
       this.local.add(number);
       this.advanceNext();
@@ -130,6 +135,7 @@ export class AskTellStudy {
     if (this.local.has(number)) throw new Error(`trial ${number} was asked already`);
     const params = fixed.params ?? this.sampler.sample(number, this.history);
     const config = trialConfigOf(this.study, fixed.seedNumber ?? number, params);
+    this.sorted = null;
     this.trials.set(number, { number, params, state: 'running', values: null, intermediate: [], config });
     this.local.add(number);
     this.advanceNext();
@@ -144,6 +150,9 @@ export class AskTellStudy {
     for (const trial of trials) {
       const own = this.trials.get(trial.number);
       if (own?.state === 'running' && this.local.has(trial.number)) continue;
+      // Unchanged trials keep their objects (samplers cache what they derive from them).
+      if (own && own.state === trial.state && own.intermediate.length === trial.intermediate.length && String(own.values) === String(trial.values)) continue;
+      this.sorted = null;
       this.trials.set(trial.number, { ...trial, intermediate: [...trial.intermediate], config: own?.config ?? trialConfigOf(this.study, trial.number, trial.params) });
     }
     this.advanceNext();

@@ -229,6 +229,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       );
       for (const t of failed) console.log(`trial ${t.index} ${t.state}: ${t.reason ?? ''}`);
       console.log(budgetLine(record));
+      const mine = record.trials.filter((t) => t.startedAt !== undefined && FINISHED_STATES.has(t.state)).length;
+      console.log(`journal: ${ledger.writes.count} writes in ${fmt(ledger.writes.ms, 3)} ms (${fmt(ledger.writes.ms / Math.max(1, mine), 3)} ms per trial this run)`);
       const front = paretoTable(record);
       if (front) console.log(`\n${front}`);
       const schedule = bestTrial ? scheduleTable(bestTrial) : null;

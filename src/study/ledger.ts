@@ -6,7 +6,7 @@ import type { Params } from '../search/space.ts';
 import type { PastTrial } from '../search/samplers.ts';
 import { MAX_TRIALS } from '../search/specs.ts';
 import type { Study } from '../search/study.ts';
-import type { JournalStorage, TrialData } from '../store/journal-storage.ts';
+import type { JournalBatch, JournalStorage } from '../store/journal-storage.ts';
 import { FUSETUNE_ATTR, isFinishedState, type JournalStudy, type JournalTrial } from '../store/optuna-journal.ts';
 import { checkVocabulary, openFusetuneStudy, pastTrialsFromOptuna, studyChanges, toOptunaDistribution, trialFromOptuna, trialOutcome } from '../store/optuna-mapping.ts';
 import type { TrialRecord } from '../store/records.ts';
@@ -105,7 +105,7 @@ export class JournalLedger {
 
   /** The study's trials as the sampler's history, after replaying what other workers appended. */
   async history(): Promise<PastTrial[]> {
-    await this.pending;
+    await this.flush();
     await this.storage.sync();
     if (this.options.shared) {
       const stale = await this.storage.failStaleTrials(this.studyId, this.options.shared.graceMs);
@@ -120,7 +120,7 @@ export class JournalLedger {
    * size). Each comes back RUNNING and owned.
    */
   async claim(count: number, budget: number): Promise<LedgerClaim[]> {
-    await this.pending;
+    await this.flush();
     const claims: LedgerClaim[] = [];
     while (claims.length < count) {
       const waiting = await this.storage.claimWaitingTrial(this.studyId);
@@ -143,7 +143,7 @@ export class JournalLedger {
 
   /** Whether the study still has trials that count toward the budget but have not finished (RUNNING or WAITING). */
   async unfinished(): Promise<boolean> {
-    await this.pending;
+    await this.flush();
     await this.storage.sync();
     return this.storage.trials(this.studyId).some((t) => !isFinishedState(t.state));
   }
@@ -154,35 +154,54 @@ export class JournalLedger {
     return id;
   }
 
-  // Writes queue behind each other: the loop never waits for the journal between events. NOTE: a
-  // failed write fails every later one and flush(), so a run never ends believing it recorded what it did not.
-  private write(fn: () => Promise<unknown>): void {
-    this.pending = this.pending.then(fn);
+  /**
+   * Changes gather in one batch per round (commit) and go into the journal as one append: a record
+   * per event would cost an append each (a lock and an fsync for a file, a round trip for Redis).
+   * NOTE: appends queue behind each other and the loop never waits for them between events; a failed
+   * append fails every later one and flush(), so a run never ends believing it recorded what it did not.
+   */
+  private batch: JournalBatch | null = null;
+
+  private get changes(): JournalBatch {
+    this.batch ??= this.storage.batch();
+    return this.batch;
   }
 
-  /** A trial's params (with their distributions) and its config, as it starts. */
-  started(trial: TrialRecord): void {
-    this.write(() => {
-      const distributions = Object.fromEntries(Object.keys(trial.params).map((name) => [name, toOptunaDistribution(this.study.space[name]!)]));
-      const data: TrialData = { params: trial.params, distributions, userAttrs: { config: trial.config as never } };
-      return this.storage.update(this.trialId(trial.index), data);
+  /** Appends what gathered since the last commit (queued behind earlier appends). */
+  commit(): void {
+    const batch = this.batch;
+    this.batch = null;
+    if (!batch || batch.size === 0) return;
+    this.pending = this.pending.then(async () => {
+      const started = performance.now();
+      await batch.commit();
+      this.writes.count++;
+      this.writes.ms += performance.now() - started;
     });
   }
 
+  /** Journal appends so far and the milliseconds they took (locks and fsyncs, or Redis round trips). */
+  readonly writes = { count: 0, ms: 0 };
+
+  /** A trial's params (with their distributions) and its config, as it starts. */
+  started(trial: TrialRecord): void {
+    const distributions = Object.fromEntries(Object.keys(trial.params).map((name) => [name, toOptunaDistribution(this.study.space[name]!)]));
+    this.changes.update(this.trialId(trial.index), { params: trial.params, distributions, userAttrs: { config: trial.config as never } });
+  }
+
   reported(index: number, step: number, value: number): void {
-    this.write(() => this.storage.setIntermediate(this.trialId(index), step, value));
+    this.changes.setIntermediate(this.trialId(index), step, value);
   }
 
   /** A trial's outcome: state, values and everything Optuna has no place for (user attrs). */
   finished(trial: TrialRecord): void {
     if (!this.ids.has(trial.index)) return;
-    // The record as it is now: later changes (test metrics of the final best) are not this write's.
-    const snapshot = structuredClone(trial);
-    this.write(() => this.storage.update(this.trialId(trial.index), trialOutcome(snapshot, this.study)));
+    this.changes.update(this.trialId(trial.index), trialOutcome(trial, this.study));
   }
 
-  /** Waits for every queued write. */
+  /** Commits and waits for every queued append. */
   async flush(): Promise<void> {
+    this.commit();
     await this.pending;
   }
 

@@ -649,6 +649,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
           closeCohort(r);
         }
       }
+      // This round's reports and outcomes go into the journal as one append.
+      ledger?.commit();
       progress();
     }
   } finally {

@@ -3,6 +3,7 @@ import { createContext } from '@lit/context';
 import type { SavedStudy, SavedStudySummary } from '../store/browser-store.ts';
 import type { TrialRecord } from '../store/records.ts';
 import type { GpuController } from './controllers/gpu-controller.ts';
+import type { JournalStudyChoice } from './journal-study.ts';
 
 /** What the study controller is doing. `loading`: reading data or acquiring the device before training. */
 export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'stopping';
@@ -15,8 +16,18 @@ export interface RunProgress {
   elapsedMs: number;
   /** Time left at the pace so far; null until the first steps are timed. */
   etaMs: number | null;
-  /** Busy trial-steps over dispatched ones (how full the fused dispatches are), when the runner reports it. */
-  occupancy: number | null;
+  /** Busy trial-steps over dispatched ones (how full the fused dispatches are). */
+  occupancy: number;
+  /** Trials finished, and the trials the study will have trained by the end (its budget as it stands). */
+  trialsDone: number;
+  trialsTotal: number;
+}
+
+/** An Optuna journal opened in this page: its studies, and the one on show (null until one is picked). */
+export interface OpenedJournal {
+  fileName: string;
+  studies: readonly JournalStudyChoice[];
+  shown: number | null;
 }
 
 /**
@@ -38,8 +49,17 @@ export interface Session {
   bestWeights: boolean;
   /** Whether the study on show was opened from a results file: shown, never saved or resumed. */
   readOnly: boolean;
-  /** Results files opened in this page (ids `file:<name>`), to show again or compare. */
+  /** Results files and journal studies opened in this page (ids `file:…`), to show again or compare. */
   files: readonly { id: string; name: string }[];
+  /** The journal opened last, with its studies to pick from. */
+  journal: OpenedJournal | null;
+  /** What the study on show could not carry over from where it was read (a journal Optuna wrote). */
+  notes: readonly string[];
+  /**
+   * Bumped when a trial finishes and when the study on show (or its status) changes; not while
+   * trials only train on. The views of finished results are computed and redrawn only then.
+   */
+  outcomeRevision: number;
   /** Every saved study, most recent first. */
   studies: readonly SavedStudySummary[];
   /** False until IndexedDB has been read. */

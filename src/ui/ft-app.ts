@@ -117,7 +117,7 @@ export class FtApp extends LitElement {
             <strong>WebGPU is not available.</strong>
             <p>${gpu.message}</p>
             <p>Running studies needs Chrome or Edge 113+ with WebGPU. Here you can still read results: open a results file
-              (<code>study.json</code> from <code>fusetune run</code>) on the Results tab, and open or compare the studies saved in this browser.</p>
+              (<code>study.json</code> from <code>fusetune run</code>) or an Optuna journal on the Results tab, and open or compare the studies saved in this browser.</p>
           </div>`
         : nothing}
       ${gpu.status === 'lost'
@@ -162,7 +162,8 @@ export class FtApp extends LitElement {
         </div>
       </section>
       <section role="tabpanel" id="panel-results" aria-labelledby="tab-results" ?hidden=${this.tab !== 'results'}>
-        <ft-results .exportError=${this.exportError || this.fileError} @export-request=${this.onExport} @results-file=${this.onResultsFile}></ft-results>
+        <ft-results .exportError=${this.exportError || this.fileError} @export-request=${this.onExport} @results-file=${this.onResultsFile} @journal-file=${this.onJournalFile}
+          @journal-study=${(e: CustomEvent<{ studyId: number }>) => this.setFileError(this.study.openJournalStudy(e.detail.studyId))}></ft-results>
       </section>
       <section role="tabpanel" id="panel-saved" aria-labelledby="tab-saved" ?hidden=${this.tab !== 'saved'}>
         <div class="panel">
@@ -283,10 +284,19 @@ export class FtApp extends LitElement {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      this.fileError = `${name} is not JSON: ${message(error)}`;
+      const journal = /^\s*\{\s*"op_code"/.test(text) ? ' (it looks like an Optuna journal: open it with Open Optuna journal…)' : '';
+      this.fileError = `${name} is not JSON: ${message(error)}${journal}`;
       return;
     }
-    this.fileError = this.study.openResults(name, json) ?? '';
+    this.setFileError(this.study.openResults(name, json));
+  }
+
+  private async onJournalFile(event: CustomEvent<{ name: string; text: string }>): Promise<void> {
+    this.setFileError(await this.study.openJournal(event.detail.name, event.detail.text));
+  }
+
+  private setFileError(error: string | null): void {
+    this.fileError = error ?? '';
     this.exportError = '';
   }
 

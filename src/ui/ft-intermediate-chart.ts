@@ -44,7 +44,9 @@ export class FtIntermediateChart extends PlotElement {
     );
     const picked = (trial: number) => view.selected.has(trial);
     const anyPicked = view.selected.size > 0;
-    const stroke = (r: Report) => (view.pareto.has(r.trial) ? '#d1495b' : r.state === 'pruned' ? '#e08a2e' : r.state === 'diverged' ? '#8e1f17' : '#1f5fbf');
+    // While a study trains, trials still training are told apart from those that finished.
+    const running = view.live && reports.some((r) => r.state === 'running');
+    const stroke = (r: Report) => (view.pareto.has(r.trial) ? '#d1495b' : r.state === 'pruned' ? '#e08a2e' : r.state === 'diverged' ? '#8e1f17' : running && r.state === 'running' ? '#8fb3e8' : '#1f5fbf');
     const format = (v: number) => formatMetric(objective.metric, v);
     const figure = Plot.plot({
       width,
@@ -52,7 +54,9 @@ export class FtIntermediateChart extends PlotElement {
       marginLeft: 52,
       x: { label: view.reportUnit === 'epoch' ? 'epoch' : 'step', grid: true },
       y: { label: `${objectiveLabel(objective)} (intermediate)`, grid: true, tickFormat: objective.metric === 'val_accuracy' ? '.0%' : '~g' },
-      color: { domain: ['done', 'pruned', 'diverged', 'exploit'], range: ['#1f5fbf', '#e08a2e', '#8e1f17', '#6a3d9a'], legend: true },
+      color: running
+        ? { domain: ['done', 'training', 'pruned', 'diverged', 'exploit'], range: ['#1f5fbf', '#8fb3e8', '#e08a2e', '#8e1f17', '#6a3d9a'], legend: true }
+        : { domain: ['done', 'pruned', 'diverged', 'exploit'], range: ['#1f5fbf', '#e08a2e', '#8e1f17', '#6a3d9a'], legend: true },
       marks: [
         Plot.line(reports, {
           x: 'step',

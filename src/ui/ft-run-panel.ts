@@ -1,7 +1,9 @@
 // <ft-run-panel>: run, pause, stop and resume the study, with a progress bar, throughput, the time left and the best value so far.
 import { FINISHED_STATES } from '../model/states.ts';
 import { objectivesOf } from '../search/specs.ts';
-import { bestSoFar } from './analysis/best-so-far.ts';
+import type { Objective } from '../model/objectives.ts';
+import type { TrialRecord } from '../store/records.ts';
+import { bestSoFar, type BestPoint } from './analysis/best-so-far.ts';
 import { objectiveLabel } from './analysis/study-params.ts';
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
@@ -11,7 +13,6 @@ import { formatBytes, formatDuration, formatMetric, formatPercent, formatRate } 
 import { baseStyles } from './styles.ts';
 
 export type RunAction = 'start' | 'pause' | 'stop' | 'resume';
-
 
 /**
  * @fires run-action - `detail: { action: 'start' | 'pause' | 'stop' | 'resume' }`.
@@ -33,6 +34,7 @@ export class FtRunPanel extends LitElement {
   private pressed: RunAction | null = null;
   /** Bytes the page's GPU work holds now. */
   @property({ type: Number }) bytesHeld = 0;
+  private bestMemo: { key: unknown[]; objective: Objective; trials: readonly TrialRecord[]; best: BestPoint[] } | null = null;
 
   static override styles = [
     baseStyles,
@@ -58,8 +60,7 @@ export class FtRunPanel extends LitElement {
     const trials = s?.trials ?? [];
     const finished = trials.filter((t) => FINISHED_STATES.has(t.state)).length;
     const p = s?.progress ?? null;
-    const objective = objectivesOf(s?.saved?.record?.study.objective ?? s?.saved?.study.objective)[0]!;
-    const best = bestSoFar(trials, objective, 'trial');
+    const { objective, trials: outcomes, best } = this.best(s);
     const top = best.at(-1);
     return html`<div class="bar" data-testid="run-panel">
       <div class="buttons">
@@ -69,17 +70,17 @@ export class FtRunPanel extends LitElement {
         ${s?.resumable ? html`<button type="button" data-action="resume" @click=${() => this.act('resume')}>Resume</button>` : nothing}
       </div>
       <div class="status" aria-live="polite">
-        <p id="run-note" class=${this.blocker && !busy ? 'blocker' : ''} data-testid="run-note">${this.note(status, finished, trials.length)}</p>
+        <p id="run-note" class=${this.blocker && !busy ? 'blocker' : ''} data-testid="run-note">${this.note(status, busy && p ? p.trialsDone : finished, busy && p ? p.trialsTotal : trials.length)}</p>
         ${busy && p
           ? html`<p class="muted" data-testid="run-stats">
-              ${formatRate(p.samplesPerSec)} samples/s · ${formatDuration(p.elapsedMs)} elapsed · ${p.etaMs === null ? 'timing…' : `about ${formatDuration(p.etaMs)} left`} · GPU holds ${formatBytes(this.bytesHeld)}${p.occupancy === null ? '' : ` · dispatches ${formatPercent(p.occupancy)} full`}
+              ${formatRate(p.samplesPerSec)} samples/s · ${formatDuration(p.elapsedMs)} elapsed · ${p.etaMs === null ? 'timing…' : `about ${formatDuration(p.etaMs)} left`} · GPU holds ${formatBytes(this.bytesHeld)} · dispatches ${formatPercent(p.occupancy)} full
             </p>`
           : nothing}
       </div>
       ${top
         ? html`<div class="best" data-testid="run-best">
             <span>Best ${objectiveLabel(objective)} so far: <strong>${formatMetric(objective.metric, top.best)}</strong> (trial ${[...best].reverse().find((b) => b.improved)!.trial})</span>
-            <ft-best-chart compact .trials=${trials} .objective=${objective} heading="" aria-hidden="true"></ft-best-chart>
+            <ft-best-chart compact .trials=${outcomes} .objective=${objective} heading="" aria-hidden="true"></ft-best-chart>
           </div>`
         : nothing}
       ${status === 'loading'
@@ -93,13 +94,23 @@ export class FtRunPanel extends LitElement {
     </div>`;
   }
 
+  /** The best so far, computed again only when the session's outcomes change (a running trial's curve leaves it as it is). */
+  private best(s: Session | undefined): { objective: Objective; trials: readonly TrialRecord[]; best: BestPoint[] } {
+    const key = [s?.outcomeRevision, s?.saved?.id];
+    if (this.bestMemo && this.bestMemo.key.every((k, i) => k === key[i])) return this.bestMemo;
+    const objective = objectivesOf(s?.saved?.record?.study.objective ?? s?.saved?.study.objective)[0]!;
+    const trials = s?.trials ?? [];
+    this.bestMemo = { key, objective, trials, best: bestSoFar(trials, objective, 'trial') };
+    return this.bestMemo;
+  }
+
   private note(status: Session['status'], finished: number, total: number): string {
     const name = this.session?.saved?.name ?? this.draftName;
     switch (status) {
       case 'loading':
         return `Preparing ${name}: loading data and the GPU…`;
       case 'running':
-        return `Training ${name}: ${finished} of ${total} trials finished.`;
+        return total === 0 ? `Training ${name}: asking for the first trials…` : `Training ${name}: ${finished} of ${total} trials finished.`;
       case 'pausing':
         return 'Pausing after the current chunk of steps…';
       case 'stopping':

@@ -65,8 +65,8 @@ export class FtSlicePanel extends PlotElement {
     const categorical = param.kind === 'categorical';
     const distinct = [...new Set(points.map((p) => p.x))];
     const domain = categorical ? [...new Set(points.map((p) => formatScalar(p.x)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) : undefined;
-    // An integer with a few values (layers 1, 2) is labelled at its values, not at 1.2, 1.4…
-    const few = !categorical && distinct.length <= 6 ? (distinct as number[]).sort((a, b) => a - b) : undefined;
+    // An integer with a few values (layers 1, 2) is labelled at its values, not at 1.2, 1.4… (a float's few values may lie too close to label each).
+    const few = !categorical && distinct.length <= 6 && distinct.every((v) => Number.isInteger(v)) ? (distinct as number[]).sort((a, b) => a - b) : undefined;
     const x = categorical ? (p: (typeof points)[number]) => formatScalar(p.x) : 'x';
     const figure = Plot.plot({
       width,

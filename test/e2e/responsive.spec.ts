@@ -36,7 +36,7 @@ async function observe(page: Page): Promise<void> {
 
 const now = (page: Page) => page.evaluate(() => performance.now());
 
-async function longest(page: Page, from: number, to: number): Promise<{ frameMs: number; taskMs: number; longFrames: number; longest: string[]; slowestWork: string[]; supported: string[] }> {
+async function longest(page: Page, from: number, to: number): Promise<{ frameMs: number; taskMs: number; longFrames: number; longest: string[]; slowestWork: string[]; draws: Record<string, number>; supported: string[] }> {
   const store = await page.evaluate(() => (window as unknown as { frames_: Frames }).frames_);
   const frames = store.frames.filter((f) => f.start >= from && f.start <= to);
   const tasks = store.tasks.filter((t) => t.start >= from && t.start <= to);
@@ -52,7 +52,16 @@ async function longest(page: Page, from: number, to: number): Promise<{ frameMs:
         .map((m) => `${m.name} ${Math.round(m.duration)} ms`),
     [from, to],
   );
-  return { frameMs: Math.round(Math.max(0, ...frames.map((f) => f.duration))), taskMs: Math.round(Math.max(0, ...tasks.map((t) => t.duration))), longFrames: frames.length, longest: worst?.scripts ?? [], slowestWork: measures, supported: store.supported };
+  // How often each chart drew in the window: the views of finished results should draw only when outcomes change.
+  const draws = await page.evaluate(
+    ([a, b]) => {
+      const counts: Record<string, number> = {};
+      for (const m of performance.getEntriesByType('measure')) if (m.startTime >= a! && m.startTime <= b! && m.name.startsWith('draw ')) counts[m.name.slice(5)] = (counts[m.name.slice(5)] ?? 0) + 1;
+      return counts;
+    },
+    [from, to],
+  );
+  return { frameMs: Math.round(Math.max(0, ...frames.map((f) => f.duration))), taskMs: Math.round(Math.max(0, ...tasks.map((t) => t.duration))), longFrames: frames.length, longest: worst?.scripts ?? [], slowestWork: measures, draws, supported: store.supported };
 }
 
 async function record(name: string, figures: object): Promise<void> {
@@ -83,6 +92,21 @@ test('the Results tab while a 48-trial study trains: longest frame and long task
   const figures = await longest(page, start, end);
   expect(figures.supported).toContain('long-animation-frame');
   await record('live-run', { ...figures, supported: undefined, runMs: Math.round(end - start), trials: 48 });
+});
+
+test('the Results tab while 8 long trials train: how often each chart draws', async ({ page }) => {
+  await observe(page);
+  // Trials that train long and finish late: the views of finished results should wait for them while the curves follow the training.
+  const study = { ...QUICK, name: 'responsive-long', budget: { trials: 8, epochs: 150, maxStepsPerTrial: 5000 } };
+  await page.goto(`/#study=${Buffer.from(JSON.stringify(study)).toString('base64url')}`);
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 8 trials.');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByTestId('study-status')).toHaveText('running');
+  const start = await now(page);
+  await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 170_000 });
+  const end = await now(page);
+  const figures = await longest(page, start, end);
+  await record('live-long-trials', { ...figures, supported: undefined, runMs: Math.round(end - start), trials: 8 });
 });
 
 test('exploring 150 trials: opening the file, brushing, picking: longest frame and long task recorded', async ({ page }) => {

@@ -9,9 +9,12 @@ import { trialsCsv } from '../../store/export.ts';
 import { encodeSafetensors, mlpTensors } from '../../store/safetensors.ts';
 import type { DeviceLostError } from '../../gpu/errors.ts';
 import type { StudyRecord, TrialRecord } from '../../store/records.ts';
+import { openJournalText, studyJournalText } from '../../store/journal-text.ts';
+import type { JournalStorage } from '../../store/journal-storage.ts';
 import { runStudy, type StudyEvent } from '../../study/run-study.ts';
 import { bestTrial } from '../analysis/study-params.ts';
-import { sessionContext, type RunProgress, type RunStatus, type Session } from '../context.ts';
+import { sessionContext, type OpenedJournal, type RunProgress, type RunStatus, type Session } from '../context.ts';
+import { journalChoices, studyFromJournal } from '../journal-study.ts';
 import type { GpuController } from './gpu-controller.ts';
 
 /** NOTE: the running study fires events per chunk and per trial; consumers re-render at most this often. */
@@ -20,7 +23,7 @@ const PUBLISH_MS = 200;
 /** Saved statuses a study can resume from: it stopped with trials left, for whatever reason. */
 const RESUMABLE = new Set<SavedStudy['status']>(['paused', 'stopped', 'interrupted', 'lost']);
 
-export type ExportKind = 'csv' | 'json' | 'weights';
+export type ExportKind = 'csv' | 'json' | 'weights' | 'journal';
 
 export interface ExportedFile {
   fileName: string;
@@ -86,11 +89,21 @@ export class StudyController implements ReactiveController {
   private publishTimer: ReturnType<typeof setTimeout> | null = null;
   private saving: Promise<void> = Promise.resolve();
   private readonly queuedSaves = new Set<string>();
-  /** Results files opened in this page (read-only), by id `file:<name>`. */
+  /** Results files and journal studies opened in this page (read-only), by id `file:<name>` or `file:<name>#<study>`. */
   private opened: SavedStudy[] = [];
-  /** Copies of unchanged trials are reused across snapshots, so views can skip what did not change. */
-  private trialCopies = new Map<number, { signature: string; copy: TrialRecord }>();
+  /** The journal opened last, replayed, with its studies; and notes on the opened studies, by id. */
+  private journal: (OpenedJournal & { storage: JournalStorage }) | null = null;
+  private readonly notes = new Map<string, string[]>();
+  /**
+   * Copies of the trials, reused across snapshots while a trial does not change, so views can skip
+   * what did not change. While a study runs its events say which trials changed (`changed`);
+   * otherwise every trial is copied afresh.
+   */
+  private trialCopies = new Map<number, TrialRecord>();
   private copiesOf: string | null = null;
+  private lastTrials: TrialRecord[] = [];
+  private changed: Set<number> | 'all' = 'all';
+  private outcomeRevision = 0;
   /** Resolves once IndexedDB has been read (or found unusable). */
   readonly ready: Promise<void>;
 
@@ -200,6 +213,51 @@ export class StudyController implements ReactiveController {
     const saved: SavedStudy = { id: `file:${fileName}`, name, study: record.study, status: fileStatus(record), record, createdAt: record.startedAt ?? now, updatedAt: record.finishedAt ?? now };
     if (record.reason) saved.reason = record.reason;
     this.opened = [...this.opened.filter((s) => s.id !== saved.id), saved];
+    this.notes.delete(saved.id);
+    this.show(saved);
+    return null;
+  }
+
+  /**
+   * Opens an Optuna journal (written by fusetune or by Optuna) read-only, as openResults does: with
+   * one study it is shown at once; with several the user picks one (openJournalStudy). Returns why
+   * it cannot be read, or null. A torn last line is skipped; a malformed line is named.
+   */
+  async openJournal(fileName: string, text: string): Promise<string | null> {
+    if (this.busy) return 'a study is running: open the file when it ends';
+    let storage: JournalStorage;
+    try {
+      storage = await openJournalText(text, fileName);
+    } catch (error) {
+      return `${fileName} is not a journal Optuna reads: ${message(error)}`;
+    }
+    const studies = journalChoices(storage);
+    if (studies.length === 0) return `${fileName} holds no study${text.includes('\n') ? '' : ' (its only line is incomplete)'}`;
+    this.journal = { fileName, studies, shown: null, storage };
+    if (studies.length === 1) return this.openJournalStudy(studies[0]!.studyId);
+    this.publish(true);
+    return null;
+  }
+
+  /** Shows one study of the journal opened last. Returns why it cannot be shown (parameters fusetune does not know, named), or null. */
+  openJournalStudy(studyId: number): string | null {
+    const journal = this.journal;
+    const choice = journal?.studies.find((s) => s.studyId === studyId);
+    if (!journal || !choice) return 'no journal holds that study any more: open the file again';
+    if (this.busy) return 'a study is running: open the file when it ends';
+    let opened: ReturnType<typeof studyFromJournal>;
+    try {
+      opened = studyFromJournal(journal.storage, studyId);
+    } catch (error) {
+      return `${journal.fileName}: ${message(error)}`;
+    }
+    const { record, notes } = opened;
+    const id = journal.studies.length === 1 ? `file:${journal.fileName}` : `file:${journal.fileName}#${choice.name}`;
+    const saved: SavedStudy = { id, name: choice.name, study: record.study, status: record.state === 'running' ? 'running' : 'done', record, createdAt: record.startedAt, updatedAt: record.finishedAt ?? record.startedAt };
+    if (record.reason) saved.reason = record.reason;
+    this.opened = [...this.opened.filter((s) => s.id !== id), saved];
+    this.notes.set(id, notes);
+    this.journal = { ...journal, shown: studyId };
     this.show(saved);
     return null;
   }
@@ -238,12 +296,26 @@ export class StudyController implements ReactiveController {
     return this.store ? this.store.getFiles(id) : new Map();
   }
 
-  /** A download of the study on show: its trials as CSV, its whole record as JSON, or the best trial's weights. */
+  /**
+   * A download of the study on show: its trials as CSV, its whole record as JSON, the study in
+   * Optuna's journal format (also while it runs), or the best trial's weights.
+   */
   async exportFile(kind: ExportKind): Promise<ExportedFile> {
     const saved = this.saved;
     const record = saved?.record;
     if (!saved || !record) throw new Error('no study results to export yet');
     const base = saved.name.replace(/[^\w.-]+/g, '_') || 'study';
+    if (kind === 'journal') {
+      let study: Study;
+      try {
+        study = parseStudy(record.study);
+      } catch (error) {
+        throw new Error(`the study does not parse, so it cannot be written as a journal: ${message(error)}`);
+      }
+      // A copy taken at once: a running study goes on changing its trials while the journal is written.
+      const trials = structuredClone(record.trials);
+      return { fileName: `${base}-journal.log`, blob: new Blob([await studyJournalText(study, { trials })], { type: 'text/plain' }) };
+    }
     if (kind === 'csv') return { fileName: `${base}-trials.csv`, blob: new Blob([trialsCsv(record)], { type: 'text/csv' }) };
     if (kind === 'json') return { fileName: `${base}-study.json`, blob: new Blob([JSON.stringify(record, null, 1) + '\n'], { type: 'application/json' }) };
     const bestIndex = bestTrial(record);
@@ -316,6 +388,7 @@ export class StudyController implements ReactiveController {
       this.status = 'running';
       this.publish(true);
       const onEvent = (event: StudyEvent) => {
+        this.noteChange(event);
         if (event.type === 'planned') {
           planned = true;
           for (const id of replaces) void this.store?.deleteStudy(id);
@@ -331,10 +404,9 @@ export class StudyController implements ReactiveController {
           // Kept as each cohort finishes, so a run cut off later still has them.
           void this.store?.putWeights([{ studyId: saved.id, trial: event.index, params: event.params, widths: event.widths }]);
         } else if (event.type === 'progress') {
-          const { stepsDone, stepsTotal, samplesPerSec, elapsedMs } = event;
+          const { stepsDone, stepsTotal, samplesPerSec, elapsedMs, occupancy, trialsDone, trialsTotal } = event;
           const etaMs = stepsDone > 0 ? (elapsedMs * (stepsTotal - stepsDone)) / stepsDone : null;
-          const occupancy = 'occupancy' in event && typeof event.occupancy === 'number' ? event.occupancy : null;
-          this.progress = { stepsDone, stepsTotal, samplesPerSec, elapsedMs, etaMs, occupancy };
+          this.progress = { stepsDone, stepsTotal, samplesPerSec, elapsedMs, etaMs, occupancy, trialsDone, trialsTotal };
           this.gpu.refresh();
         }
         this.publish();
@@ -413,21 +485,64 @@ export class StudyController implements ReactiveController {
     this.bestWeights = best !== null && this.store !== null && saved !== null && !saved.id.startsWith('file:') && (await this.store.getWeights(saved.id, best)) !== undefined;
   }
 
-  /** The trials as copies, reusing last snapshot's copy of each trial that has not changed since. */
+  /**
+   * Which trials a runner event changed, and whether finished results did (outcomeRevision: a trial
+   * finished). New trials, starts, curves, epochs, reports and exploits change only their trials.
+   */
+  private noteChange(event: StudyEvent): void {
+    const touch = (...indices: number[]) => {
+      if (this.changed !== 'all') for (const index of indices) this.changed.add(index);
+    };
+    switch (event.type) {
+      case 'planned':
+      case 'done':
+        this.changed = 'all';
+        this.outcomeRevision++;
+        return;
+      case 'trial-finished':
+        touch(event.trial.index);
+        this.outcomeRevision++;
+        return;
+      case 'asked':
+        touch(...event.trials.map((t) => t.index));
+        return;
+      case 'cohort-started':
+        touch(...event.trials);
+        return;
+      case 'slot-refilled':
+      case 'curve':
+      case 'epoch':
+      case 'report':
+      case 'exploit':
+      case 'weights':
+        touch(event.index);
+        return;
+      case 'progress':
+        return;
+    }
+  }
+
+  /**
+   * The trials as copies: while a study runs, only those its events changed are copied again
+   * (the same array when none did); otherwise all of them.
+   */
   private trialSnapshot(record: StudyRecord | null, id: string | null): TrialRecord[] {
     if (!record) return [];
-    if (this.copiesOf !== id) {
-      this.trialCopies = new Map();
+    const changed = this.changed;
+    this.changed = new Set();
+    if (this.status !== 'idle' && this.copiesOf === id && changed !== 'all') {
+      if (changed.size === 0 && this.lastTrials.length === record.trials.length) return this.lastTrials;
+      for (const index of changed) this.trialCopies.delete(index);
+    } else {
       this.copiesOf = id;
+      this.trialCopies = new Map(record.trials.map((t) => [t.index, { ...t }]));
     }
-    return record.trials.map((t) => {
-      const signature = `${t.state}|${t.stepsDone}|${t.curve.length}|${t.epochs.length}|${t.intermediate.length}|${t.exploits?.length ?? 0}|${t.valAccuracy}|${t.samplesPerSec}|${t.bytes?.total}`;
-      const kept = this.trialCopies.get(t.index);
-      if (kept && kept.signature === signature) return kept.copy;
-      const copy = { ...t };
-      this.trialCopies.set(t.index, { signature, copy });
+    this.lastTrials = record.trials.map((t) => {
+      let copy = this.trialCopies.get(t.index);
+      if (!copy) this.trialCopies.set(t.index, (copy = { ...t }));
       return copy;
     });
+    return this.lastTrials;
   }
 
   private snapshot(): Session {
@@ -442,18 +557,30 @@ export class StudyController implements ReactiveController {
       resumable: this.status === 'idle' && saved !== null && !saved.id.startsWith('file:') && RESUMABLE.has(saved.status) && unfinished(record),
       readOnly: saved?.id.startsWith('file:') ?? false,
       files: this.opened.map((s) => ({ id: s.id, name: s.name })),
+      journal: this.journal ? { fileName: this.journal.fileName, studies: this.journal.studies, shown: saved?.id.startsWith(`file:${this.journal.fileName}`) ? this.journal.shown : null } : null,
+      notes: (saved && this.notes.get(saved.id)) ?? [],
+      outcomeRevision: this.outcomeRevision,
       bestWeights: this.bestWeights && this.status === 'idle',
       studies: this.studies,
       loaded: this.loaded,
     };
   }
 
-  /** Hands consumers a new snapshot now, or within PUBLISH_MS when events come fast. */
+  /**
+   * Hands consumers a new snapshot now (taken afresh: the study on show or its status changed), or
+   * within PUBLISH_MS with what the runner's events changed, when events come fast.
+   */
   private publish(now = false): void {
     if (!now) {
-      this.publishTimer ??= setTimeout(() => this.publish(true), PUBLISH_MS);
+      this.publishTimer ??= setTimeout(() => this.flush(), PUBLISH_MS);
       return;
     }
+    this.changed = 'all';
+    this.outcomeRevision++;
+    this.flush();
+  }
+
+  private flush(): void {
     if (this.publishTimer !== null) clearTimeout(this.publishTimer);
     this.publishTimer = null;
     const start = performance.now();

@@ -23,7 +23,15 @@ if (!process.env.FUSETUNE_RELAUNCHED && process.platform === 'linux') {
 }
 (await import('../src/gpu/node-launch.ts')).adoptParentStderr();
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs/bench' }, quick: { type: 'boolean', default: false }, plot: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string', default: 'docs/bench' }, quick: { type: 'boolean', default: false }, plot: { type: 'string' }, only: { type: 'string' } },
+});
+/** --only methods | tpe-vs-random: measure that part again, keep the other from the existing records. */
+const only = values.only;
+if (only !== undefined && only !== 'methods' && only !== 'tpe-vs-random') {
+  process.stderr.write(`--only: expected methods or tpe-vs-random (got "${only}")\n`);
+  process.exit(2);
+}
 const quick = values.quick!;
 const out = values.out!;
 mkdirSync(out, { recursive: true });
@@ -108,12 +116,16 @@ async function measureAll(): Promise<{ name: string; results: Measured[]; curves
   }
 
   const results = [];
-  for (const method of methods) results.push(await measure(method.name, method.study));
+  const name = (quick ? 'quick-' : '') + (ctx.report.isSoftware ? 'swiftshader' : adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
+  const curves: { sampler: string; seed: number; trial: number; best: number }[] = [];
+  const earlier = only ? (JSON.parse(readFileSync(join(out, `tuners-${name}.json`), 'utf8')) as { methods: Measured[]; tpeVsRandom: typeof curves }) : null;
+  if (only !== 'tpe-vs-random') for (const method of methods) results.push(await measure(method.name, method.study));
+  else results.push(...earlier!.methods);
 
   // TPE against random: the default space, three seeds, best validation accuracy after each trial (by number).
-  const seeds = quick ? [0] : [0, 1, 2];
+  const seeds = only === 'methods' ? [] : quick ? [0] : [0, 1, 2];
+  if (only === 'methods') curves.push(...earlier!.tpeVsRandom);
   const perTrial = quick ? 16 : 48;
-  const curves: { sampler: string; seed: number; trial: number; best: number }[] = [];
   for (const seed of seeds) {
     for (const sampler of ['random', 'tpe'] as const) {
       const study = parseStudy({
@@ -144,7 +156,6 @@ async function measureAll(): Promise<{ name: string; results: Measured[]; curves
   }
   ctx.destroy();
 
-  const name = (quick ? 'quick-' : '') + (ctx.report.isSoftware ? 'swiftshader' : adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
   writeFileSync(join(out, `tuners-${name}.json`), JSON.stringify({ adapter, date, epochs, trials, methods: results, tpeVsRandom: curves }, null, 1) + '\n');
   return { name, results, curves };
 }
@@ -177,7 +188,7 @@ for (const [x, label] of [
       height: 400,
       marginLeft: 55,
       x: { label, grid: true },
-      y: { label: 'best validation accuracy (%)', grid: true, domain: [80, 100] },
+      y: { label: 'best validation accuracy (%)', grid: true, domain: [90, 97], clamp: true },
       // A Plot legend is HTML; these figures must be plain SVG, so the legend is text marks.
       marks: [
         Plot.ruleY([randomBest], { stroke: '#999', strokeDasharray: '4 3' }),
@@ -195,9 +206,16 @@ writeFileSync(
     height: 400,
     marginLeft: 55,
     x: { label: 'trials', grid: true },
-    y: { label: 'best validation accuracy (%)', grid: true },
+    y: { label: 'best validation accuracy (%)', grid: true, domain: [92, 97], clamp: true },
+    color: { domain: ['random', 'tpe'] },
     marks: [
-      Plot.line(curves, { x: 'trial', y: (d: { best: number }) => d.best * 100, stroke: 'sampler', z: (d: { sampler: string; seed: number }) => `${d.sampler}-${d.seed}`, curve: 'step-after' }),
+      // One line per sampler and seed; random dashed, so TPE's lines stand out where they part.
+      ...(['random', 'tpe'] as const).map((sampler) =>
+        Plot.line(
+          curves.filter((d) => d.sampler === sampler),
+          { x: 'trial', y: (d: { best: number }) => d.best * 100, stroke: 'sampler', z: 'seed', curve: 'step-after', strokeDasharray: sampler === 'random' ? '5 3' : undefined, strokeWidth: 1.5 },
+        ),
+      ),
       ...legend(['random', 'tpe']),
     ],
   }),

@@ -148,6 +148,8 @@ export async function profileStep(env: BenchEnv, cohort: Cohort, stepMs: number,
 
 /** GFLOP/s and GB/s of `work` done in `ms`, and their share of the ceilings where known. */
 function rates(env: BenchEnv, flops: number, bytes: number, ms: number): Record<string, number | null> {
+  // A dispatch shorter than the timer's resolution reads 0 ms: it has no rate, not an infinite one.
+  if (!(ms > 0)) return { gflops: null, gbPerSec: null, peakShare: null, bandwidthShare: null };
   const gflops = flops / ms / 1e6;
   const gbPerSec = bytes / ms / 1e6;
   const { peakGflops, copyGbPerSec } = env.ceilings ?? {};

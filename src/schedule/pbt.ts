@@ -57,7 +57,9 @@ export function explore(params: Params, spec: PbtSpec, space: Space, rng: Rng): 
   for (const name of spec.mutable) {
     const d = space[name];
     if (!d || !Object.hasOwn(out, name) || !isActive(d, out)) continue;
-    out[name] = rng.next() < spec.resample ? sampleDistribution(d, rng) : perturb(d, out[name]!, spec.perturb, rng);
+    const value = rng.next() < spec.resample ? sampleDistribution(d, rng) : perturb(d, out[name]!, spec.perturb, rng);
+    // A perturbed number that leaves the finite range (a distribution without a bound) keeps its value.
+    if (typeof value !== 'number' || Number.isFinite(value)) out[name] = value;
   }
   return out;
 }

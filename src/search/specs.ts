@@ -81,7 +81,7 @@ export const samplerSchema = z.discriminatedUnion('type', [
       /** The bottom `quantile` copy a trial of the top `quantile`. */
       quantile: z.number().gt(0).max(0.5).default(0.25),
       /** Factors a mutable number is multiplied by, one chosen at random. */
-      perturb: z.array(z.number().positive()).min(1).default([0.8, 1.2]),
+      perturb: z.array(z.number().positive().max(1000)).min(1).max(64).default([0.8, 1.2]),
       /** Chance that a mutable parameter is drawn afresh from the space instead of perturbed. */
       resample: fraction.default(0.25),
       /** Parameters that exploit/explore may change; shape parameters and the optimizer kind may not. */

@@ -9,7 +9,7 @@ const tpeOptionsShape = {
   /** Trials drawn at random (RandomSampler's draws for the seed) until this many have finished (complete or pruned). */
   startupTrials: z.number().int().min(0).default(10),
   /** Candidates drawn from l(x) per parameter (or per joint group), of which the best l(x)/g(x) wins. */
-  candidates: z.number().int().min(1).default(24),
+  candidates: z.number().int().min(1).max(10_000).default(24),
   /** One joint kernel over the parameters present in every finished trial, instead of one per parameter. */
   multivariate: z.boolean().default(false),
   /** Running trials (e.g. earlier members of a batch ask) count as bad observations, so a batch spreads out. */

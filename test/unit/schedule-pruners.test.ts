@@ -152,3 +152,16 @@ describe('PBT', () => {
     expect(explore({ lr: 0.01, l2: 0.004, dropout: 0.2 }, noResample, study.space, new Rng(1))).toMatchObject({ lr: 0.005, l2: 0.002 });
   });
 });
+
+describe('PBT explore bounds', () => {
+  it('keeps a value whose perturbation would leave the finite range', () => {
+    const study = parseStudy({
+      data: { kind: 'xor' },
+      space: { lr: { type: 'float', distribution: 'normal', mean: 0.01, std: 0.01, low: 1e-6 } },
+      sampler: { type: 'pbt', population: 4, interval: 10, mutable: ['lr'], resample: 0, perturb: [1000] },
+    });
+    const spec = study.sampler.type === 'pbt' ? study.sampler : null!;
+    expect(explore({ lr: 1e306 }, spec, study.space, new Rng(1))).toEqual({ lr: 1e306 });
+    expect(explore({ lr: 0.01 }, spec, study.space, new Rng(1)).lr).toBe(10);
+  });
+});

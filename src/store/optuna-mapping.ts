@@ -12,7 +12,7 @@ import { deriveSeed } from '../util/random.ts';
 import type { JournalStorage, TrialData } from './journal-storage.ts';
 import { FUSETUNE_ATTR, formatOptunaDatetime, parseOptunaDatetime, trialParams, type JournalStudy, type JournalTrial, type OptunaDistribution, type OptunaTrialState } from './optuna-journal.ts';
 import type { JsonValue } from './python-json.ts';
-import type { EpochMetrics, Exploit, ShapeCost, StudyRecord, TrialBytes, TrialRecord } from './records.ts';
+import { rawMetricValue, type EpochMetrics, type Exploit, type ShapeCost, type StudyRecord, type TrialBytes, type TrialRecord } from './records.ts';
 
 /** Study user attrs: the study file as run, and its space with the rules Optuna's distributions cannot hold (normal, conditions, grids). */
 export const STUDY_ATTR = { study: 'fusetune:study', space: 'fusetune:space' } as const;
@@ -148,22 +148,6 @@ export const OPTUNA_STATE: Readonly<Record<TrialState, OptunaTrialState>> = {
   stopped: 'FAIL',
 };
 
-/** A metric of the trial as recorded, NaN included (objectiveValue leaves non-finite values out). */
-function rawMetric(trial: TrialRecord, metric: Study['objective'][number]['metric']): number | null {
-  switch (metric) {
-    case 'val_accuracy':
-      return trial.valAccuracy;
-    case 'val_loss':
-      return trial.valLoss;
-    case 'samples_per_sec':
-      return trial.cost?.samplesPerSec ?? null;
-    case 'step_ms':
-      return trial.cost?.stepMs ?? null;
-    case 'device_bytes':
-      return trial.cost?.bytes ?? null;
-  }
-}
-
 function curveAttrs(curve: readonly number[]): Record<string, JsonValue> {
   if (curve.length <= MAX_CURVE_POINTS) return { curve: [...curve] };
   const every = Math.ceil(curve.length / MAX_CURVE_POINTS);
@@ -221,7 +205,7 @@ export function trialToOptuna(trial: TrialRecord, study: Pick<Study, 'space' | '
   const systemAttrs: Record<string, JsonValue> = { [FUSETUNE_ATTR.state]: trial.state };
   let values: number[] | null = trial.values ? [...trial.values] : null;
   if (trial.state === 'done') {
-    values ??= study.objective.map((o) => rawMetric(trial, o.metric) ?? NaN);
+    values ??= study.objective.map((o) => rawMetricValue(trial, o.metric) ?? NaN);
     if (values.some((v) => Number.isNaN(v))) state = 'FAIL';
   } else if (trial.state === 'pruned' && values === null && study.objective.length === 1) {
     const last = trial.intermediate.at(-1)?.value;

@@ -114,22 +114,30 @@ export interface StudyRecord {
   wallMs?: number;
 }
 
-/** The value of `metric` for a trial that has it (finished, or a shape metric once measured), else null. */
+/** A trial's record before it trains: asked, with its parameters and config. */
+export function newTrialRecord(index: number, params: Params, config: TrialConfig): TrialRecord {
+  return { index, params, config, state: 'pending', epochs: [], intermediate: [], curve: [], stepsDone: 0, valAccuracy: null, valLoss: null, trainLoss: null, stepMs: null, samplesPerSec: null, cohortSamplesPerSec: null };
+}
+
+/** The recorded value of `metric`, NaN and infinities included; null when the trial has none. */
+export function rawMetricValue(trial: TrialRecord, metric: ObjectiveMetric): number | null {
+  switch (metric) {
+    case 'val_accuracy':
+      return trial.valAccuracy;
+    case 'val_loss':
+      return trial.valLoss;
+    case 'samples_per_sec':
+      return trial.cost?.samplesPerSec ?? null;
+    case 'step_ms':
+      return trial.cost?.stepMs ?? null;
+    case 'device_bytes':
+      return trial.cost?.bytes ?? null;
+  }
+}
+
+/** The value of `metric` for a trial that has a finite one (finished, or a shape metric once measured), else null. */
 export function metricValue(trial: TrialRecord, metric: ObjectiveMetric): number | null {
-  const value = (() => {
-    switch (metric) {
-      case 'val_accuracy':
-        return trial.valAccuracy;
-      case 'val_loss':
-        return trial.valLoss;
-      case 'samples_per_sec':
-        return trial.cost?.samplesPerSec ?? null;
-      case 'step_ms':
-        return trial.cost?.stepMs ?? null;
-      case 'device_bytes':
-        return trial.cost?.bytes ?? null;
-    }
-  })();
+  const value = rawMetricValue(trial, metric);
   return value !== null && Number.isFinite(value) ? value : null;
 }
 

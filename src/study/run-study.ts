@@ -20,7 +20,7 @@ import { AskTellStudy, trialConfigOf, trialLimit, type AskedTrial } from '../sea
 import { paretoFront } from '../search/pareto.ts';
 import type { PastTrial } from '../search/samplers.ts';
 import { checkStudyAgainstData, studyToJson, type Study } from '../search/study.ts';
-import { metricValue, objectiveValues, rankTrials, type EpochMetrics, type Exploit, type ShapeCost, type StudyRecord, type TrialRecord } from '../store/records.ts';
+import { metricValue, newTrialRecord, objectiveValues, rankTrials, type EpochMetrics, type Exploit, type ShapeCost, type StudyRecord, type TrialRecord } from '../store/records.ts';
 import { DIVERGENCE_FACTOR, explosion } from './divergence.ts';
 import type { JournalLedger } from './ledger.ts';
 
@@ -128,25 +128,6 @@ function pastTrialOf(trial: TrialRecord, objectives: readonly Objective[]): Past
     values: state === 'complete' ? (trial.values ?? objectiveValues(trial, objectives)) : null,
     intermediate: (trial.intermediate ?? []).map(({ step, value }) => [step, value] as const),
     config: trial.config,
-  };
-}
-
-function freshRecord(asked: AskedTrial): TrialRecord {
-  return {
-    index: asked.number,
-    params: asked.params,
-    config: asked.config,
-    state: 'pending',
-    epochs: [],
-    intermediate: [],
-    curve: [],
-    stepsDone: 0,
-    valAccuracy: null,
-    valLoss: null,
-    trainLoss: null,
-    stepMs: null,
-    samplesPerSec: null,
-    cohortSamplesPerSec: null,
   };
 }
 
@@ -284,7 +265,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     } else asked = search.ask(parallel - inFlight);
     if (asked.length === 0) return;
     for (const trial of asked) {
-      const fresh = freshRecord(trial);
+      const fresh = newTrialRecord(trial.number, trial.params, trial.config);
       records.set(trial.number, fresh);
       pending.push(trial);
       ledger?.started(fresh);

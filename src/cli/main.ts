@@ -1,5 +1,6 @@
 // The `fusetune` command line: a thin shell over the library (see `fusetune help`).
 import { parseArgs } from 'node:util';
+import { BENCH_SUITES } from '../bench/record.ts';
 import { formatAdapterReport } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { splitVerbose } from '../gpu/node-setup.ts';
@@ -15,13 +16,16 @@ const USAGE = `fusetune — WebGPU benchmark and hyperparameter tuner for small 
 Usage: fusetune <command> [options]
 
 Commands:
-  run [study.json]     Run a study (default: the built-in MNIST random search), print the
-                       ranked trials, write trials.csv, study.json and the best weights.
+  run [study.json]     Run a study (default: the built-in MNIST random search) as an ask/tell
+                       loop (random, grid, TPE, MOTPE, NSGA-II or PBT; pruners), print the
+                       ranked trials (and the Pareto front), record it in Optuna's journal
+                       (or --storage journal:PATH | redis://...), write study.json, trials.csv
+                       and the best weights.
   train [options]      Train one network from flags (--data, --layers, --optimizer, --lr, ...);
                        load and save weights as .safetensors.
   check [--json]       Run every kernel on this adapter against its float64 reference.
-  bench [suite ...]    Benchmark kernels, batch sizes, fused trials and TF.js on this adapter
-                       (suites: copy, peak, matmul, batch, fused, peer; --quick, --json, --out FILE).
+  bench [suite ...]    Benchmark kernels, batch sizes, fused trials, TF.js and the samplers on
+                       this adapter (suites: ${BENCH_SUITES.join(', ')}; --quick, --json, --out FILE).
   device [--json]      Print the WebGPU adapter: vendor, architecture, limits, features,
                        and whether it is a software (CPU) adapter.
   help                 This text.

@@ -5,6 +5,7 @@ import { formatAdapterReport } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { splitVerbose } from '../gpu/node-setup.ts';
 import { InputError } from '../util/input-error.ts';
+import { askCommand, tellCommand } from './ask-tell-command.ts';
 import { benchCommand } from './bench-command.ts';
 import { checkCommand } from './check-command.ts';
 import { printable } from './flags.ts';
@@ -21,6 +22,8 @@ Commands:
                        ranked trials (and the Pareto front), record it in Optuna's journal
                        (or --storage journal:PATH | redis://...), write study.json, trials.csv
                        and the best weights.
+  ask study.json       Ask an Optuna journal's study (--storage) for trials to train elsewhere;
+  tell study.json      record their results (--trial N --value V, or --state pruned|failed).
   train [options]      Train one network from flags (--data, --layers, --optimizer, --lr, ...);
                        load and save weights as .safetensors.
   check [--json]       Run every kernel on this adapter against its float64 reference.
@@ -58,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
         return await deviceCommand(rest);
       case 'run':
         return await runCommand(rest);
+      case 'ask':
+        return await askCommand(rest);
+      case 'tell':
+        return await tellCommand(rest);
       case 'train':
         return await trainCommand(rest);
       case 'bench':

@@ -7,7 +7,7 @@ import type { PastTrial } from '../search/samplers.ts';
 import { MAX_TRIALS } from '../search/specs.ts';
 import type { Study } from '../search/study.ts';
 import type { JournalBatch, JournalStorage } from '../store/journal-storage.ts';
-import { FUSETUNE_ATTR, isFinishedState, type JournalStudy, type JournalTrial } from '../store/optuna-journal.ts';
+import { FUSETUNE_ATTR, type JournalStudy, type JournalTrial } from '../store/optuna-journal.ts';
 import { checkVocabulary, openFusetuneStudy, pastTrialsFromOptuna, studyChanges, toOptunaDistribution, trialFromOptuna, trialOutcome } from '../store/optuna-mapping.ts';
 import type { TrialRecord } from '../store/records.ts';
 import { InputError } from '../util/input-error.ts';
@@ -141,11 +141,16 @@ export class JournalLedger {
     return claims;
   }
 
-  /** Whether the study still has trials that count toward the budget but have not finished (RUNNING or WAITING). */
+  /**
+   * Whether other fusetune workers (those that beat) still train trials, or trials wait to be
+   * claimed: then a worker with nothing left to claim waits, since one of those may fail and be
+   * asked again. Trials of owners that never beat (Optuna's workers, `fusetune ask`) hold no one.
+   */
   async unfinished(): Promise<boolean> {
     await this.flush();
     await this.storage.sync();
-    return this.storage.trials(this.studyId).some((t) => !isFinishedState(t.state));
+    const study = this.storage.study(this.studyId);
+    return this.storage.trials(this.studyId).some((t) => t.state === 'WAITING' || (t.state === 'RUNNING' && t.owner !== null && t.owner !== this.storage.workerId && study.heartbeats.has(t.owner)));
   }
 
   private trialId(index: number): number {

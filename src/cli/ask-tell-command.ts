@@ -4,9 +4,10 @@ import { parseArgs } from 'node:util';
 import { openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
 import { OPTUNA_STATE } from '../store/optuna-mapping.ts';
 import { JournalLedger } from '../study/ledger.ts';
-import { AskTellStudy, trialLimit } from '../search/ask-tell.ts';
+import { AskTellStudy } from '../search/ask-tell.ts';
+import { trialCount } from '../search/samplers.ts';
 import { InputError } from '../util/input-error.ts';
-import { decimalFlag } from './flags.ts';
+import { numberFlag } from './flags.ts';
 import { loadStudyFile } from './run-command.ts';
 
 export const ASK_USAGE = `Usage: fusetune ask study.json --storage journal:PATH|redis://HOST:PORT/DB [--prefix P] [-n N]
@@ -21,16 +22,6 @@ export const TELL_USAGE = `Usage: fusetune tell study.json --storage SPEC [--pre
 
 Records a trial asked with fusetune ask: its objective value(s) in the study's objective order
 (COMPLETE), or that it was pruned or failed, with intermediate values at steps (--report).`;
-
-/** A flag's number in decimal notation, within bounds; an InputError naming the flag otherwise. */
-function decimal(flag: string, text: string, rule: { integer?: boolean; min?: number; max?: number } = {}): number {
-  const value = decimalFlag(text);
-  if (typeof value === 'string') throw new InputError(`--${flag}: ${value}`);
-  if (rule.integer && !Number.isInteger(value)) throw new InputError(`--${flag}: must be an integer (got ${text})`);
-  if (rule.min !== undefined && value < rule.min) throw new InputError(`--${flag}: must be ≥ ${rule.min} (got ${text})`);
-  if (rule.max !== undefined && value > rule.max) throw new InputError(`--${flag}: must be ≤ ${rule.max} (got ${text})`);
-  return value;
-}
 
 async function open(values: { storage?: string; prefix?: string }, studyPath: string | undefined) {
   if (!studyPath) throw new InputError('expected the study file');
@@ -51,15 +42,15 @@ export async function askCommand(argv: string[]): Promise<number> {
     console.log(ASK_USAGE);
     return 0;
   }
-  const count = values.n === undefined ? 1 : decimal('n', values.n, { integer: true, min: 1, max: 4096 });
+  const count = values.n === undefined ? 1 : numberFlag('n', values.n, { integer: true, min: 1, max: 4096 });
   const { study, storage, ledger } = await open(values, positionals[0]);
   try {
     const search = new AskTellStudy(study);
     search.observe(await ledger.history());
-    const claims = await ledger.claim(count, trialLimit(study, search.sampler));
+    const claims = await ledger.claim(count, trialCount(study, search.sampler));
     for (const claim of claims) {
       const asked = search.askAs(claim.number, { params: claim.params, seedNumber: claim.seedNumber });
-      ledger.started({ index: asked.number, params: asked.params, config: asked.config } as never);
+      ledger.started({ index: asked.number, params: asked.params, config: asked.config });
       console.log(JSON.stringify({ number: asked.number, params: asked.params, config: asked.config }));
     }
     await ledger.close();
@@ -81,7 +72,7 @@ export async function tellCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.trial === undefined) throw new InputError('--trial is required: the number fusetune ask printed');
-  const number = decimal('trial', values.trial, { integer: true, min: 0 });
+  const number = numberFlag('trial', values.trial, { integer: true, min: 0 });
   if ((values.value === undefined) === (values.state === undefined)) throw new InputError('give either --value (a complete trial) or --state pruned|failed');
   if (values.state !== undefined && values.state !== 'pruned' && values.state !== 'failed') throw new InputError(`--state: expected pruned or failed (got "${values.state}")`);
   const reports = (values.report ?? '')
@@ -90,14 +81,14 @@ export async function tellCommand(argv: string[]): Promise<number> {
     .map((r) => {
       const [step, value] = r.split('=');
       if (value === undefined) throw new InputError(`--report: expected STEP=VALUE pairs (got "${r}")`);
-      return [decimal('report', step!, { integer: true, min: 0 }), decimal('report', value)] as const;
+      return [numberFlag('report', step!, { integer: true, min: 0 }), numberFlag('report', value)] as const;
     });
   const { study, storage, ledger } = await open(values, positionals[0]);
   try {
     const trial = storage.trials(ledger.studyId).find((t) => t.number === number);
     if (!trial) throw new InputError(`--trial ${number}: the study has no such trial`);
     if (trial.state !== 'RUNNING') throw new InputError(`--trial ${number}: it is ${trial.state}, not RUNNING: only a running trial can be told`);
-    const values_ = values.value?.split(',').map((v) => decimal('value', v));
+    const values_ = values.value?.split(',').map((v) => numberFlag('value', v));
     if (values_ && values_.length !== study.objective.length) throw new InputError(`--value: the study has ${study.objective.length} objective(s) (${study.objective.map((o) => o.metric).join(', ')}), got ${values_.length} value(s)`);
     const state = values.state === 'pruned' ? OPTUNA_STATE.pruned : values.state === 'failed' ? OPTUNA_STATE.failed : OPTUNA_STATE.done;
     const took = await storage.update(trial.trialId, { intermediate: reports, state, values: values_ ?? null, systemAttrs: { 'fusetune:state': values.state === 'pruned' ? 'pruned' : values.state === 'failed' ? 'failed' : 'done' } });

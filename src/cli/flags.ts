@@ -1,6 +1,7 @@
 // Command-line input: negative numbers as flag values, decimal-only numbers, and error text made safe for a terminal.
 import type { ParseArgsConfig } from 'node:util';
 import { parseDecimal } from '../util/decimal.ts';
+import { InputError } from '../util/input-error.ts';
 
 /**
  * `--lr -0.1` as `--lr=-0.1`. parseArgs refuses a value that starts with a dash as "ambiguous", but a
@@ -26,6 +27,17 @@ export function decimalFlag(text: string): number | string {
   const value = parseDecimal(text);
   if (value === null) return `must be a number in decimal notation (got ${JSON.stringify(text)})`;
   return Number.isFinite(value) ? value : `must be a finite number (got ${text})`;
+}
+
+/** A flag's number in decimal notation within bounds (`above`: exclusive), or an InputError naming the flag. */
+export function numberFlag(flag: string, text: string, rule: { integer?: boolean; min?: number; above?: number; max?: number } = {}): number {
+  const value = decimalFlag(text);
+  if (typeof value === 'string') throw new InputError(`--${flag}: ${value}`);
+  if (rule.integer && !Number.isInteger(value)) throw new InputError(`--${flag}: must be an integer (got ${text})`);
+  if (rule.min !== undefined && value < rule.min) throw new InputError(`--${flag}: must be ≥ ${rule.min} (got ${text})`);
+  if (rule.above !== undefined && !(value > rule.above)) throw new InputError(`--${flag}: must be > ${rule.above} (got ${text})`);
+  if (rule.max !== undefined && value > rule.max) throw new InputError(`--${flag}: must be ≤ ${rule.max} (got ${text})`);
+  return value;
 }
 
 /** Text with its control characters (escape sequences, carriage returns…) written as \u escapes; newlines and tabs kept. */

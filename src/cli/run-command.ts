@@ -1,4 +1,5 @@
 // `fusetune run [study.json]`: runs a study with progress, prints the ranked table, writes the results folder.
+import { numberFlag } from './flags.ts';
 import { budgetLine, paretoTable, scheduleCsv, scheduleTable } from './study-summary.ts';
 import { objectivesOf } from '../search/specs.ts';
 import { FINISHED_STATES } from '../model/states.ts';
@@ -85,13 +86,6 @@ export function rankedTable(record: StudyRecord, limit = 20): string {
   return table(['rank', 'trial', 'state', 'val acc', 'val loss', 'test acc', 'samples/s', 'step ms', 'config'], rows) + more;
 }
 
-function seconds(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const x = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !(x > 0)) throw new InputError(`--${flag}: must be a number of seconds > 0 (got "${value}")`);
-  return x;
-}
-
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -117,8 +111,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.resume && !values.out) throw new InputError('--resume needs --out DIR, the folder of the run to continue');
   if (values.resume && values.storage) throw new InputError('--resume continues the journal in --out; with --storage the study in that storage continues by itself: leave --resume out');
   for (const flag of ['prefix', 'heartbeat', 'grace'] as const) if (values[flag] !== undefined && !values.storage) throw new InputError(`--${flag} applies to --storage only`);
-  const heartbeatMs = seconds('heartbeat', values.heartbeat, 5) * 1000;
-  const graceMs = seconds('grace', values.grace, 30) * 1000;
+  const heartbeatMs = (values.heartbeat === undefined ? 5 : numberFlag('heartbeat', values.heartbeat, { above: 0 })) * 1000;
+  const graceMs = (values.grace === undefined ? 30 : numberFlag('grace', values.grace, { above: 0 })) * 1000;
   if (graceMs <= 2 * heartbeatMs) throw new InputError(`--grace (${graceMs / 1000} s) must be more than two heartbeats (${(2 * heartbeatMs) / 1000} s)`);
   const spec = values.storage === undefined ? null : parseStorageSpec(values.storage, values.prefix);
   const out = resolve(values.out ?? join('runs', `${folderSafeName(study.name)}-${timestamp()}`));

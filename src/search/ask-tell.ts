@@ -1,11 +1,10 @@
 // The ask/tell study: ask(n) proposes trials from the sampler and the history, tell() records outcomes (pure TS).
 import type { TrialConfig } from '../model/trial-config.ts';
-import { deriveSeed } from '../util/random.ts';
 import { createSampler } from './sampler-factory.ts';
-import type { PastTrial, Sampler } from './samplers.ts';
+import { trialCount, type PastTrial, type Sampler } from './samplers.ts';
 import { isActive, type Distribution, type Params } from './space.ts';
 import type { Study } from './study.ts';
-import { toTrialConfig } from './to-trial-config.ts';
+import { trialConfigOf } from './to-trial-config.ts';
 
 /** A trial handed out by ask(): its number, parameters, their distributions and the config to train. */
 export interface AskedTrial {
@@ -21,18 +20,6 @@ export interface AskedTrial {
 export interface TellResult {
   state: 'complete' | 'pruned' | 'failed';
   values?: readonly number[] | null;
-}
-
-/** Trials the study may still ask: the budget's trial count, capped by the grid's size (PBT: its population). */
-export function trialLimit(study: Study, sampler: Pick<Sampler, 'size'>): number {
-  const count = study.sampler.type === 'pbt' ? study.sampler.population : (study.budget.trials ?? Infinity);
-  return Math.min(count, sampler.size ?? Infinity);
-}
-
-/** The config trial `number` trains: its parameters over the study's defaults, seeded from the study's seed. */
-export function trialConfigOf(study: Study, number: number, params: Params): TrialConfig {
-  const defaults = study.budget.epochs === undefined ? study.defaults : { ...study.defaults, epochs: study.budget.epochs };
-  return toTrialConfig(params, { seed: deriveSeed(study.seed, 'trial', number), defaults });
 }
 
 /**
@@ -77,7 +64,7 @@ export class AskTellStudy {
 
   /** Trials the budget's count still allows (Infinity when only samples or seconds bound the study). */
   get remaining(): number {
-    return Math.max(0, trialLimit(this.study, this.sampler) - this.used) + this.queued.length;
+    return Math.max(0, trialCount(this.study, this.sampler) - this.used) + this.queued.length;
   }
 
   /** Every trial asked so far, by number: what the sampler learns from (kept sorted between changes). */

@@ -3,7 +3,7 @@ import { deriveSeed, Rng } from '../util/random.ts';
 import { StudyError, type StudyIssue } from './errors.ts';
 import { gridCombinations, gridPoints, isActive, stepCount, stepValue, type Distribution, type Params, type Scalar, type Space } from './space.ts';
 import type { Study } from './study.ts';
-import { toTrialConfig } from './to-trial-config.ts';
+import { trialConfigOf } from './to-trial-config.ts';
 import type { TrialConfig } from '../model/trial-config.ts';
 
 /** Which way an objective is better (re-exported for samplers). */
@@ -140,7 +140,5 @@ export interface ProposedTrial {
 /** Trial `index` of the study: its sampled parameters and the TrialConfig they make with the study's defaults. */
 export function proposeTrial(study: Study, sampler: Sampler, index: number): ProposedTrial {
   const params = sampler.sample(index);
-  const defaults = study.budget.epochs === undefined ? study.defaults : { ...study.defaults, epochs: study.budget.epochs };
-  const config = toTrialConfig(params, { seed: deriveSeed(study.seed, 'trial', index), defaults });
-  return { index, params, config };
+  return { index, params, config: trialConfigOf(study, index, params) };
 }

@@ -1,7 +1,9 @@
 // Turns one trial's named hyperparameters (sampled, study defaults, built-in defaults) into the TrialConfig the engine trains.
 import { StudyError, type StudyIssue } from './errors.ts';
 import { isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
+import { deriveSeed } from '../util/random.ts';
 import type { Params } from './space.ts';
+import type { Study } from './study.ts';
 import { optimizerConfig, TRIAL_DEFAULTS, type Activation, type OptimizerConfig, type OptimizerKind, type TrialConfig } from '../model/trial-config.ts';
 
 export interface TrialBase {
@@ -64,4 +66,10 @@ export function toTrialConfig(params: Params, base: TrialBase): TrialConfig {
     dropout: merged.dropout as number,
     seed: base.seed,
   };
+}
+
+/** The config trial `number` of `study` trains: its parameters over the study's defaults (budget.epochs included), seeded by the number. */
+export function trialConfigOf(study: Pick<Study, 'seed' | 'defaults' | 'budget'>, number: number, params: Params): TrialConfig {
+  const defaults = study.budget.epochs === undefined ? study.defaults : { ...study.defaults, epochs: study.budget.epochs };
+  return toTrialConfig(params, { seed: deriveSeed(study.seed, 'trial', number), defaults });
 }

@@ -129,6 +129,9 @@ function internal(name: string, distribution: OptunaDistribution, value: Scalar)
   }
 }
 
+/** How the reason of a trial failed for being created past a budget begins: it is no attempt to repeat. */
+export const OVER_BUDGET = 'created past the budget';
+
 export class JournalStorage {
   readonly workerId: string;
   private readonly replay: JournalReplay;
@@ -275,7 +278,7 @@ export class JournalStorage {
     if (room <= 0) return [];
     const created = await this.createTrials(studyId, data.slice(0, room));
     const over = created.filter((t) => t.countedBefore >= budget);
-    if (over.length > 0) await this.failTrials(over.map((t) => t.trialId), `created past the budget of ${budget} trials`);
+    if (over.length > 0) await this.failTrials(over.map((t) => t.trialId), `${OVER_BUDGET} of ${budget} trials`);
     return created.filter((t) => t.countedBefore < budget);
   }
 

@@ -7,8 +7,7 @@ import { isHyperparameter, valueProblem } from '../search/hyperparameters.ts';
 import type { PastTrial } from '../search/samplers.ts';
 import { spaceSchema, type Distribution, type Params, type Space } from '../search/space.ts';
 import { studyToJson, type Study } from '../search/study.ts';
-import { toTrialConfig } from '../search/to-trial-config.ts';
-import { deriveSeed } from '../util/random.ts';
+import { trialConfigOf } from '../search/to-trial-config.ts';
 import type { JournalStorage, TrialData } from './journal-storage.ts';
 import { FUSETUNE_ATTR, formatOptunaDatetime, parseOptunaDatetime, trialParams, type JournalStudy, type JournalTrial, type OptunaDistribution, type OptunaTrialState } from './optuna-journal.ts';
 import type { JsonValue } from './python-json.ts';
@@ -328,16 +327,14 @@ const isObject = (v: JsonValue | undefined): v is Record<string, JsonValue> => t
 
 /**
  * A journal trial as fusetune's TrialRecord. Trials fusetune wrote come back whole; for trials
- * Optuna wrote, the config is built from the params and the study's defaults (as proposeTrial
- * does) and the objective metrics come from the values. Throws ForeignParamsError.
+ * Optuna wrote, the config is built from the params and the study's defaults (trialConfigOf) and the objective metrics come from the values. Throws ForeignParamsError.
  */
 export function trialFromOptuna(trial: JournalTrial, study: Study): TrialRecord {
   checkVocabulary([trial]);
   const a = trial.userAttrs;
   const params = paramsOf(trial);
   const state = fusetuneState(trial);
-  const defaults = study.budget.epochs === undefined ? study.defaults : { ...study.defaults, epochs: study.budget.epochs };
-  const config = isObject(a.config) && Array.isArray(a.config.hidden) ? (a.config as unknown as TrialConfig) : toTrialConfig(params, { seed: deriveSeed(study.seed, 'trial', trial.number), defaults });
+  const config = isObject(a.config) && Array.isArray(a.config.hidden) ? (a.config as unknown as TrialConfig) : trialConfigOf(study, trial.number, params);
   const fromValues = (metric: string): number | null => {
     const i = study.objective.findIndex((o) => o.metric === metric);
     return i >= 0 && trial.values ? (trial.values[i] ?? null) : null;

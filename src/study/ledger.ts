@@ -6,7 +6,7 @@ import type { Params } from '../search/space.ts';
 import type { PastTrial } from '../search/samplers.ts';
 import { MAX_TRIALS } from '../search/specs.ts';
 import type { Study } from '../search/study.ts';
-import type { JournalBatch, JournalStorage } from '../store/journal-storage.ts';
+import { OVER_BUDGET, type JournalBatch, type JournalStorage } from '../store/journal-storage.ts';
 import { FUSETUNE_ATTR, type JournalStudy, type JournalTrial } from '../store/optuna-journal.ts';
 import { checkVocabulary, openFusetuneStudy, pastTrialsFromOptuna, studyChanges, toOptunaDistribution, trialFromOptuna, trialOutcome } from '../store/optuna-mapping.ts';
 import type { TrialRecord } from '../store/records.ts';
@@ -94,7 +94,7 @@ export class JournalLedger {
     let count = 0;
     for (const t of this.storage.trials(this.studyId)) {
       const reason = t.systemAttrs[FUSETUNE_ATTR.retry];
-      const overBudget = typeof reason === 'string' && reason.startsWith('created past the budget');
+      const overBudget = typeof reason === 'string' && reason.startsWith(OVER_BUDGET);
       if (t.state === 'FAIL' && reason !== undefined && !overBudget && !retried.has(t.number)) {
         await this.storage.enqueueRetry(t.trialId);
         count++;
@@ -189,7 +189,7 @@ export class JournalLedger {
   readonly writes = { count: 0, ms: 0 };
 
   /** A trial's params (with their distributions) and its config, as it starts. */
-  started(trial: TrialRecord): void {
+  started(trial: Pick<TrialRecord, 'index' | 'params' | 'config'>): void {
     const distributions = Object.fromEntries(Object.keys(trial.params).map((name) => [name, toOptunaDistribution(this.study.space[name]!)]));
     this.changes.update(this.trialId(trial.index), { params: trial.params, distributions, userAttrs: { config: trial.config as never } });
   }

@@ -16,9 +16,10 @@ import { OPTIMIZERS, shapeKey, TRIAL_DEFAULTS, type OptimizerKind, type TrialCon
 import { admit, deviceBudget, planCohorts, type CohortPlan } from '../schedule/plan.ts';
 import { pbtRound } from '../schedule/pbt.ts';
 import { createPruner, type Pruner } from '../schedule/pruners.ts';
-import { AskTellStudy, trialConfigOf, trialLimit, type AskedTrial } from '../search/ask-tell.ts';
+import { AskTellStudy, type AskedTrial } from '../search/ask-tell.ts';
+import { trialCount, type PastTrial } from '../search/samplers.ts';
+import { trialConfigOf } from '../search/to-trial-config.ts';
 import { paretoFront } from '../search/pareto.ts';
-import type { PastTrial } from '../search/samplers.ts';
 import { checkStudyAgainstData, studyToJson, type Study } from '../search/study.ts';
 import { metricValue, newTrialRecord, objectiveValues, rankTrials, type EpochMetrics, type Exploit, type ShapeCost, type StudyRecord, type TrialRecord } from '../store/records.ts';
 import { DIVERGENCE_FACTOR, explosion } from './divergence.ts';
@@ -230,7 +231,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const weights = new Map<number, { params: Float32Array; widths: number[] }>();
   const costs = new Map<string, ShapeCost>();
   let cohortCount = 0;
-  let stepsDone = 0;
+  /** Samples trained by cohorts already freed (busy trial-steps × batch). */
+  let closedSamples = 0;
   let pbtRounds = 0;
   let lastRate = 0;
   const data: DeviceDataset = uploadDataset(ctx, dataset, 'study-data');
@@ -260,7 +262,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       // trials (other workers', Optuna's) are the sampler's history too.
       search.observe(await ledger.history());
       // A worker of a shared study claims no more than one cohort's worth ahead: the others get their share.
-      const claims = await ledger.claim(Math.min(parallel - inFlight, ledger.shared ? maxT : Infinity), trialLimit(study, search.sampler));
+      const claims = await ledger.claim(Math.min(parallel - inFlight, ledger.shared ? maxT : Infinity), trialCount(study, search.sampler));
       asked = claims.map((c) => search.askAs(c.number, { params: c.params, seedNumber: c.seedNumber }));
     } else asked = search.ask(parallel - inFlight);
     if (asked.length === 0) return;
@@ -275,7 +277,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     if (!plan) {
       plan = reportPlan(study, asked[0]!.config, trainRows);
       record.reportUnit = plan.unit;
-      const firstStep = plan.every * (plan.unit === 'epoch' ? 1 : 1);
+      const firstStep = plan.every;
       const lastStep = plan.unit === 'epoch' ? asked[0]!.config.epochs : plannedSteps(asked[0]!.config, trainRows, study.budget.maxStepsPerTrial);
       pruner = createPruner(study.pruner, { direction: reported.direction, seed: study.seed, firstStep, lastStep });
     }
@@ -436,7 +438,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     });
     if (at.length === 0) return;
     const validation = await evaluateCohort(ctx, r.cohort, 'validation');
-    const train = await r.cohort.readMetrics('train');
+    // Training accumulators matter only where an epoch (or a trial) ends.
+    const train = at.some((e) => e.epochEnd || e.end) ? await r.cohort.readMetrics('train') : [];
     const done: { t: number; index: number }[] = [];
     for (const e of at) {
       const trial = trialOf(e.index);
@@ -446,7 +449,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
         trial.epochs.push(metrics);
         emit({ type: 'epoch', index: e.index, metrics });
       }
-      Object.assign(trial, { valAccuracy: v.accuracy, valLoss: v.loss, trainLoss: train[e.t]!.loss });
+      Object.assign(trial, { valAccuracy: v.accuracy, valLoss: v.loss, ...(train[e.t] ? { trainLoss: train[e.t]!.loss } : {}) });
       if (e.report) {
         const step = plan!.unit === 'epoch' ? e.steps / spe : e.steps;
         const value = reported.metric === 'val_loss' ? v.loss : v.accuracy;
@@ -558,8 +561,21 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     }
   };
 
+  /** Busy and dispatched trial-steps and samples trained so far, from the cohorts' own counts. */
+  const work = () => {
+    let { busy, dispatched } = record.occupancy!;
+    let samples = closedSamples;
+    for (const r of running) {
+      busy += r.cohort.occupancy.busy;
+      dispatched += r.cohort.occupancy.dispatched;
+      samples += r.cohort.occupancy.busy * r.shape.batchSize;
+    }
+    return { busy, dispatched, samples };
+  };
+
   const closeCohort = (r: RunningCohort) => {
     const { busy, dispatched } = r.cohort.occupancy;
+    closedSamples += busy * r.shape.batchSize;
     record.cohorts!.push({ id: r.cohort.id, shape: r.key, slots: r.cohort.T, trials: r.history, occupancy: { busy, dispatched } });
     record.occupancy!.busy += busy;
     record.occupancy!.dispatched += dispatched;
@@ -575,8 +591,9 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     const mean = all.length > 0 ? all.reduce((s, t) => s + plannedOf(t), 0) / all.length : 0;
     const more = Number.isFinite(search.remaining) ? search.remaining : 0;
     const stepsTotal = all.filter((t) => isFinished(t.state)).reduce((s, t) => s + t.stepsDone, 0) + live.reduce((s, t) => s + plannedOf(t), 0) + more * mean;
-    const occupancy = running.reduce((s, r) => s + r.cohort.occupancy.busy, record.occupancy!.busy) / Math.max(1, running.reduce((s, r) => s + r.cohort.occupancy.dispatched, record.occupancy!.dispatched));
-    emit({ type: 'progress', stepsDone, stepsTotal: Math.max(stepsDone, stepsTotal), samplesPerSec: lastRate, elapsedMs: performance.now() - started, trialsDone, trialsTotal: trialsDone + live.length + more, occupancy });
+    const { busy, dispatched } = work();
+    const occupancy = busy / Math.max(1, dispatched);
+    emit({ type: 'progress', stepsDone: busy, stepsTotal: Math.max(busy, stepsTotal), samplesPerSec: lastRate, elapsedMs: performance.now() - started, trialsDone, trialsTotal: trialsDone + live.length + more, occupancy });
   };
 
   try {
@@ -612,13 +629,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
           closeCohort(r);
           continue;
         }
-        for (const chunk of chunks) {
-          onChunk(r, chunk);
-          const busy = chunk.slotSteps.length;
-          stepsDone += chunk.steps * busy;
-        }
-        const B = r.shape.batchSize;
-        record.samplesTrained = (record.samplesTrained ?? 0) + chunks.reduce((s, c) => s + c.steps, 0) * r.cohort.activeSlots().length * B;
+        for (const chunk of chunks) onChunk(r, chunk);
         if (outcome.value?.stopped) continue;
         try {
           await handleEvents(r);
@@ -630,6 +641,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
           closeCohort(r);
         }
       }
+      record.samplesTrained = work().samples;
       // This round's reports and outcomes go into the journal as one append.
       ledger?.commit();
       progress();
@@ -654,6 +666,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   }
   await ledger?.flush();
 
+  record.samplesTrained = closedSamples;
   sortTrials();
   summarizeTrials(record, objectives, topK);
   record.state = fatal ? 'failed' : options.signal?.aborted ? 'stopped' : 'done';

@@ -3,7 +3,8 @@ import { CHROMIUM_ARGS } from './src/bench/chromium-args.ts';
 
 // Debian's chromium (no browser download); WebGPU on SwiftShader when no GPU is present.
 
-const PORT = 4173;
+// FUSETUNE_E2E_PORT lets two checkouts run their e2e tests at once (each reuses only its own server).
+const PORT = Number(process.env.FUSETUNE_E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'test/e2e',

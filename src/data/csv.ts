@@ -118,6 +118,7 @@ export function csvDataset(text: string, options: CsvOptions): Dataset {
   const featureNames = featureIndices.map((i) => header[i]);
   return {
     name: source,
+    task: 'classification',
     description:
       `${options.name} (CSV, ${features} feature${features === 1 ? '' : 's'}, ${classes} classes${options.standardize ? ', standardized with training mean/std' : ''}): ` +
       `${train} train / ${validation} val / 0 test`,

@@ -7,6 +7,16 @@ export interface SplitCounts {
   test: number;
 }
 
+/** What the network learns: a class per row (softmax cross-entropy) or a number per row (squared error). */
+export type Task = 'classification' | 'regression';
+
+/** Cross-validation over the training rows: fold f validates on the rows whose fold is f and trains on the rest. */
+export interface Folds {
+  k: number;
+  /** [split.train] fold id (0..k-1) of each training row. */
+  ofRow: Uint8Array;
+}
+
 export interface Dataset {
   /** Short id: `mnist`, `spirals`, `circles`, `xor`, `gaussians`, `csv:<file name>`. */
   name: string;
@@ -14,12 +24,19 @@ export interface Dataset {
   description: string;
   /** Features per row (F). */
   features: number;
-  /** Number of classes (C); labels are 0..C-1. */
+  task: Task;
+  /** Classification: the number of classes (C), labels 0..C-1. Regression: 1 (the network's one output). */
   classes: number;
   /** [N][F] row-major float32, rows ordered train, then validation, then test. */
   x: Float32Array;
-  /** [N] class index per row, same order as `x`. */
+  /** [N] class index per row, same order as `x` (regression: all 0). */
   y: Uint32Array;
+  /** Regression: [N] the target standardized with the training rows' mean and population std (what the loss sees). */
+  target?: Float32Array;
+  /** Regression: the target's own units are `standardized · std + mean`; `name` is the target column. */
+  targetScale?: { mean: number; std: number; name: string };
+  /** Cross-validation folds over the training rows, when the study asks for them. */
+  folds?: Folds;
   split: SplitCounts;
   /** Optional names for the classes (e.g. CSV string labels), index = label. */
   classNames?: string[];

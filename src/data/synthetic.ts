@@ -88,6 +88,7 @@ export function syntheticDataset(spec: SyntheticSpec): Dataset {
   const classNote = spec.kind === 'gaussians' ? `${classes} classes, ` : '';
   return {
     name: spec.kind,
+    task: 'classification',
     description: `${spec.kind} (synthetic, ${classNote}seed ${spec.seed}, noise ${spec.noise}): ${train} train / ${validation} val / ${test} test`,
     features: 2,
     classes,

@@ -24,7 +24,7 @@ function tinyDataset(seed = 3): Dataset {
   const n = split.train + split.validation + split.test;
   const x = rng.floats(n * F);
   const y = Uint32Array.from({ length: n }, (_, i) => (x[i * F]! + x[i * F + 1]! > 0 ? 1 : x[i * F + 2]! > 0.3 ? 2 : 0));
-  return { name: 'tiny', description: 'tiny test set', features: F, classes: C, x, y, split };
+  return { name: 'tiny', description: 'tiny test set', task: 'classification', features: F, classes: C, x, y, split };
 }
 
 function trial(kind: OptimizerKind, lr: number, seed: number, extra: Partial<TrialConfig> = {}): TrialConfig {

@@ -16,7 +16,7 @@ import { freshStatus, StepRing, STATUS_DIVERGED, STEP_NONE, trialParamsOf, trial
 import { shapeKey, type TrialConfig } from '../model/trial-config.ts';
 import type { DeviceDataset } from './device-dataset.ts';
 import { epochOrder, initialParameters } from './init.ts';
-import { cohortLayout, defaultEvalBatch, optimizerState, type CohortLayout, type CohortShape } from '../model/cohort-layout.ts';
+import { cohortLayout, defaultEvalBatch, slotRefusal, type CohortLayout, type CohortShape, type SlotBuffers } from '../model/cohort-layout.ts';
 
 export type EvalSplit = 'validation' | 'test';
 
@@ -29,7 +29,7 @@ export interface CohortInit {
   /** Slots of the cohort (default: one per trial). */
   slots?: number;
   /** Allocate optimizer state and dropout buffers for trials assigned later (see CohortLayoutInput.reserve). */
-  reserve?: { m?: boolean; v?: boolean; dropout?: boolean };
+  reserve?: Partial<SlotBuffers>;
   data: DeviceDataset;
   /** false: batches are the data set's rows in order (replayable elsewhere). Default true. */
   shuffle?: boolean;
@@ -489,15 +489,17 @@ export class Cohort {
     return this.slotAt(t).frozen;
   }
 
+  /** The optional buffers this cohort allocated (what a trial assigned later may use). */
+  get holds(): SlotBuffers {
+    return { ...this.layout.state, dropout: this.layout.dropout };
+  }
+
   /** Why `config` cannot train in this cohort's slots, or null when it can. */
   incompatibility(config: TrialConfig): string | null {
     const { shape } = this.init;
     const own = shapeKey({ hidden: shape.widths.slice(1, -1), activation: shape.activation, batchSize: shape.batchSize });
     if (shapeKey(config) !== own) return `shape ${shapeKey(config)} differs from the cohort's ${own}`;
-    const need = optimizerState(config.optimizer.kind, config.optimizer.momentum);
-    if ((need.m && !this.layout.state.m) || (need.v && !this.layout.state.v)) return `${config.optimizer.kind} needs optimizer state the cohort did not allocate`;
-    if (config.dropout > 0 && !this.layout.dropout) return 'dropout needs buffers the cohort did not allocate';
-    return null;
+    return slotRefusal(this.holds, config);
   }
 
   /**

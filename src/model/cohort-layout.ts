@@ -40,6 +40,21 @@ export function optimizerState(kind: OptimizerKind, momentum: number): { m: bool
   }
 }
 
+/** The optional buffers of a cohort: optimizer state (m, v) and dropout's. */
+export interface SlotBuffers {
+  m: boolean;
+  v: boolean;
+  dropout: boolean;
+}
+
+/** Why a trial cannot take a slot of a cohort holding `holds` (a buffer it needs is missing); null when it can. */
+export function slotRefusal(holds: SlotBuffers, trial: Pick<TrialConfig, 'optimizer' | 'dropout'>): string | null {
+  const need = optimizerState(trial.optimizer.kind, trial.optimizer.momentum);
+  if ((need.m && !holds.m) || (need.v && !holds.v)) return `${trial.optimizer.kind} needs optimizer state the cohort did not allocate`;
+  if (trial.dropout > 0 && !holds.dropout) return 'dropout needs buffers the cohort did not allocate';
+  return null;
+}
+
 /** Rows per evaluation pass: the larger held-out split, at most 512 (evaluation activations grow with it). */
 export function defaultEvalBatch(split: { validation: number; test: number }): number {
   return Math.max(1, Math.min(512, Math.max(split.validation, split.test)));
@@ -52,7 +67,7 @@ export interface CohortLayoutInput {
   /** Slots of the cohort (default: one per trial); slots beyond the trials start idle, for refills. */
   slots?: number;
   /** Allocate optimizer state and dropout buffers even if the first trials need none (so a refill may). */
-  reserve?: { m?: boolean; v?: boolean; dropout?: boolean };
+  reserve?: Partial<SlotBuffers>;
   /** Rows of the training split (batches are drawn from these). */
   trainRows: number;
   /** Rows per evaluation pass (validation/test are evaluated in chunks of this many rows). */

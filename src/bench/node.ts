@@ -1,6 +1,8 @@
 // Node sources for the benchmark: MNIST from the package cache, TF.js on the same Dawn instance as fusetune.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { loadDatasetNode } from '../data/node.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
@@ -24,6 +26,26 @@ export async function loadTfNode(gpu: GPU): Promise<Tf> {
   if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not start its WebGPU backend on Dawn');
   await tf.ready();
   return tf;
+}
+
+/** What the peer suite needs that the installed package leaves out (optional peer dependencies: TF.js is large). */
+export const PEER_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] as const;
+
+export function missingPeerPackages(): string[] {
+  const require = createRequire(import.meta.url);
+  return PEER_PACKAGES.filter((name) => {
+    try {
+      require.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** The page the peer suite's browser half serves with Vite: a checkout has it, the installed package not. */
+export function hasBenchPage(): boolean {
+  return existsSync(fileURLToPath(new URL('../../bench.html', import.meta.url)));
 }
 
 /** The study `fusetune run` runs without a file. */

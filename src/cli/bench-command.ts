@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchAborted, type BenchEnv } from '../bench/env.ts';
 import { BENCH_PAGE_PORT } from '../bench/page-api.ts';
-import { nodeBenchSources } from '../bench/node.ts';
+import { hasBenchPage, missingPeerPackages, nodeBenchSources } from '../bench/node.ts';
 import { BUDGETS } from '../bench/plan.ts';
 import { BENCH_SUITES, type BenchRecord } from '../bench/record.ts';
 import { reportTables } from '../bench/report.ts';
@@ -14,6 +14,7 @@ import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { GpuTimer } from '../gpu/timing.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from '../kernels/shaders.ts';
+import { InputError } from '../util/input-error.ts';
 import { duration, table } from './format.ts';
 
 export const BENCH_USAGE = `Usage: fusetune bench [suite ...] [--quick] [--json] [--out FILE] [--browser | --no-browser]
@@ -36,7 +37,9 @@ named = all, in this order):
   fixed    where the default study's time goes besides arithmetic: device, data load and upload,
            pipeline creation, readbacks (--quick: 4 trials of 1 epoch)
   peer     the same MLP in TensorFlow.js (WebGPU) for T = 1 and 32 trials one after another
-           against fusetune fused: in Node (Dawn) and in headless Chromium
+           against fusetune fused: in Node (Dawn) and in headless Chromium. An installed fusetune
+           runs it once @tensorflow/tfjs and @tensorflow/tfjs-backend-webgpu are installed beside
+           it (optional peer dependencies); without them "all suites" leave it out
   search   samplers on test functions, CPU only (no GPU is acquired for it): best after 50
            trials of random and TPE over 20 seeds with TPE's wins over random, NSGA-II and
            MOTPE hypervolume on two objectives, and ms per ask + tell at 1,000 trials
@@ -48,8 +51,8 @@ records the adapter, the timing source (timestamp-query, else wall clock) and th
   --json         one JSON object per measurement per line on stdout (progress stays on stderr)
   --out FILE     also write the JSON lines to FILE
   --browser      peer: also run in headless Chromium (Playwright, /usr/bin/chromium or
-                 CHROMIUM_PATH; Vite serves bench.html on port ${BENCH_PAGE_PORT}+). The default
-                 without --quick
+                 CHROMIUM_PATH; Vite serves bench.html on port ${BENCH_PAGE_PORT}+; a checkout of
+                 fusetune only). The default without --quick in a checkout
   --no-browser   peer: Node only. The default with --quick
   --measure-ms MS  time spent on the repetitions of one measurement (default 2500, quick 600;
                  at least 3 repetitions always): scripts/device-bench.sh keeps a GPU run short with it
@@ -98,10 +101,18 @@ export async function benchCommand(argv: string[]): Promise<number> {
   }
   const budget = { ...BUDGETS[quick ? 'quick' : 'full'], ...(measureMs === undefined ? {} : { measurementMs: measureMs }) };
   if (values.browser && values['no-browser']) throw new Error('--browser and --no-browser contradict each other');
-  // Starting Vite and Chromium costs more than a quick run's whole peer suite on a CPU adapter.
-  const inBrowser = values.browser ?? (values['no-browser'] ? false : !quick);
-  const records: BenchRecord[] = [];
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const missing = suites.includes('peer') ? missingPeerPackages() : [];
+  if (missing.length > 0) {
+    const why = `the peer suite needs ${missing.join(' and ')}, which fusetune does not install: npm install ${missing.join(' ')} (the versions in fusetune's peerDependencies)`;
+    if (positionals.includes('peer')) throw new InputError(why);
+    log(`peer suite left out: ${why}`);
+    suites = suites.filter((suite) => suite !== 'peer');
+  }
+  if (values.browser && !hasBenchPage()) throw new InputError('--browser: the peer suite runs in Chromium from a checkout of fusetune only (Vite serves its bench.html)');
+  // Starting Vite and Chromium costs more than a quick run's whole peer suite on a CPU adapter.
+  const inBrowser = values.browser ?? (values['no-browser'] ? false : !quick && hasBenchPage());
+  const records: BenchRecord[] = [];
   const emit = (record: BenchRecord) => {
     records.push(record);
     if (values.json) process.stdout.write(`${JSON.stringify(record)}\n`);

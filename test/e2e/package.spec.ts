@@ -1,0 +1,117 @@
+// The npm package, as issue 18 asks: packed, installed into an empty folder, and used from there — `npx fusetune`
+// in compiled JavaScript and the README's library example type-checked by tsc against the installed types.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { vulkanLaunchEnv } from '../../src/gpu/node-gpu.ts';
+import { npxFusetune, packAndInstall, REPO, sh, type InstalledPackage } from '../helpers/package.ts';
+
+test.describe.configure({ mode: 'serial' });
+
+let pkg: InstalledPackage;
+
+test.beforeAll(() => {
+  test.setTimeout(900_000);
+  pkg = packAndInstall();
+});
+
+test.afterAll(() => pkg?.remove());
+
+const installed = (...parts: string[]) => join(pkg.dir, 'node_modules', ...parts);
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+test('the installed package is compiled JavaScript: no TypeScript sources, no tsx, no dev-only packages', () => {
+  const own = filesUnder(installed('fusetune'));
+  expect(own.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  expect(own.some((f) => f.endsWith('.wgsl'))).toBe(false);
+  for (const devOnly of ['tsx', 'typescript', 'vite', 'vitest', 'jsdom', '@playwright/test', 'playwright', '@tensorflow/tfjs', 'lit', 'mnist']) {
+    expect(existsSync(installed(devOnly)), devOnly).toBe(false);
+  }
+  const manifest = JSON.parse(readFileSync(installed('fusetune', 'package.json'), 'utf8')) as { private?: boolean; dependencies: Record<string, string> };
+  expect(manifest.private).toBeUndefined();
+});
+
+test('npx fusetune: help, the adapter, and a small study run to its results folder', () => {
+  const help = npxFusetune(pkg, ['--help']);
+  expect(help.status, help.stderr).toBe(0);
+  expect(help.stdout).toContain('Usage: fusetune <command>');
+  const device = npxFusetune(pkg, ['device', '--json']);
+  expect(device.status, device.stderr).toBe(0);
+  expect(JSON.parse(device.stdout)).toMatchObject({ runtime: 'node', limits: expect.any(Object) });
+
+  writeFileSync(join(pkg.dir, 'small.json'), readFileSync(join(REPO, 'studies', 'quick-synthetic.json'), 'utf8'));
+  const run = npxFusetune(pkg, ['run', 'small.json', '--out', 'runs/small'], { timeoutMs: 300_000 });
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stdout).toMatch(/best trial \d+: val/);
+  for (const file of ['journal.log', 'study.json', 'trials.csv', 'best.safetensors']) expect(existsSync(join(pkg.dir, 'runs', 'small', file)), file).toBe(true);
+  const record = JSON.parse(readFileSync(join(pkg.dir, 'runs', 'small', 'study.json'), 'utf8')) as { trials: unknown[] };
+  expect(record.trials).toHaveLength(8);
+});
+
+test('MNIST from the installed package: its shipped asset, nothing written into node_modules', () => {
+  const train = npxFusetune(pkg, ['train', '--data', 'mnist:49', '--layers', '8', '--steps', '4', '--json'], { timeoutMs: 300_000 });
+  expect(train.status, train.stderr).toBe(0);
+  expect(existsSync(installed('fusetune', '.cache'))).toBe(false);
+});
+
+test("the README's library example type-checks against the installed types (tsc, strict) and tunes", () => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const example = /<!-- library example[^>]*-->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(example, 'README.md holds the library example after <!-- library example -->').toBeTruthy();
+  writeFileSync(join(pkg.dir, 'tune.mjs'), `// @ts-check\n${example}`);
+  // Proof that the types are real: each line below must be an error, which `any` would not give.
+  writeFileSync(
+    join(pkg.dir, 'probe.mts'),
+    [
+      "import { AskTellStudy, parseStudy, type StudyRecord } from 'fusetune';",
+      "const study = parseStudy({ name: 'p', data: { kind: 'xor', n: 64 }, space: { lr: { type: 'float', low: 0.001, high: 0.1, log: true } }, budget: { trials: 2, epochs: 1 } });",
+      '// @ts-expect-error ask takes a number of trials',
+      "new AskTellStudy(study).ask('two');",
+      '// @ts-expect-error a record has no such field',
+      'export const missing = ({} as StudyRecord).noSuchField;',
+      'export const asked: number = new AskTellStudy(study).ask(1)[0]!.number;',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(pkg.dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, allowJs: true, checkJs: true, skipLibCheck: false, typeRoots: [join(REPO, 'node_modules', '@types')], types: ['node'] },
+      files: ['tune.mjs', 'probe.mts'],
+    }),
+  );
+  const tsc = sh(join(REPO, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: pkg.dir });
+  // NOTE: ioredis's own declarations import 'redis-errors', which has none; every other file must check clean.
+  const errors = tsc.stdout.split('\n').filter((line) => /error TS\d+/.test(line) && !line.startsWith('node_modules/ioredis/'));
+  expect(errors).toEqual([]);
+
+  // Dawn loads the Vulkan loader at start-up: where the system has none, Node starts with chromium's (as README says).
+  const node = sh(process.execPath, ['tune.mjs'], { cwd: pkg.dir, env: { ...process.env, ...vulkanLaunchEnv() }, timeoutMs: 300_000 });
+  expect(node.status, node.stderr).toBe(0);
+  expect(node.stdout).toMatch(/^best: trial \d+/m);
+});
+
+test("the browser entry: a page's bundler resolves 'fusetune' to it (no Node built-ins) and the study API runs in Chromium", async ({ page }) => {
+  writeFileSync(
+    join(pkg.dir, 'page.mjs'),
+    [
+      "import { AskTellStudy, acquireBrowserGpu, parseStudy } from 'fusetune';",
+      "const study = parseStudy({ name: 'page', data: { kind: 'xor', n: 64 }, space: { lr: { type: 'float', low: 0.001, high: 0.1, log: true } }, sampler: { type: 'tpe', startupTrials: 2 }, budget: { trials: 4, epochs: 1 } });",
+      'const asktell = new AskTellStudy(study);',
+      'const values = [];',
+      "for (const trial of asktell.ask(4)) { values.push(trial.params.lr); asktell.tell(trial.number, { state: 'complete', values: [Math.log(trial.params.lr)] }); }",
+      "window.result = { values, told: asktell.history.length, acquire: typeof acquireBrowserGpu };",
+    ].join('\n'),
+  );
+  const { build } = await import('esbuild');
+  const bundle = await build({ entryPoints: [join(pkg.dir, 'page.mjs')], bundle: true, format: 'esm', platform: 'browser', write: false, absWorkingDir: pkg.dir, logLevel: 'silent' });
+  const code = bundle.outputFiles[0]!.text;
+  expect(code).not.toMatch(/from\s*["']node:/);
+  await page.setContent('<!doctype html><title>fusetune from a bundle</title>');
+  await page.addScriptTag({ content: code, type: 'module' });
+  const result = await page.waitForFunction(() => (window as { result?: unknown }).result).then((h) => h.jsonValue());
+  expect(result).toMatchObject({ told: 4, acquire: 'function' });
+  expect((result as { values: number[] }).values.every((lr) => lr >= 0.001 && lr <= 0.1)).toBe(true);
+});

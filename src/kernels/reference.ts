@@ -260,11 +260,11 @@ export function optimizerStep(
         const bc2 = 1 - o.beta2 ** count;
         w -= (lr / bc1) * (mi / (Math.sqrt(vi) / Math.sqrt(bc2) + o.eps));
       } else {
+        // sgd and momentum: torch.optim.SGD (the buffer starts as g, undamped).
         let step = g;
-        const momentum = o.kind === 'momentum' ? o.momentum : 0;
-        if (momentum > 0) {
-          mi = count <= 1 ? g : momentum * mi + (1 - o.dampening) * g;
-          step = o.nesterov ? g + momentum * mi : mi;
+        if (o.momentum > 0) {
+          mi = count <= 1 ? g : o.momentum * mi + (1 - o.dampening) * g;
+          step = o.nesterov ? g + o.momentum * mi : mi;
         }
         w -= lr * step;
       }

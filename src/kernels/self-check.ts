@@ -203,6 +203,7 @@ const checkXentDropoutGather: Check = async (b, rng) => {
 const checkOptimizer: Check = async (b, rng) => {
   const kinds: [OptimizerKind, object][] = [
     ['sgd', {}],
+    ['sgd', { momentum: 0.9, dampening: 0.2 }],
     ['momentum', { nesterov: true }],
     ['rmsprop', { momentum: 0.5 }],
     ['adam', {}],

@@ -1,10 +1,11 @@
 // Host side of shaders/common/trial.wgsl: per-trial hyperparameters, the per-step ring and trial status.
 import type { GpuContext } from '../gpu/device.ts';
+import { reads } from '../model/optimizers.ts';
 import type { OptimizerKind, TrialConfig } from '../model/trial-config.ts';
 import { type BindingSpec } from './kernel.ts';
 import { StepHeader, TrialStep, type StepHeaderValues, type TrialParamsValues, type TrialStepValues } from '../model/structs.ts';
 
-/** Optimizer codes of TrialParams.optimizer (OPT_* in trial.wgsl). */
+/** Optimizer codes of TrialParams.optimizer (OPT_* in trial.wgsl): `momentum` is SGD with another default. */
 export const OPTIMIZER_CODE: Record<OptimizerKind, number> = { sgd: 0, momentum: 0, rmsprop: 1, adam: 2, adamw: 3 };
 
 export const STATUS_DIVERGED = 1;
@@ -13,19 +14,19 @@ export const STEP_NONE = 0xffffffff;
 /** The one binding of group 1, shared by every kernel that reads per-step data. */
 export const STEP_GROUP: readonly BindingSpec[] = [{ name: 'step_data', access: 'read', dynamic: true }];
 
-/** TrialParams of a trial config, as the kernels read them. */
+/** TrialParams of a trial config, as the kernels read them: a setting its optimizer does not read is 0. */
 export function trialParamsOf(config: TrialConfig): TrialParamsValues {
   const o = config.optimizer;
   return {
     optimizer: OPTIMIZER_CODE[o.kind],
-    momentum: o.kind === 'momentum' || o.kind === 'rmsprop' ? o.momentum : 0,
-    dampening: o.dampening,
-    nesterov: o.nesterov ? 1 : 0,
+    momentum: reads(o.kind, 'momentum') ? o.momentum : 0,
+    dampening: reads(o.kind, 'dampening') ? o.dampening : 0,
+    nesterov: reads(o.kind, 'nesterov') && o.nesterov ? 1 : 0,
     beta1: o.beta1,
     beta2: o.beta2,
     eps: o.eps,
     alpha: o.alpha,
-    weight_decay: o.kind === 'adamw' ? o.weightDecay : 0,
+    weight_decay: reads(o.kind, 'weight_decay') ? o.weightDecay : 0,
     l1: config.l1,
     l2: config.l2,
     dropout: config.dropout,

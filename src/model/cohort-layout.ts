@@ -3,7 +3,8 @@
 import { parameterLayout } from './parameter-layout.ts';
 import { stepsPerEpoch } from './steps.ts';
 import { METRIC_FLOATS, RING_SLOTS, ringStride, STATUS_BYTES, TrialParams } from './structs.ts';
-import type { Activation, OptimizerKind, TrialConfig } from './trial-config.ts';
+import { optimizerState } from './optimizers.ts';
+import type { Activation, TrialConfig } from './trial-config.ts';
 
 export interface CohortShape {
   /** Widths from input to output: [F, hidden..., C]. */
@@ -23,21 +24,6 @@ export interface BufferPlan {
   name: string;
   category: MemoryCategory;
   bytes: number;
-}
-
-/** Optimizer state buffers a trial needs: momentum/first moment (m) and second moment (v). */
-export function optimizerState(kind: OptimizerKind, momentum: number): { m: boolean; v: boolean } {
-  switch (kind) {
-    case 'adam':
-    case 'adamw':
-      return { m: true, v: true };
-    case 'rmsprop':
-      return { m: momentum > 0, v: true };
-    case 'momentum':
-      return { m: momentum > 0, v: false };
-    default:
-      return { m: false, v: false };
-  }
 }
 
 /** The optional buffers of a cohort: optimizer state (m, v) and dropout's. */

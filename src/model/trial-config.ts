@@ -1,21 +1,22 @@
 // A trial's full configuration: what the engine trains. Search produces these; the engine consumes them.
 
-export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid';
-export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'tanh', 'sigmoid'];
+export const ACTIVATIONS = ['linear', 'relu', 'tanh', 'sigmoid'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
 
-export type OptimizerKind = 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw';
-export const OPTIMIZERS: readonly OptimizerKind[] = ['sgd', 'momentum', 'rmsprop', 'adam', 'adamw'];
+/** The optimizers a trial may use; which settings each reads is model/optimizers.ts's table. */
+export const OPTIMIZERS = ['sgd', 'momentum', 'rmsprop', 'adam', 'adamw'] as const;
+export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
 /** Optimizer settings; names and defaults follow torch.optim (see docs/kernels.md). */
 export interface OptimizerConfig {
   kind: OptimizerKind;
   /** Learning rate. */
   lr: number;
-  /** SGD momentum (`momentum` kind; default 0.9) or RMSprop momentum (default 0). */
+  /** SGD momentum (`sgd` default 0, `momentum` default 0.9) or RMSprop momentum (default 0). */
   momentum: number;
   /** SGD dampening (default 0). */
   dampening: number;
-  /** Nesterov momentum for the `momentum` kind (default false). */
+  /** Nesterov momentum for SGD (default false). */
   nesterov: boolean;
   /** Adam/AdamW β1 (default 0.9). */
   beta1: number;
@@ -58,7 +59,10 @@ export const DEFAULT_OPTIMIZER: Omit<OptimizerConfig, 'kind' | 'lr'> = {
   weightDecay: 0.01,
 };
 
-/** A complete OptimizerConfig from a kind, a learning rate and overrides, with torch.optim's defaults. */
+/**
+ * A complete OptimizerConfig from a kind, a learning rate and overrides, with torch.optim's defaults;
+ * `momentum` is SGD with momentum 0.9 unless told otherwise.
+ */
 export function optimizerConfig(kind: OptimizerKind, lr: number, overrides: Partial<OptimizerConfig> = {}): OptimizerConfig {
   const momentum = kind === 'momentum' ? 0.9 : 0;
   return { ...DEFAULT_OPTIMIZER, momentum, ...overrides, kind, lr };

@@ -1,8 +1,9 @@
 // The slot planner (pure): where asked trials go — free slots of running cohorts, new cohorts — which
 // cohorts close or compact, and how many steps the cohorts train before a trial reaches its next event.
 import { slotRefusal, type SlotBuffers } from '../model/cohort-layout.ts';
+import { optimizerState } from '../model/optimizers.ts';
 import { plannedSteps, stepsPerEpoch } from '../model/steps.ts';
-import { shapeKey, type TrialConfig } from '../model/trial-config.ts';
+import { optimizerConfig, OPTIMIZERS, shapeKey, TRIAL_DEFAULTS, type OptimizerKind, type TrialConfig } from '../model/trial-config.ts';
 import type { Study } from '../search/study.ts';
 import { admit, planCohorts, type CohortPlan, type PlanInput, type RefusedTrial } from './plan.ts';
 
@@ -101,6 +102,26 @@ export function planSlots(input: SlotInput): SlotPlan {
     compact.push({ cohort: c.at, members });
   }
   return { close, refill, refuse, start, compact };
+}
+
+/**
+ * The optimizer state and dropout buffers any trial of the study may need, so that a refill always
+ * fits: a cohort that may be refilled allocates them all.
+ */
+export function refillReserve(study: Study): SlotBuffers {
+  const { space, defaults } = study;
+  const drawn = space.optimizer;
+  const kinds: OptimizerKind[] =
+    drawn?.type === 'categorical' ? (drawn.choices.filter((c) => OPTIMIZERS.includes(c as OptimizerKind)) as OptimizerKind[]) : drawn?.type === 'fixed' ? [drawn.value as OptimizerKind] : [(defaults.optimizer as OptimizerKind | undefined) ?? TRIAL_DEFAULTS.optimizer];
+  // Momentum may be above 0 where the space draws it, the defaults set it, or the optimizer's own default has it.
+  const momentumOf = (kind: OptimizerKind) => ('momentum' in space ? 1 : defaults.momentum !== undefined ? Number(defaults.momentum) : optimizerConfig(kind, 1).momentum);
+  const reserve = { m: false, v: false, dropout: 'dropout' in space || Number(defaults.dropout ?? 0) > 0 };
+  for (const kind of kinds) {
+    const need = optimizerState(kind, momentumOf(kind));
+    reserve.m ||= need.m;
+    reserve.v ||= need.v;
+  }
+  return reserve;
 }
 
 /** Where a trial reports, in its own steps: every epoch, or every `every` steps. */

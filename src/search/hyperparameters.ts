@@ -1,4 +1,5 @@
 // The hyperparameter names a study may use, the values each accepts, and the built-in defaults.
+import { isOptimizerSetting, OPTIMIZER_SETTINGS, reads } from '../model/optimizers.ts';
 import { ACTIVATIONS, OPTIMIZERS, TRIAL_DEFAULTS, type OptimizerKind } from '../model/trial-config.ts';
 import { describeValue } from './errors.ts';
 import { isNormal, type Distribution, type Scalar } from './space.ts';
@@ -104,22 +105,10 @@ export function distributionProblems(name: string, d: Distribution): Distributio
   return problems;
 }
 
-/** The optimizers that read each optimizer setting (shaders/optimizer.wgsl); the others ignore it. */
-export const SETTING_USERS: Readonly<Record<string, readonly OptimizerKind[]>> = {
-  momentum: ['sgd', 'momentum', 'rmsprop'],
-  dampening: ['sgd', 'momentum'],
-  nesterov: ['sgd', 'momentum'],
-  beta1: ['adam', 'adamw'],
-  beta2: ['adam', 'adamw'],
-  eps: ['rmsprop', 'adam', 'adamw'],
-  alpha: ['rmsprop'],
-  weight_decay: ['adamw'],
-};
-
 /** Why optimizer setting `name` would be ignored by every one of `optimizers`, or null (also for names that are no setting). */
 export function unusedSettingProblem(name: string, optimizers: readonly Scalar[]): string | null {
-  const users = Object.hasOwn(SETTING_USERS, name) ? SETTING_USERS[name]! : null;
-  if (users === null || optimizers.some((o) => users.includes(o as OptimizerKind))) return null;
+  if (!isOptimizerSetting(name) || optimizers.some((o) => reads(o as OptimizerKind, name))) return null;
+  const users = OPTIMIZER_SETTINGS[name].readBy;
   const which = optimizers.length === 1 ? `optimizer ${optimizers[0]} ignores` : `optimizers ${optimizers.join(', ')} ignore`;
   return `${which} ${name} (read by ${users.join(', ')}): remove it or choose such an optimizer`;
 }

@@ -4,6 +4,7 @@ import { isHyperparameter, unknownNameMessage, valueProblem } from './hyperparam
 import { deriveSeed } from '../util/random.ts';
 import type { Params } from './space.ts';
 import type { Study } from './study.ts';
+import { OPTIMIZER_SETTINGS } from '../model/optimizers.ts';
 import { optimizerConfig, TRIAL_DEFAULTS, type Activation, type OptimizerConfig, type OptimizerKind, type TrialConfig } from '../model/trial-config.ts';
 
 export interface TrialBase {
@@ -12,18 +13,6 @@ export interface TrialBase {
   /** The study's `defaults`: fill what `params` does not set, before the built-in defaults. */
   defaults?: Params;
 }
-
-/** Optimizer settings a study may name, and the OptimizerConfig field each sets. */
-const OPTIMIZER_FIELDS = {
-  momentum: 'momentum',
-  dampening: 'dampening',
-  nesterov: 'nesterov',
-  beta1: 'beta1',
-  beta2: 'beta2',
-  eps: 'eps',
-  alpha: 'alpha',
-  weight_decay: 'weightDecay',
-} as const satisfies Record<string, keyof OptimizerConfig>;
 
 /**
  * The TrialConfig for `params` over `base.defaults` over TRIAL_DEFAULTS. Throws a StudyError
@@ -52,7 +41,7 @@ export function toTrialConfig(params: Params, base: TrialBase): TrialConfig {
   const units = merged.units as number;
   const hidden = Array.from({ length: layers }, (_, i) => (merged[`units_${i + 1}`] as number | undefined) ?? units);
   const overrides: Partial<OptimizerConfig> = {};
-  for (const [name, field] of Object.entries(OPTIMIZER_FIELDS)) {
+  for (const [name, { field }] of Object.entries(OPTIMIZER_SETTINGS)) {
     if (Object.hasOwn(merged, name)) Object.assign(overrides, { [field]: merged[name] });
   }
   return {

@@ -7,15 +7,14 @@ import { advance, evaluateCohort, type ChunkReport } from '../engine/train.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { DeviceLostError } from '../gpu/errors.ts';
 import { GpuTimer } from '../gpu/timing.ts';
-import { defaultEvalBatch, optimizerState, trialBytes, type SlotBuffers } from '../model/cohort-layout.ts';
+import { defaultEvalBatch, trialBytes, type SlotBuffers } from '../model/cohort-layout.ts';
 import { SHAPE_METRICS, type Objective } from '../model/objectives.ts';
 import { isFinished } from '../model/states.ts';
 import { plannedSteps } from '../model/steps.ts';
-import { OPTIMIZERS, TRIAL_DEFAULTS, type OptimizerKind } from '../model/trial-config.ts';
 import { deviceBudget, type CohortPlan, type DeviceBudget } from '../schedule/plan.ts';
 import { pbtRound } from '../schedule/pbt.ts';
 import { createPruner, type Pruner } from '../schedule/pruners.ts';
-import { eventAt, planSlots, reportPlan, reportStep, stepsToNextEvent, type ReportPlan, type SlotClock } from '../schedule/slots.ts';
+import { eventAt, planSlots, refillReserve, reportPlan, reportStep, stepsToNextEvent, type ReportPlan, type SlotClock } from '../schedule/slots.ts';
 import type { AskedTrial } from '../search/ask-tell.ts';
 import { trialCount } from '../search/samplers.ts';
 import { checkStudyAgainstData, studyToJson, type Study } from '../search/study.ts';
@@ -97,20 +96,6 @@ function reportObjective(objectives: readonly Objective[]): Objective {
   return objectives.find((o) => !SHAPE_METRICS.has(o.metric)) ?? { metric: 'val_accuracy', direction: 'maximize' };
 }
 
-/** Optimizer state and dropout buffers any trial of the study may need (so a refill always fits). */
-function reserveFor(study: Study): SlotBuffers {
-  const optimizer = study.space.optimizer;
-  const kinds: OptimizerKind[] =
-    optimizer?.type === 'categorical' ? (optimizer.choices.filter((c) => OPTIMIZERS.includes(c as OptimizerKind)) as OptimizerKind[]) : optimizer?.type === 'fixed' ? [optimizer.value as OptimizerKind] : [(study.defaults.optimizer as OptimizerKind | undefined) ?? TRIAL_DEFAULTS.optimizer];
-  const reserve = { m: false, v: false, dropout: 'dropout' in study.space || Number(study.defaults.dropout ?? 0) > 0 };
-  for (const kind of kinds) {
-    const need = optimizerState(kind, 1);
-    reserve.m ||= need.m;
-    reserve.v ||= need.v;
-  }
-  return reserve;
-}
-
 const errorOf = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 /** A slot at an event: its trial, the steps it took, and what it reached. */
@@ -179,7 +164,7 @@ class StudyRun {
     this.evalBatch = defaultEvalBatch(dataset.split);
     const learning = study.sampler.type === 'tpe' || study.sampler.type === 'motpe' || study.sampler.type === 'nsga2';
     this.parallel = study.parallel ?? (study.sampler.type === 'pbt' ? study.sampler.population : learning ? LEARNING_PARALLEL : this.maxConcurrent * this.maxT);
-    this.reserve = reserveFor(study);
+    this.reserve = refillReserve(study);
     this.data = uploadDataset(ctx, dataset, 'study-data');
     this.pool = new CohortPool(ctx, this.data, this.evalBatch, this.record);
     const timed = study.objective.some((o) => o.metric === 'samples_per_sec' || o.metric === 'step_ms');

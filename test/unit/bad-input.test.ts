@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decimalFlag, joinNegativeValues, printable } from '../../src/cli/flags.ts';
 import { DataError } from '../../src/data/errors.ts';
+import { trialParamsOf } from '../../src/kernels/trial-buffers.ts';
 import { StudyError, type StudyIssue } from '../../src/search/errors.ts';
 import { HYPERPARAMETER_NAMES } from '../../src/search/hyperparameters.ts';
 import { parseStudy, parseStudyText } from '../../src/search/study.ts';
@@ -93,6 +94,11 @@ describe('study files: accepted but wrong, now refused', () => {
     // A conditional optimizer falls back to the default one (here sgd) where its condition does not hold.
     const conditional = { layers: { type: 'int', low: 1, high: 2 }, optimizer: { type: 'fixed', value: 'adam', when: { param: 'layers', op: 'eq', value: 2 } } };
     expect(() => parseStudy({ ...base, space: conditional, defaults: { optimizer: 'sgd', nesterov: true, momentum: 0.9 } })).not.toThrow();
+    // sgd reads momentum, dampening and nesterov, as torch.optim.SGD does: the kernels get them.
+    const sgd = trialParamsOf(toTrialConfig({}, { seed: 0, defaults: { optimizer: 'sgd', nesterov: true, momentum: 0.9, dampening: 0.1 } }));
+    expect(sgd).toMatchObject({ momentum: expect.closeTo(0.9, 12), dampening: expect.closeTo(0.1, 12), nesterov: 1 });
+    // A setting its optimizer ignores never reaches them.
+    expect(trialParamsOf(toTrialConfig({ optimizer: 'adam' }, { seed: 0, defaults: { momentum: 0.9 } }))).toMatchObject({ momentum: 0, nesterov: 0 });
   });
 
   it('the study name: no control characters, at most 100 characters', () => {

@@ -12,6 +12,8 @@ import { statusBuffer, trialsBuffer } from '../helpers/kernels.ts';
 
 const configs: TrialConfig[] = [
   ['sgd', {}],
+  ['sgd', { momentum: 0.9, nesterov: true }],
+  ['sgd', { momentum: 0.7, dampening: 0.3 }],
   ['momentum', { momentum: 0.8, dampening: 0.1 }],
   ['momentum', { nesterov: true }],
   ['rmsprop', {}],

@@ -112,6 +112,17 @@ describe('optimizers by hand', () => {
     expect(second.w).toBeCloseTo(1 - 0.38, 14);
   });
   it('Nesterov: w − lr·(g + μ·buf)', () => expect(one('momentum', 2, 1, { nesterov: true }).w).toBeCloseTo(1 - 0.1 * (2 + 0.9 * 2), 14));
+  it('sgd reads momentum, dampening and nesterov as torch.optim.SGD: no dampening on the first step', () => {
+    const first = one('sgd', 2, 1, { momentum: 0.9, dampening: 0.5 });
+    expect(first.m).toBe(2);
+    expect(first.w).toBeCloseTo(0.8, 14);
+    const second = one('sgd', 2, 2, { momentum: 0.9, dampening: 0.5 }, { w: 1, m: 2, v: 0 });
+    expect(second.m).toBeCloseTo(0.9 * 2 + 0.5 * 2, 14);
+    expect(second.w).toBeCloseTo(1 - 0.1 * 2.8, 14);
+    expect(one('sgd', 2, 1, { momentum: 0.9, nesterov: true }).w).toBeCloseTo(1 - 0.1 * (2 + 0.9 * 2), 14);
+    // Without momentum (the default), sgd keeps no buffer.
+    expect(one('sgd', 2, 2, {}, { w: 1, m: 5, v: 0 })).toMatchObject({ w: 0.8, m: 5 });
+  });
   it('Adam first step moves by lr·g/(|g| + ε)', () => {
     const r = one('adam', 3);
     expect(r.w).toBeCloseTo(1 - 0.1 * (3 / (3 + 1e-8)), 12);

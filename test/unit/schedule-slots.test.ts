@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { optimizerConfig, shapeKey, type TrialConfig } from '../../src/model/trial-config.ts';
 import type { DeviceBudget } from '../../src/schedule/plan.ts';
-import { eventAt, planSlots, reportStep, stepsToNextEvent, type CohortView, type SlotInput, type WaitingTrial } from '../../src/schedule/slots.ts';
+import { parseStudy } from '../../src/search/study.ts';
+import { eventAt, planSlots, refillReserve, reportStep, stepsToNextEvent, type CohortView, type SlotInput, type WaitingTrial } from '../../src/schedule/slots.ts';
 
 const budget: DeviceBudget = {
   maxStorageBufferBindingSize: 128 * 2 ** 20,
@@ -118,5 +119,20 @@ describe('events', () => {
     expect(eventAt({ steps: 13, end: 100 }, 30, steps)).toBeNull();
     expect(reportStep(60, 30, epochs)).toBe(2);
     expect(reportStep(14, 30, steps)).toBe(14);
+  });
+});
+
+describe('refillReserve', () => {
+  const study = (space: object, defaults: object = {}) => parseStudy({ data: { kind: 'circles' }, space: { lr: { type: 'float', low: 0.001, high: 0.1 }, ...space }, defaults, budget: { trials: 4 } });
+  const optimizers = (choices: string[]) => ({ optimizer: { type: 'categorical', choices } });
+
+  it('reserves the optimizer state and dropout buffers any trial of the study may need', () => {
+    expect(refillReserve(study(optimizers(['sgd', 'adam'])))).toEqual({ m: true, v: true, dropout: false });
+    expect(refillReserve(study(optimizers(['sgd'])))).toEqual({ m: false, v: false, dropout: false });
+    expect(refillReserve(study({}, { optimizer: 'momentum' }))).toEqual({ m: true, v: false, dropout: false });
+    // sgd keeps a momentum buffer where the study gives it momentum.
+    expect(refillReserve(study({ ...optimizers(['sgd']), momentum: { type: 'float', low: 0.5, high: 0.9 } }))).toEqual({ m: true, v: false, dropout: false });
+    expect(refillReserve(study({}, { optimizer: 'sgd', momentum: 0.9, dropout: 0.1 }))).toEqual({ m: true, v: false, dropout: true });
+    expect(refillReserve(study({ ...optimizers(['rmsprop']), dropout: { type: 'float', low: 0, high: 0.3 } }))).toEqual({ m: false, v: true, dropout: true });
   });
 });

@@ -17,6 +17,7 @@ import type { Direction } from '../model/objectives.ts';
 import type { Scalar } from '../search/space.ts';
 import {
   FUSETUNE_ATTR,
+  METRIC_NAMES_ATTR,
   OP,
   STUDY_DIRECTIONS,
   JournalReplay,
@@ -107,10 +108,10 @@ function directionCode(direction: Direction | 'not_set'): number {
   return STUDY_DIRECTIONS.indexOf(direction);
 }
 
-/** The op values: `value` for one objective, `values` for several (Optuna refuses both at once). */
-function valueFields(values: readonly number[] | null | undefined): { value: number | null; values: number[] | null } {
-  if (!values) return { value: null, values: null };
-  return values.length === 1 ? { value: values[0]!, values: null } : { value: null, values: [...values] };
+/** The op values: `value` for one objective, `values` for several; neither key without values (Optuna reads a missing key as None). */
+function valueFields(values: readonly number[] | null | undefined): { value?: number; values?: number[] } {
+  if (!values) return {};
+  return values.length === 1 ? { value: values[0]! } : { values: [...values] };
 }
 
 function paramRecords(trialId: number, data: TrialData): JournalOp[] {
@@ -194,7 +195,7 @@ export class JournalStorage {
     const studyId = created!.studyId!;
     if (metricNames) {
       if (metricNames.length !== directions.length) throw new RangeError(`${metricNames.length} metric names for ${directions.length} directions`);
-      await this.commit([{ op_code: OP.SET_STUDY_SYSTEM_ATTR, study_id: studyId, system_attr: { 'study:metric_names': [...metricNames] } }]);
+      await this.commit([{ op_code: OP.SET_STUDY_SYSTEM_ATTR, study_id: studyId, system_attr: { [METRIC_NAMES_ATTR]: [...metricNames] } }]);
     }
     return this.study(studyId);
   }
@@ -568,8 +569,14 @@ export class JournalBatch {
     return this;
   }
 
+  /**
+   * The worker's heartbeat. NOTE: optuna-dashboard's browser reader takes a study's metric names from
+   * its latest system attr record, so the beat says them again after itself.
+   */
   heartbeat(studyId: number): this {
-    return this.setStudySystemAttr(studyId, `${FUSETUNE_ATTR.heartbeatPrefix}${this.storage.workerId}`, formatOptunaDatetime(this.now()));
+    this.setStudySystemAttr(studyId, `${FUSETUNE_ATTR.heartbeatPrefix}${this.storage.workerId}`, formatOptunaDatetime(this.now()));
+    const names = this.storage.study(studyId).systemAttrs[METRIC_NAMES_ATTR];
+    return names === undefined ? this : this.setStudySystemAttr(studyId, METRIC_NAMES_ATTR, names);
   }
 
   /** Appends everything at once; resolves, for each trial whose state the batch set, to whether that state took effect. */

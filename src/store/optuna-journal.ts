@@ -1,9 +1,13 @@
 // Optuna's journal (as Optuna 3.1 writes and reads it): records, distributions, time stamps, and the replay into studies and trials.
 import { z } from 'zod';
 import type { Scalar } from '../search/space.ts';
+import { InputError } from '../util/input-error.ts';
 import { decodePythonJson, encodePythonJson, type JsonValue } from './python-json.ts';
 
-/** Optuna's JournalOperation codes. NOTE: codes above 9 exist only in unreleased Optuna builds: never write them. */
+/**
+ * Optuna's JournalOperation codes. NOTE: fusetune writes 0–9 only. DISCARD_TRIALS (Optuna 5.0; only
+ * Rustuna writes it) is read and skipped, as Optuna's own reader does.
+ */
 export const OP = {
   CREATE_STUDY: 0,
   DELETE_STUDY: 1,
@@ -15,7 +19,11 @@ export const OP = {
   SET_TRIAL_INTERMEDIATE_VALUE: 7,
   SET_TRIAL_USER_ATTR: 8,
   SET_TRIAL_SYSTEM_ATTR: 9,
+  DISCARD_TRIALS: 10,
 } as const;
+
+/** The study system attr that names the objectives (optuna-dashboard labels them with it). */
+export const METRIC_NAMES_ATTR = 'study:metric_names';
 
 /** Optuna's TrialState by its code (RUNNING = 0 … WAITING = 4). */
 export const TRIAL_STATES = ['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING'] as const;
@@ -47,8 +55,8 @@ export const FUSETUNE_ATTR = {
   state: 'fusetune:state',
 } as const;
 
-/** A journal that cannot be read: names the record (file line or Redis key) and what is wrong. */
-export class JournalFormatError extends Error {
+/** A journal that cannot be read: names the record (file line or Redis key) and what is wrong. Bad input: exit 2. */
+export class JournalFormatError extends InputError {
   constructor(
     readonly where: string,
     message: string,
@@ -65,6 +73,8 @@ export class JournalFormatError extends Error {
 
 // zod's z.number() refuses NaN and ±Infinity, which Python's json writes and Optuna accepts.
 const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'must be a number' });
+// Python's ints have no bound: a step past 2^53 is still one Optuna reads (zod's int() stops at 2^53).
+const anyInteger = z.custom<number>((v) => typeof v === 'number' && Number.isInteger(v), { message: 'must be an integer' });
 const id = z.number().int().min(0);
 const jsonValue = z.custom<JsonValue>(() => true);
 const oneAttr = z.record(z.string(), jsonValue).refine((attr) => Object.keys(attr).length === 1, { message: 'must hold exactly one key' });
@@ -101,9 +111,11 @@ export const journalRecordSchema = z.discriminatedUnion('op_code', [
     datetime_start: z.string().optional(),
     datetime_complete: z.string().optional(),
   }),
-  z.object({ op_code: z.literal(OP.SET_TRIAL_INTERMEDIATE_VALUE), ...fields, trial_id: id, step: z.number().int(), intermediate_value: anyNumber }),
+  z.object({ op_code: z.literal(OP.SET_TRIAL_INTERMEDIATE_VALUE), ...fields, trial_id: id, step: anyInteger, intermediate_value: anyNumber }),
   z.object({ op_code: z.literal(OP.SET_TRIAL_USER_ATTR), ...fields, trial_id: id, user_attr: oneAttr }),
   z.object({ op_code: z.literal(OP.SET_TRIAL_SYSTEM_ATTR), ...fields, trial_id: id, system_attr: oneAttr }),
+  // Whatever its fields: skipped on replay.
+  z.looseObject({ op_code: z.literal(OP.DISCARD_TRIALS), ...fields }),
 ]);
 export type JournalRecord = z.output<typeof journalRecordSchema>;
 /** A record before its worker_id is filled in by the storage that appends it. */
@@ -126,8 +138,8 @@ export function decodeRecord(text: string, where: string): JournalRecord {
   const parsed = journalRecordSchema.safeParse(json);
   if (parsed.success) return parsed.data;
   const op = typeof json === 'object' && json !== null && !Array.isArray(json) ? json.op_code : undefined;
-  if (typeof op === 'number' && Number.isInteger(op) && (op < 0 || op > 9)) {
-    throw new JournalFormatError(where, `op_code ${op} is not one Optuna 3.1 knows (0-9)`);
+  if (typeof op === 'number' && Number.isInteger(op) && (op < 0 || op > OP.DISCARD_TRIALS)) {
+    throw new JournalFormatError(where, `op_code ${op} is not one Optuna knows (0-${OP.DISCARD_TRIALS})`);
   }
   const issue = parsed.error.issues[0]!;
   throw new JournalFormatError(where, `${issue.path.join('.') || 'record'}: ${issue.message}`);
@@ -443,6 +455,8 @@ export class JournalReplay {
       }
       case OP.DELETE_STUDY:
         return { applied: this.studyById.delete(r.study_id) };
+      case OP.DISCARD_TRIALS:
+        return ignored;
       case OP.SET_STUDY_USER_ATTR:
       case OP.SET_STUDY_SYSTEM_ATTR: {
         const study = this.studyById.get(r.study_id);

@@ -9,7 +9,7 @@ import { spaceSchema, type Distribution, type Params, type Space } from '../sear
 import { studyToJson, type Study } from '../search/study.ts';
 import { trialConfigOf } from '../search/to-trial-config.ts';
 import type { JournalStorage, TrialData } from './journal-storage.ts';
-import { FUSETUNE_ATTR, formatOptunaDatetime, parseOptunaDatetime, trialParams, type JournalStudy, type JournalTrial, type OptunaDistribution, type OptunaTrialState } from './optuna-journal.ts';
+import { FUSETUNE_ATTR, METRIC_NAMES_ATTR, formatOptunaDatetime, parseOptunaDatetime, trialParams, type JournalStudy, type JournalTrial, type OptunaDistribution, type OptunaTrialState } from './optuna-journal.ts';
 import type { JsonValue } from './python-json.ts';
 import { rawMetricValue, type EpochMetrics, type Exploit, type ShapeCost, type StudyRecord, type TrialBytes, type TrialRecord } from './records.ts';
 
@@ -75,16 +75,17 @@ export function studyFields(study: Study): { directions: Direction[]; metricName
 
 /**
  * Opens the study of this name in the storage, creating it (directions, metric names, the study
- * file and its space as attrs) when absent; `created` says which.
+ * file and its space as attrs) when absent; `created` says which. A study that lacks the attrs
+ * (Optuna created it) gets them now, so a later run with another study file is refused there too.
  */
 export async function openFusetuneStudy(storage: JournalStorage, study: Study): Promise<{ study: JournalStudy; created: boolean }> {
   const fields = studyFields(study);
   const opened = await storage.createOrLoadStudy(study.name, fields.directions, fields.metricNames);
-  if (opened.created) {
-    const batch = storage.batch();
-    for (const [key, value] of Object.entries(fields.userAttrs)) batch.setStudyUserAttr(opened.study.studyId, key, value);
-    await batch.commitAll();
-  }
+  const { studyId, userAttrs, systemAttrs } = opened.study;
+  const batch = storage.batch();
+  for (const [key, value] of Object.entries(fields.userAttrs)) if (!Object.hasOwn(userAttrs, key)) batch.setStudyUserAttr(studyId, key, value);
+  if (!Object.hasOwn(systemAttrs, METRIC_NAMES_ATTR)) batch.setStudySystemAttr(studyId, METRIC_NAMES_ATTR, fields.metricNames);
+  if (batch.size > 0) await batch.commitAll();
   return opened;
 }
 
@@ -158,18 +159,21 @@ function curveAttrs(curve: readonly number[]): Record<string, JsonValue> {
   return { curve: means, curve_every: every };
 }
 
-/** Attrs for what Optuna has no place for; names in snake_case, as a Python user reads them. */
+/**
+ * Attrs for what Optuna has no place for; names in snake_case, as a Python user reads them. NOTE: a
+ * value the trial does not have (a metric never measured) is left out, never written as null:
+ * optuna-dashboard's browser reader throws on a null user attr.
+ */
 function trialUserAttrs(t: TrialRecord): Record<string, JsonValue> {
-  const attrs: Record<string, JsonValue> = {
-    val_accuracy: t.valAccuracy,
-    val_loss: t.valLoss,
-    train_loss: t.trainLoss,
-    steps_done: t.stepsDone,
-    samples_per_sec: t.samplesPerSec,
-    step_ms: t.stepMs,
-    cohort_samples_per_sec: t.cohortSamplesPerSec,
-  };
+  const attrs: Record<string, JsonValue> = {};
   const optional: [string, unknown][] = [
+    ['val_accuracy', t.valAccuracy],
+    ['val_loss', t.valLoss],
+    ['train_loss', t.trainLoss],
+    ['steps_done', t.stepsDone],
+    ['samples_per_sec', t.samplesPerSec],
+    ['step_ms', t.stepMs],
+    ['cohort_samples_per_sec', t.cohortSamplesPerSec],
     ['cohort', t.cohort],
     ['slot', t.slot],
     ['cohort_trials', t.cohortTrials],
@@ -181,7 +185,7 @@ function trialUserAttrs(t: TrialRecord): Record<string, JsonValue> {
     ['diverged_step', t.divergedStep],
     ['exploits', t.exploits],
   ];
-  for (const [key, value] of optional) if (value !== undefined) attrs[key] = value as JsonValue;
+  for (const [key, value] of optional) if (value !== undefined && value !== null) attrs[key] = value as JsonValue;
   attrs.config = t.config as unknown as JsonValue;
   attrs.epochs = t.epochs as unknown as JsonValue;
   return { ...attrs, ...curveAttrs(t.curve) };
@@ -302,6 +306,9 @@ export function pastTrialsFromOptuna(trials: readonly JournalTrial[]): PastTrial
 const FUSETUNE_STATES: readonly TrialState[] = ['pending', 'running', 'done', 'pruned', 'diverged', 'failed', 'stopped'];
 
 function fusetuneState(trial: JournalTrial): TrialState {
+  // NOTE: failed for retry (stale, interrupted, past the budget) wins over fusetune's own word: a trial
+  // whose final state record was torn off holds `fusetune:state` done but never finished.
+  if (trial.state === 'FAIL' && Object.hasOwn(trial.systemAttrs, FUSETUNE_ATTR.retry)) return 'stopped';
   const recorded = trial.systemAttrs[FUSETUNE_ATTR.state];
   if (typeof recorded === 'string' && (FUSETUNE_STATES as readonly string[]).includes(recorded)) {
     // fusetune's own word, unless the trial moved on since it was written (failed as stale, claimed).
@@ -318,7 +325,7 @@ function fusetuneState(trial: JournalTrial): TrialState {
     case 'PRUNED':
       return 'pruned';
     case 'FAIL':
-      return Object.hasOwn(trial.systemAttrs, FUSETUNE_ATTR.retry) ? 'stopped' : 'failed';
+      return 'failed';
   }
 }
 

@@ -12,19 +12,30 @@ export function encodePythonJson(value: unknown): string {
     case 'number':
       return Number.isFinite(value) ? JSON.stringify(value) : Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
     case 'string':
+      return encodeString(value);
     case 'boolean':
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) return `[${value.map((item) => encodePythonJson(item ?? null)).join(', ')}]`;
       const fields: string[] = [];
       for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        if (item !== undefined) fields.push(`${JSON.stringify(key)}: ${encodePythonJson(item)}`);
+        if (item !== undefined) fields.push(`${encodeString(key)}: ${encodePythonJson(item)}`);
       }
       return `{${fields.join(', ')}}`;
     }
     default:
       throw new TypeError(`cannot encode a ${typeof value} as JSON`);
   }
+}
+
+/**
+ * A JSON string whose text never holds `NaN` or `Infinity` (their first letter as a \u escape, the same
+ * string to any JSON reader). NOTE: optuna-dashboard's browser reader parses a line with bare NaN or
+ * Infinity by replacing those words everywhere in its text, strings included, and drops the line
+ * when a string held one.
+ */
+function encodeString(text: string): string {
+  return JSON.stringify(text).replace(/NaN/g, '\\u004eaN').replace(/Infinity/g, '\\u0049nfinity');
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

@@ -1,13 +1,18 @@
 // `fusetune ask` and `fusetune tell`: the ask/tell study from the command line, on an Optuna journal, for
 // trials trained elsewhere (another framework, another machine); `fusetune run` and Optuna share the study.
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
+import { METRIC_RANGES } from '../model/objectives.ts';
+import { checkStorageSpec, openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
+import { ASK_WORKER_PREFIX, LIVENESS_DEFAULTS } from '../store/journal-storage.ts';
+import { formatOptunaDatetime, type JournalTrial } from '../store/optuna-journal.ts';
 import { OPTUNA_STATE } from '../store/optuna-mapping.ts';
 import { JournalLedger } from '../study/ledger.ts';
 import { AskTellStudy } from '../search/ask-tell.ts';
 import { trialCount } from '../search/samplers.ts';
+import type { Study } from '../search/study.ts';
 import { InputError } from '../util/input-error.ts';
-import { numberFlag } from './flags.ts';
+import { joinNegativeValues, numberFlag } from './flags.ts';
 import { loadStudyFile } from './run-command.ts';
 
 export const ASK_USAGE = `Usage: fusetune ask study.json --storage journal:PATH|redis://HOST:PORT/DB [--prefix P] [-n N]
@@ -18,16 +23,41 @@ The trials are recorded RUNNING in the journal (Optuna's format); report them wi
 The sampler learns from every trial in the journal, also those fusetune run or Optuna added.`;
 
 export const TELL_USAGE = `Usage: fusetune tell study.json --storage SPEC [--prefix P] --trial N
-                     (--value V[,V...] | --state pruned|failed) [--report STEP=VALUE,...]
+                     (--value V[,V...] | --state pruned|failed) [--report STEP=VALUE,...] [--force]
 
 Records a trial asked with fusetune ask: its objective value(s) in the study's objective order
-(COMPLETE), or that it was pruned or failed, with intermediate values at steps (--report).`;
+(COMPLETE), or that it was pruned (its value: the last intermediate value, as Optuna records it) or
+failed, with intermediate values at steps (--report; the first objective's values). Values must lie
+in their metric's range (an accuracy in 0 … 1, a loss ≥ 0).
 
-async function open(values: { storage?: string; prefix?: string }, studyPath: string | undefined) {
-  if (!studyPath) throw new InputError('expected the study file');
-  if (!values.storage) throw new InputError('--storage is required: journal:PATH or redis://HOST:PORT/DB');
+  --force   tell a trial another worker holds: a fusetune run whose heartbeat is fresh, or a worker
+            that never beats (an Optuna worker); that worker's own result is then ignored`;
+
+const ASK_OPTIONS = { storage: { type: 'string' }, prefix: { type: 'string' }, n: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } } as const;
+const TELL_OPTIONS = {
+  storage: { type: 'string' },
+  prefix: { type: 'string' },
+  trial: { type: 'string' },
+  value: { type: 'string' },
+  state: { type: 'string' },
+  report: { type: 'string' },
+  force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The one study file, the storage spec checked before anything is opened. */
+function target(values: { storage?: string; prefix?: string }, positionals: string[]) {
+  if (positionals.length === 0) throw new InputError('expected the study file');
+  if (positionals.length > 1) throw new InputError(`expected one study file, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (values.storage === undefined) throw new InputError('--storage is required: journal:PATH or redis://HOST:PORT/DB');
+  const spec = parseStorageSpec(values.storage, values.prefix);
+  checkStorageSpec(spec);
+  return { studyPath: positionals[0]!, spec };
+}
+
+async function open(spec: ReturnType<typeof parseStorageSpec>, studyPath: string, workerId?: string) {
   const study = loadStudyFile(studyPath);
-  const storage = await openJournalStorage(parseStorageSpec(values.storage, values.prefix));
+  const storage = await openJournalStorage(spec, { workerId });
   try {
     return { study, storage, ledger: await JournalLedger.open(storage, study) };
   } catch (error) {
@@ -37,13 +67,15 @@ async function open(values: { storage?: string; prefix?: string }, studyPath: st
 }
 
 export async function askCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { storage: { type: 'string' }, prefix: { type: 'string' }, n: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, ASK_OPTIONS), allowPositionals: true, options: ASK_OPTIONS });
   if (values.help) {
     console.log(ASK_USAGE);
     return 0;
   }
-  const count = values.n === undefined ? 1 : numberFlag('n', values.n, { integer: true, min: 1, max: 4096 });
-  const { study, storage, ledger } = await open(values, positionals[0]);
+  const count = values.n === undefined ? 1 : numberFlag('-n', values.n, { integer: true, min: 1, max: 4096 });
+  const { studyPath, spec } = target(values, positionals);
+  // Trials held by an ask worker are held by no live process: any tell may finish them.
+  const { study, storage, ledger } = await open(spec, studyPath, `${ASK_WORKER_PREFIX}${randomUUID()}-0`);
   try {
     const search = new AskTellStudy(study);
     search.observe(await ledger.history());
@@ -61,12 +93,45 @@ export async function askCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** A told value within its metric's range, or an InputError naming the flag. */
+function checkRange(flag: string, metric: Study['objective'][number]['metric'], value: number, text: string): number {
+  const { min, max } = METRIC_RANGES[metric];
+  if (value < min || value > max) throw new InputError(`${flag}: ${text} is outside the range of ${metric} (${min} … ${max === Infinity ? '∞' : max})`);
+  return value;
+}
+
+/** STEP=VALUE pairs: a step is an integer 0 … 2^53 − 1 (past that, doubles lose integers). */
+function parseReports(text: string | undefined, study: Study): [number, number][] {
+  return (text ?? '')
+    .split(',')
+    .filter((r) => r !== '')
+    .map((r) => {
+      const parts = r.split('=');
+      if (parts.length !== 2) throw new InputError(`--report: expected STEP=VALUE pairs (got "${r}")`);
+      const step = numberFlag('report', parts[0]!);
+      if (!Number.isSafeInteger(step) || step < 0) throw new InputError(`--report: step must be an integer 0 … ${Number.MAX_SAFE_INTEGER} (got ${parts[0]})`);
+      return [step, checkRange('--report', study.objective[0]!.metric, numberFlag('report', parts[1]!), parts[1]!)];
+    });
+}
+
+/**
+ * Refuses a trial another worker holds (unless --force): a fusetune run whose heartbeat is fresh, or
+ * an owner that never beats and is not `fusetune ask` (an Optuna worker: its liveness is unknown).
+ */
+function checkOwner(trial: JournalTrial, heartbeats: ReadonlyMap<string, number>, now: number): void {
+  const owner = trial.owner;
+  if (owner === null || owner.startsWith(ASK_WORKER_PREFIX)) return;
+  const beat = heartbeats.get(owner);
+  if (beat === undefined) {
+    throw new InputError(`--trial ${trial.number}: worker ${owner} holds it, and it does not beat (an Optuna worker, or a fusetune run on its own results folder): it may be training it now; give --force to tell it anyway`);
+  }
+  if (now - beat <= LIVENESS_DEFAULTS.graceMs) {
+    throw new InputError(`--trial ${trial.number}: worker ${owner} is training it (its last heartbeat ${formatOptunaDatetime(beat)}, ${Math.round((now - beat) / 1000)} s ago); give --force to tell it anyway`);
+  }
+}
+
 export async function tellCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { storage: { type: 'string' }, prefix: { type: 'string' }, trial: { type: 'string' }, value: { type: 'string' }, state: { type: 'string' }, report: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, TELL_OPTIONS), allowPositionals: true, options: TELL_OPTIONS });
   if (values.help) {
     console.log(TELL_USAGE);
     return 0;
@@ -75,25 +140,30 @@ export async function tellCommand(argv: string[]): Promise<number> {
   const number = numberFlag('trial', values.trial, { integer: true, min: 0 });
   if ((values.value === undefined) === (values.state === undefined)) throw new InputError('give either --value (a complete trial) or --state pruned|failed');
   if (values.state !== undefined && values.state !== 'pruned' && values.state !== 'failed') throw new InputError(`--state: expected pruned or failed (got "${values.state}")`);
-  const reports = (values.report ?? '')
-    .split(',')
-    .filter((r) => r !== '')
-    .map((r) => {
-      const [step, value] = r.split('=');
-      if (value === undefined) throw new InputError(`--report: expected STEP=VALUE pairs (got "${r}")`);
-      return [numberFlag('report', step!, { integer: true, min: 0 }), numberFlag('report', value)] as const;
-    });
-  const { study, storage, ledger } = await open(values, positionals[0]);
+  const { studyPath, spec } = target(values, positionals);
+  const study = loadStudyFile(studyPath);
+  const told = values.value?.split(',').map((v) => numberFlag('value', v));
+  if (told && told.length !== study.objective.length) throw new InputError(`--value: the study has ${study.objective.length} objective(s) (${study.objective.map((o) => o.metric).join(', ')}), got ${told.length} value(s)`);
+  told?.forEach((v, i) => checkRange('--value', study.objective[i]!.metric, v, values.value!.split(',')[i]!));
+  const reports = parseReports(values.report, study);
+  const { storage, ledger } = await open(spec, studyPath);
   try {
     const trial = storage.trials(ledger.studyId).find((t) => t.number === number);
     if (!trial) throw new InputError(`--trial ${number}: the study has no such trial`);
     if (trial.state !== 'RUNNING') throw new InputError(`--trial ${number}: it is ${trial.state}, not RUNNING: only a running trial can be told`);
-    const values_ = values.value?.split(',').map((v) => numberFlag('value', v));
-    if (values_ && values_.length !== study.objective.length) throw new InputError(`--value: the study has ${study.objective.length} objective(s) (${study.objective.map((o) => o.metric).join(', ')}), got ${values_.length} value(s)`);
+    if (!values.force) checkOwner(trial, storage.study(ledger.studyId).heartbeats, Date.now());
     const state = values.state === 'pruned' ? OPTUNA_STATE.pruned : values.state === 'failed' ? OPTUNA_STATE.failed : OPTUNA_STATE.done;
-    const took = await storage.update(trial.trialId, { intermediate: reports, state, values: values_ ?? null, systemAttrs: { 'fusetune:state': values.state === 'pruned' ? 'pruned' : values.state === 'failed' ? 'failed' : 'done' } });
+    let stored: number[] | null = told ?? null;
+    if (values.state === 'pruned' && study.objective.length === 1) {
+      // As Optuna's tell(PRUNED): the value at the last step reported, when it is a number.
+      const intermediate = new Map([...trial.intermediate, ...reports]);
+      const last = Math.max(...intermediate.keys());
+      const value = intermediate.get(last);
+      if (value !== undefined && !Number.isNaN(value)) stored = [value];
+    }
+    const took = await storage.update(trial.trialId, { intermediate: reports, state, values: stored, systemAttrs: { 'fusetune:state': values.state === 'pruned' ? 'pruned' : values.state === 'failed' ? 'failed' : 'done' } });
     if (!took) throw new Error(`trial ${number} finished meanwhile (another worker failed it as stale?): nothing recorded`);
-    console.log(`trial ${number} ${state}${values_ ? ` ${values_.join(', ')}` : ''}`);
+    console.log(`trial ${number} ${state}${stored ? ` ${stored.join(', ')}` : ''}`);
     return 0;
   } finally {
     await storage.close();

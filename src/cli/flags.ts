@@ -4,18 +4,21 @@ import { parseDecimal } from '../util/decimal.ts';
 import { InputError } from '../util/input-error.ts';
 
 /**
- * `--lr -0.1` as `--lr=-0.1`. parseArgs refuses a value that starts with a dash as "ambiguous", but a
- * negative number is never a flag: it goes to the flag, whose own rule then accepts or refuses it.
+ * `--lr -0.1` as `--lr=-0.1` (and `-n -1` as `--n=-1`). parseArgs refuses a value that starts with a
+ * dash as "ambiguous", but a negative number is never a flag: it goes to the flag, whose own rule then
+ * accepts or refuses it.
  */
 export function joinNegativeValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
   const out: string[] = [];
+  const byShort = new Map(Object.entries(options).flatMap(([name, o]) => (o.short ? [[o.short, name] as const] : [])));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') return [...out, ...argv.slice(i)];
-    const option = arg.startsWith('--') && Object.hasOwn(options, arg.slice(2)) ? options[arg.slice(2)] : undefined;
+    const name = arg.startsWith('--') ? arg.slice(2) : /^-[^-]$/.test(arg) ? byShort.get(arg.slice(1)) : undefined;
+    const option = name !== undefined && Object.hasOwn(options, name) ? options[name] : undefined;
     const next = argv[i + 1];
     if (option?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
-      out.push(`${arg}=${next}`);
+      out.push(`--${name}=${next}`);
       i++;
     } else out.push(arg);
   }
@@ -29,14 +32,18 @@ export function decimalFlag(text: string): number | string {
   return Number.isFinite(value) ? value : `must be a finite number (got ${text})`;
 }
 
-/** A flag's number in decimal notation within bounds (`above`: exclusive), or an InputError naming the flag. */
+/**
+ * A flag's number in decimal notation within bounds (`above`: exclusive), or an InputError naming the
+ * flag (`lr` is `--lr`; a name with its dash, `-n`, is shown as given).
+ */
 export function numberFlag(flag: string, text: string, rule: { integer?: boolean; min?: number; above?: number; max?: number } = {}): number {
+  const name = flag.startsWith('-') ? flag : `--${flag}`;
   const value = decimalFlag(text);
-  if (typeof value === 'string') throw new InputError(`--${flag}: ${value}`);
-  if (rule.integer && !Number.isInteger(value)) throw new InputError(`--${flag}: must be an integer (got ${text})`);
-  if (rule.min !== undefined && value < rule.min) throw new InputError(`--${flag}: must be ≥ ${rule.min} (got ${text})`);
-  if (rule.above !== undefined && !(value > rule.above)) throw new InputError(`--${flag}: must be > ${rule.above} (got ${text})`);
-  if (rule.max !== undefined && value > rule.max) throw new InputError(`--${flag}: must be ≤ ${rule.max} (got ${text})`);
+  if (typeof value === 'string') throw new InputError(`${name}: ${value}`);
+  if (rule.integer && !Number.isInteger(value)) throw new InputError(`${name}: must be an integer (got ${text})`);
+  if (rule.min !== undefined && value < rule.min) throw new InputError(`${name}: must be ≥ ${rule.min} (got ${text})`);
+  if (rule.above !== undefined && !(value > rule.above)) throw new InputError(`${name}: must be > ${rule.above} (got ${text})`);
+  if (rule.max !== undefined && value > rule.max) throw new InputError(`${name}: must be ≤ ${rule.max} (got ${text})`);
   return value;
 }
 

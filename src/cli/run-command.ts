@@ -1,9 +1,9 @@
 // `fusetune run [study.json]`: runs a study with progress, prints the ranked table, writes the results folder.
-import { numberFlag } from './flags.ts';
+import { joinNegativeValues, numberFlag } from './flags.ts';
 import { budgetLine, paretoTable, scheduleCsv, scheduleTable } from './study-summary.ts';
 import { objectivesOf } from '../search/specs.ts';
 import { FINISHED_STATES } from '../model/states.ts';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,8 +17,8 @@ import { objectiveValue, rankTrials, type StudyRecord } from '../store/records.t
 import { runStudy, summarizeTrials } from '../study/run-study.ts';
 import { JournalLedger } from '../study/ledger.ts';
 import { lockFolder } from '../store/folder-lock.ts';
-import { openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
-import type { JournalStorage } from '../store/journal-storage.ts';
+import { checkStorageSpec, openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
+import { LIVENESS_DEFAULTS, type JournalStorage } from '../store/journal-storage.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { duration, fmt, pct, table } from './format.ts';
 import { Progress } from './progress.ts';
@@ -49,14 +49,34 @@ built-in default study (${'studies/default.json'}: random search on MNIST).
 Ctrl-C stops after the current chunk of steps and still records every finished trial; a second
 Ctrl-C exits at once (the journal keeps every trial finished so far).`;
 
-/** Reads and validates a study file; errors name the file and every problem. */
-export function loadStudyFile(path: string): Study {
-  let text: string;
+/** NOTE: a study file is small; a read stops past this many bytes, so `/dev/zero` or a huge file is refused, not read forever. */
+export const MAX_STUDY_FILE_BYTES = 16 * 2 ** 20;
+
+/** At most MAX_STUDY_FILE_BYTES of a study file as UTF-8 text; more is refused. */
+function readStudyText(path: string): string {
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (error) {
     throw new InputError(`cannot read study file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
+  try {
+    const buffer = Buffer.alloc(MAX_STUDY_FILE_BYTES + 1);
+    let size = 0;
+    for (let n = -1; n !== 0 && size < buffer.length; size += n) n = readSync(fd, buffer, size, buffer.length - size, null);
+    if (size > MAX_STUDY_FILE_BYTES) throw new InputError(`study file ${path}: more than ${MAX_STUDY_FILE_BYTES / 2 ** 20} MiB: not a study file`);
+    return buffer.subarray(0, size).toString('utf8');
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`cannot read study file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads and validates a study file; errors name the file and every problem. */
+export function loadStudyFile(path: string): Study {
+  const text = readStudyText(path);
   try {
     return parseStudyText(text);
   } catch (error) {
@@ -86,21 +106,19 @@ export function rankedTable(record: StudyRecord, limit = 20): string {
   return table(['rank', 'trial', 'state', 'val acc', 'val loss', 'test acc', 'samples/s', 'step ms', 'config'], rows) + more;
 }
 
+const RUN_OPTIONS = {
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  resume: { type: 'boolean' },
+  storage: { type: 'string' },
+  prefix: { type: 'string' },
+  heartbeat: { type: 'string' },
+  grace: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      json: { type: 'boolean' },
-      resume: { type: 'boolean' },
-      storage: { type: 'string' },
-      prefix: { type: 'string' },
-      heartbeat: { type: 'string' },
-      grace: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, RUN_OPTIONS), allowPositionals: true, options: RUN_OPTIONS });
   if (values.help) {
     console.log(RUN_USAGE);
     return 0;
@@ -111,12 +129,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.resume && !values.out) throw new InputError('--resume needs --out DIR, the folder of the run to continue');
   if (values.resume && values.storage) throw new InputError('--resume continues the journal in --out; with --storage the study in that storage continues by itself: leave --resume out');
   for (const flag of ['prefix', 'heartbeat', 'grace'] as const) if (values[flag] !== undefined && !values.storage) throw new InputError(`--${flag} applies to --storage only`);
-  const heartbeatMs = (values.heartbeat === undefined ? 5 : numberFlag('heartbeat', values.heartbeat, { above: 0 })) * 1000;
-  const graceMs = (values.grace === undefined ? 30 : numberFlag('grace', values.grace, { above: 0 })) * 1000;
+  const heartbeatMs = values.heartbeat === undefined ? LIVENESS_DEFAULTS.heartbeatMs : numberFlag('heartbeat', values.heartbeat, { above: 0 }) * 1000;
+  const graceMs = values.grace === undefined ? LIVENESS_DEFAULTS.graceMs : numberFlag('grace', values.grace, { above: 0 }) * 1000;
   if (graceMs <= 2 * heartbeatMs) throw new InputError(`--grace (${graceMs / 1000} s) must be more than two heartbeats (${(2 * heartbeatMs) / 1000} s)`);
   const spec = values.storage === undefined ? null : parseStorageSpec(values.storage, values.prefix);
+  if (spec) checkStorageSpec(spec);
   const out = resolve(values.out ?? join('runs', `${folderSafeName(study.name)}-${timestamp()}`));
-  prepareResultsFolder(out, { resume: values.resume ?? false, what: values.out ? '--out' : 'results folder' });
+  const outLabel = values.out ? '--out' : 'results folder';
+  prepareResultsFolder(out, { resume: values.resume ?? false, what: outLabel });
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const dataset = await loadDatasetNode(study.data);
@@ -138,7 +158,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     } else process.exit(130);
   };
   try {
-    storage = await openJournalStorage(spec ?? { kind: 'journal', path: folder.journalPath });
+    storage = await openJournalStorage(spec ?? { kind: 'journal', path: folder.journalPath }, {
+      onTornTail: (bytes) => log(`${spec?.label ?? folder.journalPath}: cut off an incomplete last line (${bytes} bytes) that a write cut short left`),
+    });
+    if (!spec) {
+      // The folder's journal holds the study it was started with: another name would put a second study beside it.
+      const names = storage.studies().map((s) => s.name);
+      if (names.length > 0 && !names.includes(study.name)) throw new InputError(`${outLabel} ${out} holds study ${names.map((n) => JSON.stringify(n)).join(', ')}, not ${JSON.stringify(study.name)}: resume it with its own study file, or give another folder`);
+    }
     const ledger = await JournalLedger.open(storage, study, {
       shared: spec ? { heartbeatMs, graceMs } : undefined,
       onStale: (trials) => log(`failed ${trials.length} trial(s) of a worker that stopped beating: ${trials.map((t) => t.number).join(', ')} (the budget asks for them again)`),

@@ -18,7 +18,7 @@ import { unusedSettingProblem } from '../search/hyperparameters.ts';
 import type { Params, Scalar } from '../search/space.ts';
 import { toTrialConfig } from '../search/to-trial-config.ts';
 import { checkOutputFile, writeAtomic } from '../store/node-store.ts';
-import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensors, SafetensorsError, type Tensor } from '../store/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensorNames, mlpTensors, SafetensorsError, type Tensor } from '../store/safetensors.ts';
 import { DIVERGENCE_FACTOR, explosion } from '../study/divergence.ts';
 import { InputError } from '../util/input-error.ts';
 import { fmt, pct, table } from './format.ts';
@@ -186,7 +186,7 @@ function integerFlag(flag: string, text: string | undefined, min: number, max: n
 }
 
 /** The tensors of an --init file, read and checked before any data or GPU work. */
-function readInit(path: string): Record<string, Tensor> {
+function readInit(path: string, layers: number): Record<string, Tensor> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -194,7 +194,7 @@ function readInit(path: string): Record<string, Tensor> {
     throw new InputError(`--init ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`, { cause: error });
   }
   try {
-    return decodeSafetensors(bytes).tensors;
+    return decodeSafetensors(bytes, { expect: mlpTensorNames(layers) }).tensors;
   } catch (error) {
     if (error instanceof SafetensorsError) throw new SafetensorsError(`--init ${path}: ${error.message}`);
     throw error;
@@ -218,7 +218,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   if (issues.length > 0 || config === null || spec === null) throw new StudyError(issues, 'invalid flags');
   if (values.save !== undefined) checkOutputFile(values.save, '--save');
-  const initTensors = values.init === undefined ? undefined : readInit(values.init);
+  const initTensors = values.init === undefined ? undefined : readInit(values.init, config.hidden.length + 1);
 
   const dataset = await loadDatasetNode(spec);
   if (config.batchSize > dataset.split.train) throw new InputError(`--batch ${config.batchSize} exceeds the ${dataset.split.train} training rows of ${dataset.name}`);

@@ -12,6 +12,15 @@ export const METRIC_DIRECTIONS: Readonly<Record<ObjectiveMetric, Direction>> = {
   device_bytes: 'minimize',
 };
 
+/** The values each metric can take (bounds inclusive): a value told from outside is checked against them. */
+export const METRIC_RANGES: Readonly<Record<ObjectiveMetric, { min: number; max: number }>> = {
+  val_accuracy: { min: 0, max: 1 },
+  val_loss: { min: 0, max: Infinity },
+  samples_per_sec: { min: 0, max: Infinity },
+  step_ms: { min: 0, max: Infinity },
+  device_bytes: { min: 0, max: Infinity },
+};
+
 /** How each metric reads in tables and charts. */
 export const METRIC_LABELS: Readonly<Record<ObjectiveMetric, string>> = {
   val_accuracy: 'val accuracy',

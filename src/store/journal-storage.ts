@@ -37,6 +37,16 @@ import {
   type RecordOutcome,
 } from './optuna-journal.ts';
 import type { JsonValue } from './python-json.ts';
+import { InputError } from '../util/input-error.ts';
+
+/** A worker's default heartbeat interval, and how long a silent worker's trials stay its own. */
+export const LIVENESS_DEFAULTS = { heartbeatMs: 5_000, graceMs: 30_000 } as const;
+
+/**
+ * The worker id prefix of `fusetune ask`: a process that claims trials and exits. NOTE: a trial such
+ * a worker holds is held by no live process, so any `fusetune tell` may finish it.
+ */
+export const ASK_WORKER_PREFIX = 'fusetune-ask-';
 
 /** Where records live. Implementations: JournalFileBackend, JournalRedisBackend (Node), MemoryJournalBackend. */
 export interface JournalBackend {
@@ -45,11 +55,21 @@ export interface JournalBackend {
   /** Every complete record from log number `from` on. */
   read(from: number): Promise<JournalRecord[]>;
   close(): Promise<void>;
+  /** The record at log number `log` as a user finds it (`journal.log line 12`, `redis key p:log:11`). */
+  recordName?(log: number): string;
 }
 
 /** Records in memory: for tests, and for a journal loaded whole (parseJournalText) in the app. */
 export class MemoryJournalBackend implements JournalBackend {
-  constructor(readonly records: JournalRecord[] = []) {}
+  constructor(
+    readonly records: JournalRecord[] = [],
+    /** Where the records came from, to name them in errors: a file read whole names its lines. */
+    private readonly source?: string,
+  ) {}
+
+  recordName(log: number): string {
+    return this.source === undefined ? `log record ${log}` : `${this.source} line ${log + 1}`;
+  }
 
   async append(records: readonly JournalRecord[]): Promise<number> {
     const first = this.records.length;
@@ -145,7 +165,7 @@ export class JournalStorage {
   ) {
     this.workerId = options.workerId ?? `${crypto.randomUUID()}-0`;
     this.clock = options.clock ?? Date.now;
-    this.replay = new JournalReplay(this.workerId);
+    this.replay = new JournalReplay(this.workerId, (log) => backend.recordName?.(log) ?? `log record ${log}`);
   }
 
   /** A storage with every record so far replayed. */
@@ -223,7 +243,7 @@ export class JournalStorage {
       }
     }
     const stored = study.directions.join(', ');
-    if (stored !== directions.join(', ')) throw new RangeError(`study "${name}" in the journal has directions [${stored}], not [${directions.join(', ')}]`);
+    if (stored !== directions.join(', ')) throw new InputError(`study "${name}" in the journal has directions [${stored}], not [${directions.join(', ')}]: its objectives differ from the study file's`);
     return { study, created };
   }
 

@@ -26,5 +26,5 @@ export async function studyJournalText(study: Study, record: Pick<StudyRecord, '
  * that more lines follow throws JournalFormatError naming `source` and the line.
  */
 export async function openJournalText(text: string, source: string): Promise<JournalStorage> {
-  return JournalStorage.open(new MemoryJournalBackend(parseJournalText(text, source)));
+  return JournalStorage.open(new MemoryJournalBackend(parseJournalText(text, source), source));
 }

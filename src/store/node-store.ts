@@ -1,10 +1,10 @@
 // A study's folder on disk (Node): checked before any work, created at its first write; Optuna's journal as trials go, then study.json, trials.csv and weights.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../util/input-error.ts';
 import type { StudyRecord } from './records.ts';
 import { trialsCsv } from './export.ts';
-import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensors } from './safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensorNames, mlpTensors } from './safetensors.ts';
 
 /** Writes `data` to `path` through a temporary file, so a crash never leaves half a file (nor, on failure, the temporary one). */
 export function writeAtomic(path: string, data: string | Uint8Array): void {
@@ -23,19 +23,72 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
  * with a dot, so `../../x` stays inside runs/ and `a/b` is one folder.
  */
 export function folderSafeName(name: string): string {
-  const safe = name
-    .replace(/[^\p{L}\p{N}._-]+/gu, '-')
-    .replace(/^[.-]+/, '')
-    .slice(0, 64);
-  return safe === '' ? 'study' : safe;
+  const safe = name.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^[.-]+/, '');
+  // Whole characters: slicing UTF-16 units would cut an astral letter in half.
+  const cut = [...safe].slice(0, 64).join('');
+  return cut === '' ? 'study' : cut;
 }
 
-/** The nearest existing folder at or above `path`, or the problem: something on the way is a file. */
+/**
+ * What is at `path`, following symbolic links: 'none' (nothing, not even a link), or its stats. A
+ * dangling or looping link, or a file on the way, is refused naming `what` (`--out`,
+ * `--storage journal:`), the path as `shown` to the user, and the culprit: never a raw ENOTDIR or ELOOP.
+ */
+export function pathKind(path: string, what: string, shown: string = path): 'none' | Stats {
+  const label = `${what}${what.endsWith(':') ? '' : ' '}${shown}`;
+  const refuse = (culprit: string, problem: string, cause?: unknown) => new InputError(culprit === path && shown === path ? `${label} ${problem}` : `${label}: ${culprit} ${problem}`, { cause });
+  let link: Stats;
+  try {
+    link = lstatSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'none';
+    if (code === 'ENOTDIR') throw refuse(nearestFile(path), 'is a file, not a folder');
+    if (code === 'ELOOP') throw refuse(loopingLinkAbove(path), 'is a symbolic link that loops');
+    throw refuse(path, `cannot be looked at (${code ?? error})`, error);
+  }
+  if (!link.isSymbolicLink()) return link;
+  try {
+    return statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw refuse(path, 'is a symbolic link that loops');
+    if (code === 'ENOENT') throw refuse(path, `is a symbolic link to ${readlinkSync(path)}, which does not exist`);
+    throw refuse(path, `is a symbolic link that cannot be followed (${code ?? error})`, error);
+  }
+}
+
+/** The file on the way to `path` (a path under a file gives ENOTDIR). */
+function nearestFile(path: string): string {
+  for (let at = dirname(path); at !== dirname(at); at = dirname(at)) if (existsSync(at) && !statSync(at).isDirectory()) return at;
+  return dirname(path);
+}
+
+/** The first looping link on the way to `path` (ELOOP), from the root down. */
+function loopingLinkAbove(path: string): string {
+  const ancestors: string[] = [];
+  for (let at = path; at !== dirname(at); at = dirname(at)) ancestors.unshift(at);
+  for (const at of ancestors) {
+    try {
+      if (lstatSync(at).isSymbolicLink()) statSync(at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') return at;
+    }
+  }
+  return path;
+}
+
+/** The nearest existing folder at or above `path`, or the problem: something on the way is a file or a broken link. */
 function existingAncestor(path: string, what: string): string {
   let at = dirname(path);
-  while (!existsSync(at)) at = dirname(at);
-  if (!statSync(at).isDirectory()) throw new InputError(`${what} ${path}: ${at} is a file, not a folder`);
-  return at;
+  for (;;) {
+    const kind = pathKind(at, what, path);
+    if (kind !== 'none') {
+      if (!kind.isDirectory()) throw new InputError(`${what} ${path}: ${at} is a file, not a folder`);
+      return at;
+    }
+    at = dirname(at);
+  }
 }
 
 /** Whether a folder can be created inside `dir`: tried for real, since access() says yes for root in /proc. */
@@ -57,11 +110,12 @@ function checkCanCreateIn(dir: string, path: string, what: string): void {
 export function prepareResultsFolder(path: string, options: { resume: boolean; what?: string }): void {
   const what = options.what ?? 'results folder';
   path = resolve(path);
-  if (!existsSync(path)) {
+  const kind = pathKind(path, what);
+  if (kind === 'none') {
     checkCanCreateIn(existingAncestor(path, what), path, what);
     return;
   }
-  if (!statSync(path).isDirectory()) throw new InputError(`${what} ${path} is a file, not a folder`);
+  if (!kind.isDirectory()) throw new InputError(`${what} ${path} is a file, not a folder`);
   if (!options.resume) {
     const entries = readdirSync(path);
     if (entries.length > 0) {
@@ -119,7 +173,7 @@ export class StudyFolder {
   readWeights(name: string, widths: readonly number[]): Float32Array | null {
     const path = join(this.dir, name);
     if (!existsSync(path)) return null;
-    return mlpParams(decodeSafetensors(readFileSync(path)).tensors, widths);
+    return mlpParams(decodeSafetensors(readFileSync(path), { expect: mlpTensorNames(widths.length - 1) }).tensors, widths);
   }
 
   /** A text file in the folder (e.g. the best PBT trial's schedule). */

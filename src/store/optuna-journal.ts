@@ -127,7 +127,12 @@ export function encodeRecord(record: JournalRecord): string {
   return encodePythonJson({ op_code, worker_id, ...rest });
 }
 
-/** Parses one record; `where` names it in errors (`journal.log line 3`, `redis key p:log:2`). */
+/**
+ * Parses one record's text; `where` names it in errors (`journal.log line 3`, `redis key p:log:2`).
+ * NOTE: only the JSON and the op code are checked here. The other fields are checked by the replay
+ * when it applies the record (checkRecord), as Optuna reads them: a record Optuna ignores (a change
+ * to a finished trial, to an unknown study) is never refused for a field Optuna never looks at.
+ */
 export function decodeRecord(text: string, where: string): JournalRecord {
   let json: JsonValue;
   try {
@@ -135,14 +140,24 @@ export function decodeRecord(text: string, where: string): JournalRecord {
   } catch (error) {
     throw new JournalFormatError(where, `malformed JSON (${(error as Error).message})`, 'json');
   }
-  const parsed = journalRecordSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const op = typeof json === 'object' && json !== null && !Array.isArray(json) ? json.op_code : undefined;
-  if (typeof op === 'number' && Number.isInteger(op) && (op < 0 || op > OP.DISCARD_TRIALS)) {
-    throw new JournalFormatError(where, `op_code ${op} is not one Optuna knows (0-${OP.DISCARD_TRIALS})`);
-  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new JournalFormatError(where, 'record: must be a JSON object');
+  const op = json.op_code;
+  if (typeof op !== 'number' || !Number.isInteger(op)) throw new JournalFormatError(where, 'op_code: must be an integer');
+  if (op < 0 || op > OP.DISCARD_TRIALS) throw new JournalFormatError(where, `op_code ${op} is not one Optuna knows (0-${OP.DISCARD_TRIALS})`);
+  return json as unknown as JournalRecord;
+}
+
+/** A decoded record with every field checked (see decodeRecord); JournalFormatError naming the field. */
+export function checkRecord<R extends JournalRecord>(record: R, where: string): R {
+  const parsed = journalRecordSchema.safeParse(record);
+  if (parsed.success) return parsed.data as R;
   const issue = parsed.error.issues[0]!;
   throw new JournalFormatError(where, `${issue.path.join('.') || 'record'}: ${issue.message}`);
+}
+
+/** A field Optuna reads before it decides whether to apply a record: missing, Optuna fails on it. */
+function needField(record: JournalRecord, field: string, where: string): void {
+  if (!Object.hasOwn(record, field)) throw new JournalFormatError(where, `${field}: missing`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,8 +408,14 @@ export class JournalReplay {
   private nextStudyId = 0;
   private readonly outcomes = new Map<number, RecordOutcome>();
 
-  /** Records with this worker_id get an outcome (see takeOutcome). */
-  constructor(readonly workerId: string) {}
+  /**
+   * Records with this worker_id get an outcome (see takeOutcome); `name` names a record by its log
+   * number in errors (`journal.log line 12`).
+   */
+  constructor(
+    readonly workerId: string,
+    private readonly name: (log: number) => string = (log) => `log record ${log}`,
+  ) {}
 
   apply(records: readonly JournalRecord[]): void {
     for (const record of records) {
@@ -434,11 +455,22 @@ export class JournalReplay {
     return (this.trialIdsOf.get(studyId) ?? []).map((t) => this.trialList[t]!);
   }
 
-  private applyOne(r: JournalRecord, log: number): RecordOutcome {
-    const where = `log record ${log}`;
+  /** The study a record names, if it exists (an id that is not one, as in Optuna, names none). */
+  private studyOf(r: JournalRecord, where: string): StudyState | undefined {
+    needField(r, 'study_id', where);
+    const id = (r as { study_id: unknown }).study_id;
+    return typeof id === 'number' ? this.studyById.get(id) : undefined;
+  }
+
+  private applyOne(raw: JournalRecord, log: number): RecordOutcome {
+    const where = this.name(log);
     const ignored = { applied: false };
-    switch (r.op_code) {
+    // Each field is checked where Optuna reads it: the ids first, the rest only when the record applies.
+    switch (raw.op_code) {
+      case OP.DISCARD_TRIALS:
+        return ignored;
       case OP.CREATE_STUDY: {
+        const r = checkRecord(raw, where);
         if (this.studyByName(r.study_name)) return ignored;
         const studyId = this.nextStudyId++;
         this.studyById.set(studyId, {
@@ -454,13 +486,12 @@ export class JournalReplay {
         return { applied: true, studyId };
       }
       case OP.DELETE_STUDY:
-        return { applied: this.studyById.delete(r.study_id) };
-      case OP.DISCARD_TRIALS:
-        return ignored;
+        return { applied: this.studyById.delete(checkRecord(raw, where).study_id) };
       case OP.SET_STUDY_USER_ATTR:
       case OP.SET_STUDY_SYSTEM_ATTR: {
-        const study = this.studyById.get(r.study_id);
+        const study = this.studyOf(raw, where);
         if (!study) return ignored;
+        const r = checkRecord(raw, where);
         if (r.op_code === OP.SET_STUDY_USER_ATTR) Object.assign(study.userAttrs, r.user_attr);
         else {
           Object.assign(study.systemAttrs, r.system_attr);
@@ -473,8 +504,9 @@ export class JournalReplay {
         return { applied: true };
       }
       case OP.CREATE_TRIAL: {
-        const study = this.studyById.get(r.study_id);
+        const study = this.studyOf(raw, where);
         if (!study) return ignored;
+        const r = checkRecord(raw, where);
         const distributions: Record<string, OptunaDistribution> = {};
         for (const [name, text] of Object.entries(r.distributions ?? {})) {
           try {
@@ -516,13 +548,15 @@ export class JournalReplay {
         return { applied: true, trialId };
       }
       default:
-        return this.applyTrialOp(r, log, where);
+        return this.applyTrialOp(raw, log, where);
     }
   }
 
-  private applyTrialOp(r: Extract<JournalRecord, { trial_id: number }>, log: number, where: string): RecordOutcome {
-    const trial = this.trialList[r.trial_id];
+  private applyTrialOp(raw: Extract<JournalRecord, { trial_id: number }>, log: number, where: string): RecordOutcome {
+    needField(raw, 'trial_id', where);
+    const trial = Number.isInteger(raw.trial_id) ? this.trialList[raw.trial_id] : undefined;
     if (!trial || isFinishedState(trial.state)) return { applied: false };
+    const r = checkRecord(raw, where);
     switch (r.op_code) {
       case OP.SET_TRIAL_PARAM: {
         let distribution: OptunaDistribution;

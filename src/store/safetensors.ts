@@ -71,7 +71,7 @@ function tensorEntry(name: string, entry: unknown, dataBytes: number): { shape: 
  * data, and, as the format requires, ranges that neither overlap nor leave holes. Throws a
  * SafetensorsError naming the tensor.
  */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array, options: { expect?: readonly string[] } = {}): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new SafetensorsError(`file too short (${bytes.length} bytes) for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -107,17 +107,25 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     tensors[name] = { shape, data };
   }
   ranges.sort((a, b) => a.start - b.start || a.end - b.end);
+  // Bytes no entry claims are most often a tensor whose entry was removed: name the tensors missing.
+  const missing = (options.expect ?? []).filter((name) => !Object.hasOwn(tensors, name));
+  const hole = (text: string) => new SafetensorsError(missing.length > 0 ? `missing tensor ${missing.map((name) => JSON.stringify(name)).join(', ')}: ${text}` : text);
   let covered = 0;
   for (const range of ranges) {
     if (range.start < covered) {
       const other = ranges.find((r) => r !== range && r.start < range.end && range.start < r.end)!;
       throw new SafetensorsError(`tensor ${JSON.stringify(range.name)}: data_offsets [${range.start}, ${range.end}] overlap those of ${JSON.stringify(other.name)}`);
     }
-    if (range.start > covered) throw new SafetensorsError(`bytes ${covered} … ${range.start} of the data belong to no tensor (before ${JSON.stringify(range.name)})`);
+    if (range.start > covered) throw hole(`bytes ${covered} … ${range.start} of the data belong to no tensor (before ${JSON.stringify(range.name)})`);
     covered = range.end;
   }
-  if (covered !== dataBytes) throw new SafetensorsError(`bytes ${covered} … ${dataBytes} of the data belong to no tensor`);
+  if (covered !== dataBytes) throw hole(`bytes ${covered} … ${dataBytes} of the data belong to no tensor`);
   return { tensors, metadata };
+}
+
+/** The tensor names of an MLP with `layers` weight layers (hidden layers + 1), as mlpTensors writes them. */
+export function mlpTensorNames(layers: number): string[] {
+  return Array.from({ length: layers }, (_, l) => [`layers.${l}.weight`, `layers.${l}.bias`]).flat();
 }
 
 /** One trial's parameters (kernel layout: W [in][out]) as nn.Linear tensors: layers.{i}.weight [out, in], layers.{i}.bias [out]. */

@@ -3,7 +3,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JournalLogShrankError, JournalRedisBackend } from '../../src/store/journal-redis.ts';
+import { JournalLogReplacedError, JournalRedisBackend } from '../../src/store/journal-redis.ts';
 import { JournalStorage } from '../../src/store/journal-storage.ts';
 import { OP, type JournalRecord } from '../../src/store/optuna-journal.ts';
 import { expectIntact, writeEveryKind } from './optuna-fixtures.ts';
@@ -164,6 +164,6 @@ describe.skipIf(!redisServer)('journal in Redis', () => {
     await writer.createTrial(studyId);
     await server.kill();
     await server.start();
-    await expect(writer.sync()).rejects.toThrow(JournalLogShrankError);
+    await expect(writer.sync()).rejects.toThrow(JournalLogReplacedError);
   });
 });

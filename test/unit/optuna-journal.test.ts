@@ -71,9 +71,18 @@ describe('journal records', () => {
 
   it('name the record and the field that is wrong', () => {
     expect(() => decodeRecord('{"op_code": 11, "worker_id": "w"}', 'j line 4')).toThrow('j line 4: op_code 11 is not one Optuna knows (0-10)');
-    expect(() => decodeRecord('{"op_code": 7, "worker_id": "w", "trial_id": 0, "step": 1.5, "intermediate_value": 1}', 'j line 2')).toThrow(/j line 2: step/);
-    expect(() => decodeRecord('{"op_code": 8, "worker_id": "w", "trial_id": 0, "user_attr": {"a": 1, "b": 2}}', 'k')).toThrow(/k: user_attr: must hold exactly one key/);
     expect(() => decodeRecord('{"op_code": 0, "worker', 'j line 9')).toThrow(JournalFormatError);
+    expect(() => decodeRecord('[4]', 'j line 1')).toThrow('j line 1: record: must be a JSON object');
+    // The other fields are checked when the record applies, as Optuna reads them: a change to a trial
+    // that does not exist is ignored whatever it holds.
+    const names = (log: number) => `j line ${log + 1}`;
+    const head = ['{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}', '{"op_code": 4, "worker_id": "w", "study_id": 0, "datetime_start": null}'];
+    const replay = (...lines: string[]) => new JournalReplay('me', names).apply([...head, ...lines].map((l, i) => decodeRecord(l, names(i))));
+    expect(() => replay('{"op_code": 7, "worker_id": "w", "trial_id": 0, "step": 1.5, "intermediate_value": 1}')).toThrow(/j line 3: step/);
+    expect(() => replay('{"op_code": 8, "worker_id": "w", "trial_id": 0, "user_attr": {"a": 1, "b": 2}}')).toThrow(/j line 3: user_attr: must hold exactly one key/);
+    expect(() => replay('{"op_code": 8, "worker_id": "w", "trial_id": 0}')).toThrow(/j line 3: user_attr/);
+    expect(() => replay('{"op_code": 8, "worker_id": "w", "user_attr": {"a": 1}}')).toThrow('j line 3: trial_id: missing');
+    expect(() => replay('{"op_code": 8, "worker_id": "w", "trial_id": 5}', '{"op_code": 2, "worker_id": "w", "study_id": 9}')).not.toThrow();
   });
 
   it('skip a torn last line and refuse a malformed line that more lines follow', () => {

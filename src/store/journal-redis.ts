@@ -138,6 +138,8 @@ export class JournalRedisBackend implements JournalBackend {
       maxRetriesPerRequest: 0,
       retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
       commandTimeout: 30_000,
+      // NOTE: a command while the connection is down fails at once (withRetry waits and sends it again), never queued with a timer that would keep the process alive.
+      enableOfflineQueue: false,
       ...options.redis,
     }) as AppendClient;
     // Connection errors surface through the commands that fail (with this one named); the client reconnects by itself.
@@ -160,17 +162,17 @@ export class JournalRedisBackend implements JournalBackend {
     const backend = new JournalRedisBackend(url, options);
     const { client } = backend;
     try {
-      await backend.withRetry(
-        'connect',
-        () =>
-          client.connect().catch((error: unknown) => {
-            // ioredis refuses connect() while it is already connecting or connected.
-            if (error instanceof Error && /already connect/.test(error.message)) return;
-            if (backend.lastConnectionError?.code === 'ENOTFOUND') throw new InputError(`${backend.label}: host ${client.options.host} not found (${backend.lastConnectionError.message})`);
-            throw error;
-          }),
-        options.connectForMs ?? 10_000,
-      );
+      // One connect(): the client reconnects by itself (retryStrategy). NOTE: calling connect() again
+      // while it does would start a second reconnect loop whose timers disconnect() cannot stop.
+      client.connect().catch(() => undefined);
+      const connectForMs = options.connectForMs ?? 10_000;
+      const deadline = performance.now() + connectForMs;
+      while (client.status !== 'ready') {
+        const last = backend.lastConnectionError;
+        if (last?.code === 'ENOTFOUND') throw new InputError(`${backend.label}: host ${client.options.host} not found (${last.message})`);
+        if (performance.now() > deadline) throw new JournalUnavailableError(`${backend.label}: cannot reach the server: no connection in ${Math.round(connectForMs / 1000)} s${last ? ` (${last.message})` : ''}`);
+        await sleep(25);
+      }
       // NOTE: ioredis selects the database itself and, when the server refuses it, goes on in db 0.
       const db = client.options.db ?? 0;
       await backend.withRetry('connect', () =>

@@ -183,6 +183,8 @@ export class JournalLedger {
       this.writes.count++;
       this.writes.ms += performance.now() - started;
     });
+    // Handled here for Node (an unhandled rejection would end the process before flush reports it, locks left behind); flush still throws it.
+    this.pending.catch(() => undefined);
   }
 
   /** Journal appends so far and the milliseconds they took (locks and fsyncs, or Redis round trips). */

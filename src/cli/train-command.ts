@@ -12,6 +12,7 @@ import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { GpuTimer } from '../gpu/timing.ts';
 import { MATMUL_VARIANTS, preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
+import { batchTooLarge } from '../model/steps.ts';
 import { ACTIVATIONS, OPTIMIZERS, TRIAL_DEFAULTS, type TrialConfig } from '../model/trial-config.ts';
 import { issueMessage, StudyError, type StudyIssue } from '../search/errors.ts';
 import { unusedSettingProblem } from '../search/hyperparameters.ts';
@@ -221,7 +222,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const initTensors = values.init === undefined ? undefined : readInit(values.init, config.hidden.length + 1);
 
   const dataset = await loadDatasetNode(spec);
-  if (config.batchSize > dataset.split.train) throw new InputError(`--batch ${config.batchSize} exceeds the ${dataset.split.train} training rows of ${dataset.name}`);
+  const tooLarge = batchTooLarge(config.batchSize, dataset.split.train);
+  if (tooLarge) throw new InputError(`--batch ${config.batchSize} ${tooLarge} of ${dataset.name}`);
   const shape = shapeOf(config, dataset.features, dataset.classes);
   let initial: Float32Array | undefined;
   try {

@@ -13,6 +13,7 @@ import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.t
 import { createSoftmaxXent } from '../kernels/softmax-xent.ts';
 import { METRIC_FLOATS, RING_SLOTS, STATUS_BYTES, TrialParams, type TrialParamsValues } from '../model/structs.ts';
 import { freshStatus, StepRing, STATUS_DIVERGED, STEP_NONE, trialParamsOf, trialStepOf } from '../kernels/trial-buffers.ts';
+import { batchTooLarge } from '../model/steps.ts';
 import { shapeKey, type TrialConfig } from '../model/trial-config.ts';
 import type { DeviceDataset } from './device-dataset.ts';
 import { epochOrder, initialParameters } from './init.ts';
@@ -131,9 +132,8 @@ export class Cohort {
   static async create(ctx: GpuContext, init: CohortInit): Promise<Cohort> {
     const { split } = init.data.source;
     const evalBatch = init.evalBatch ?? defaultEvalBatch(split);
-    if (init.shape.batchSize > split.train) {
-      throw new Error(`${init.id}: batch size ${init.shape.batchSize} exceeds the ${split.train} training rows of "${init.data.source.name}"`);
-    }
+    const tooLarge = batchTooLarge(init.shape.batchSize, split.train);
+    if (tooLarge) throw new Error(`${init.id}: batch size ${init.shape.batchSize} ${tooLarge} of "${init.data.source.name}"`);
     const cohort = new Cohort(ctx, { shuffle: true, ringSlots: RING_SLOTS, ...init, evalBatch });
     try {
       await cohort.bindAll();

@@ -3,7 +3,7 @@ import type { GpuContext } from '../gpu/device.ts';
 import { reads } from '../model/optimizers.ts';
 import type { OptimizerKind, TrialConfig } from '../model/trial-config.ts';
 import { type BindingSpec } from './kernel.ts';
-import { StepHeader, TrialStep, type StepHeaderValues, type TrialParamsValues, type TrialStepValues } from '../model/structs.ts';
+import { ringStride, StepHeader, stepDataBytes, TrialStep, type StepHeaderValues, type TrialParamsValues, type TrialStepValues } from '../model/structs.ts';
 
 /** Optimizer codes of TrialParams.optimizer (OPT_* in trial.wgsl): `momentum` is SGD with another default. */
 export const OPTIMIZER_CODE: Record<OptimizerKind, number> = { sgd: 0, momentum: 0, rmsprop: 1, adam: 2, adamw: 3 };
@@ -61,9 +61,8 @@ export class StepRing {
     readonly trials: number,
     readonly slots: number,
   ) {
-    this.bindingSize = StepHeader.byteSize + trials * TrialStep.byteSize;
-    const align = ctx.limits.minStorageBufferOffsetAlignment;
-    this.stride = Math.ceil(this.bindingSize / align) * align;
+    this.bindingSize = stepDataBytes(trials);
+    this.stride = ringStride(trials, ctx.limits.minStorageBufferOffsetAlignment);
     this.buffer = ctx.memory.create(`${owner}/step-ring`, this.stride * slots, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
     this.staging = new ArrayBuffer(this.stride * slots);
     const layout = ctx.device.createBindGroupLayout({

@@ -51,8 +51,12 @@ export const METRIC_FLOATS = 4;
 /** NOTE: the most steps one submit records: the step ring's slots (and the loss history's rows). */
 export const RING_SLOTS = 64;
 
-/** Byte stride of one step-ring slot for T trials: StepData's header and T TrialSteps, aligned for dynamic offsets. */
+/** Bytes of one step's StepData for T trials: the header and T TrialSteps (what one binding covers). */
+export function stepDataBytes(T: number): number {
+  return StepHeader.byteSize + T * TrialStep.byteSize;
+}
+
+/** Byte stride of one step-ring slot for T trials: its StepData, aligned for dynamic offsets. */
 export function ringStride(T: number, minStorageBufferOffsetAlignment: number): number {
-  const bytes = StepHeader.byteSize + T * TrialStep.byteSize;
-  return Math.ceil(bytes / minStorageBufferOffsetAlignment) * minStorageBufferOffsetAlignment;
+  return Math.ceil(stepDataBytes(T) / minStorageBufferOffsetAlignment) * minStorageBufferOffsetAlignment;
 }

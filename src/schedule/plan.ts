@@ -1,5 +1,6 @@
 // Packs trial configs into cohorts of one shape that fit the device, before anything is allocated (pure).
 import { cohortLayout, shapeOf, totalBytes, type CohortLayout, type CohortShape } from '../model/cohort-layout.ts';
+import { batchTooLarge } from '../model/steps.ts';
 import type { TrialConfig } from '../model/trial-config.ts';
 import { shapeKey } from '../model/trial-config.ts';
 
@@ -100,8 +101,9 @@ export function planCohorts(input: PlanInput): Plan {
   const groups = new Map<string, PlannedTrial[]>();
   const refused: RefusedTrial[] = [];
   for (const trial of input.trials) {
-    if (trial.config.batchSize > input.trainRows) {
-      refused.push({ index: trial.index, reason: `batch size ${trial.config.batchSize} exceeds the ${input.trainRows} training rows` });
+    const tooLarge = batchTooLarge(trial.config.batchSize, input.trainRows);
+    if (tooLarge) {
+      refused.push({ index: trial.index, reason: `batch size ${trial.config.batchSize} ${tooLarge}` });
       continue;
     }
     const key = shapeKey(trial.config);

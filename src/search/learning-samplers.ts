@@ -8,6 +8,8 @@ import { motpeSamplerSchema, TpeSampler, tpeSamplerSchema } from './tpe.ts';
 /** For the study's sampler union: z.discriminatedUnion('type', [random, grid, ...LEARNING_SAMPLER_SCHEMAS]). */
 export const LEARNING_SAMPLER_SCHEMAS = [tpeSamplerSchema, motpeSamplerSchema, nsga2SamplerSchema] as const;
 export const learningSamplerSchema = z.discriminatedUnion('type', LEARNING_SAMPLER_SCHEMAS);
+/** The learning samplers' names: tpe, motpe, nsga2. */
+export const LEARNING_SAMPLERS: readonly string[] = LEARNING_SAMPLER_SCHEMAS.map((schema) => schema.shape.type.value);
 export type LearningSamplerSpec = z.output<typeof learningSamplerSchema>;
 /** A spec as written in a study file: options left out take their defaults. */
 export type LearningSamplerInput = z.input<typeof learningSamplerSchema>;

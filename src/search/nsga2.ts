@@ -6,26 +6,28 @@ import { RandomSampler, sampleDistribution, type Direction, type PastTrial, type
 import { isActive, type Params, type Scalar, type Space } from './space.ts';
 import { axisOf, internal, type Axis, type VariableAxis } from './tpe.ts';
 
+/** Optuna's NSGAIISampler defaults (mutationProb: 1 / the parameters that are not fixed). */
+export const NSGA2_DEFAULTS = { population: 50, crossoverProb: 0.9, swappingProb: 0.5, crossover: 'uniform' } as const;
+
 export const nsga2SamplerSchema = z
   .object({
     type: z.literal('nsga2'),
     /** Trials per generation; survivors kept between generations. */
-    population: z.number().int().min(2).default(50),
+    population: z.number().int().min(2).default(NSGA2_DEFAULTS.population),
     /** Chance that each parameter of a child is redrawn at random; default 1 / (parameters in the space that are not fixed). */
     mutationProb: z.number().min(0).max(1).optional(),
     /** Chance that a child is bred from two parents rather than copied from one. */
-    crossoverProb: z.number().min(0).max(1).default(0.9),
+    crossoverProb: z.number().min(0).max(1).default(NSGA2_DEFAULTS.crossoverProb),
     /** Uniform crossover: chance that a parameter comes from the second parent. */
-    swappingProb: z.number().min(0).max(1).default(0.5),
+    swappingProb: z.number().min(0).max(1).default(NSGA2_DEFAULTS.swappingProb),
     /** `uniform` swaps whole values; `sbx` blends numbers by simulated binary crossover (categoricals still swap). */
-    crossover: z.enum(['uniform', 'sbx']).default('uniform'),
+    crossover: z.enum(['uniform', 'sbx']).default(NSGA2_DEFAULTS.crossover),
     /** Overrides the study's seed for this sampler. */
     seed: z.number().int().min(0).max(0xffff_ffff).optional(),
   })
   .strict();
 export type Nsga2SamplerSpec = z.output<typeof nsga2SamplerSchema>;
 export type Nsga2Options = Omit<Nsga2SamplerSpec, 'type' | 'seed'>;
-export const NSGA2_DEFAULTS: Nsga2Options = { population: 50, crossoverProb: 0.9, swappingProb: 0.5, crossover: 'uniform' };
 
 /**
  * NSGA-II. Trial numbers [g·P, (g+1)·P) form generation g (P = population). Generation 0 is

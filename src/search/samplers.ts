@@ -1,7 +1,7 @@
 // Samplers propose each trial's parameters from the space: random (seeded, order-free) and grid (every valid combination).
 import { deriveSeed, Rng } from '../util/random.ts';
-import { StudyError, type StudyIssue } from './errors.ts';
-import { gridCombinations, gridPoints, isActive, stepCount, stepValue, type Distribution, type Params, type Scalar, type Space } from './space.ts';
+import { StudyError } from './errors.ts';
+import { gridCombinations, isActive, spaceGrids, stepCount, stepValue, type Distribution, type Params, type Scalar, type Space } from './space.ts';
 import type { Study } from './study.ts';
 import { trialConfigOf } from './to-trial-config.ts';
 import type { TrialConfig } from '../model/trial-config.ts';
@@ -105,14 +105,8 @@ export class GridSampler implements Sampler {
 
   /** `shuffleSeed`: visit the combinations in a seeded random order (a random subset when the budget caps the grid). */
   constructor(space: Space, shuffleSeed?: number) {
-    const grids = new Map<string, readonly Scalar[]>();
-    const issues: StudyIssue[] = [];
-    for (const [name, d] of Object.entries(space)) {
-      const grid = gridPoints(d);
-      if (grid.ok) grids.set(name, grid.points);
-      else issues.push({ path: `space.${name}`, message: grid.problem });
-    }
-    if (issues.length > 0) throw new StudyError(issues, 'no grid for this space');
+    const { grids, problems } = spaceGrids(space);
+    if (problems.length > 0) throw new StudyError(problems.map(([name, message]) => ({ path: `space.${name}`, message })), 'no grid for this space');
     this.combinations = [...gridCombinations(space, grids)];
     if (shuffleSeed !== undefined) new Rng(deriveSeed(shuffleSeed, 'grid-order')).shuffle(this.combinations);
     this.size = this.combinations.length;

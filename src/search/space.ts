@@ -310,6 +310,18 @@ export function gridPoints(d: Distribution): GridResult {
   }
 }
 
+/** Every parameter's grid points (see gridPoints), and the parameters that have none, with why. */
+export function spaceGrids(space: Space): { grids: Map<string, readonly Scalar[]>; problems: [name: string, problem: string][] } {
+  const grids = new Map<string, readonly Scalar[]>();
+  const problems: [string, string][] = [];
+  for (const [name, d] of Object.entries(space)) {
+    const grid = gridPoints(d);
+    if (grid.ok) grids.set(name, grid.points);
+    else problems.push([name, grid.problem]);
+  }
+  return { grids, problems };
+}
+
 /**
  * Every valid combination of grid points, first parameter slowest. An inactive parameter is left
  * out rather than multiplied in, so e.g. `units_2` adds points only where `layers ≥ 2`.

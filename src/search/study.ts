@@ -1,11 +1,12 @@
 // The study file: schema, parsing with readable errors, checks against the loaded data, and JSON export.
 import { z } from 'zod';
 import { dataSpecSchema } from '../data/spec.ts';
+import { batchTooLarge } from '../model/steps.ts';
 import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { StudyError, formatPath, issuesFromZod, type StudyIssue } from './errors.ts';
 import { distributionProblems, isHyperparameter, reservedKeyIssues, unknownNameMessage, unusedSettingIssues, valueProblem } from './hyperparameters.ts';
 import { budgetSchema, HYPERPARAMETERS_NOT_MUTABLE, objectiveSchema, prunerSchema, samplerSchema } from './specs.ts';
-import { distributionSchema, gridCombinations, gridPoints, scalarSchema, spaceSchema, stepCount, stepValue, type Distribution, type Scalar } from './space.ts';
+import { distributionSchema, gridCombinations, scalarSchema, spaceGrids, spaceSchema, stepCount, stepValue, type Distribution, type Scalar } from './space.ts';
 
 /** NOTE: the grid sampler holds its combinations in memory; past this a study must shrink its grid. */
 export const MAX_GRID_COMBINATIONS = 100_000;
@@ -78,12 +79,8 @@ export const studySchema = z
       add(['budget', 'epochs'], `epochs is also set in ${'epochs' in study.space ? 'space' : 'defaults'}; set it in one place`);
     }
     if (study.sampler.type === 'grid') {
-      const grids = new Map<string, readonly Scalar[]>();
-      for (const [name, d] of space) {
-        const grid = gridPoints(d);
-        if (grid.ok) grids.set(name, grid.points);
-        else add(['space', name], grid.problem);
-      }
+      const { grids, problems } = spaceGrids(Object.fromEntries(space));
+      for (const [name, problem] of problems) add(['space', name], problem);
       if (grids.size === Object.keys(study.space).length && countUpTo(gridCombinations(study.space, grids), MAX_GRID_COMBINATIONS + 1) > MAX_GRID_COMBINATIONS) {
         add(['space'], `the grid has more than ${MAX_GRID_COMBINATIONS} combinations: give fewer values`);
       }
@@ -175,32 +172,26 @@ export function studyToJson(study: Study): StudyInput {
  */
 export function checkStudyAgainstData(study: Study, trainRows: number): void {
   const issues: StudyIssue[] = [];
-  const exceeds = `exceeds the ${trainRows} training rows`;
+  const check = (path: string, batchSize: number, what = String(batchSize), then = '') => {
+    const problem = batchTooLarge(batchSize, trainRows);
+    if (problem) issues.push({ path, message: `${what} ${problem}${then}` });
+  };
   const d = study.space.batch_size;
-  if (d?.type === 'fixed' && (d.value as number) > trainRows) issues.push({ path: 'space.batch_size.value', message: `${d.value} ${exceeds}` });
-  if (d?.type === 'categorical') {
-    d.choices.forEach((choice, i) => {
-      if ((choice as number) > trainRows) issues.push({ path: `space.batch_size.choices[${i}]`, message: `${choice} ${exceeds}` });
-    });
-  }
+  if (d?.type === 'fixed') check('space.batch_size.value', d.value as number);
+  if (d?.type === 'categorical') d.choices.forEach((choice, i) => check(`space.batch_size.choices[${i}]`, choice as number));
   if (d?.type === 'int') {
-    if (study.sampler.type === 'grid' && d.values) {
-      d.values.forEach((value, i) => {
-        if (value > trainRows) issues.push({ path: `space.batch_size.values[${i}]`, message: `${value} ${exceeds}` });
-      });
-    } else {
+    if (study.sampler.type === 'grid' && d.values) d.values.forEach((value, i) => check(`space.batch_size.values[${i}]`, value));
+    else {
       const step = d.step ?? 1;
       const largest = stepValue(d.low, step, stepCount(d.low, d.high, step) - 1);
-      if (largest > trainRows) issues.push({ path: 'space.batch_size', message: `high (${largest}) ${exceeds}` });
+      check('space.batch_size', largest, `high (${largest})`);
     }
   }
   // Where the space may not set batch_size, the default applies.
   if (d === undefined || d.when !== undefined) {
     const given = study.defaults.batch_size;
-    const fallback = (given ?? TRIAL_DEFAULTS.batch_size) as number;
-    if (fallback > trainRows) {
-      issues.push({ path: 'defaults.batch_size', message: given === undefined ? `the built-in default (${fallback}) ${exceeds}: set a smaller one` : `${fallback} ${exceeds}` });
-    }
+    if (given === undefined) check('defaults.batch_size', TRIAL_DEFAULTS.batch_size, `the built-in default (${TRIAL_DEFAULTS.batch_size})`, ': set a smaller one');
+    else check('defaults.batch_size', given as number);
   }
   if (issues.length > 0) throw new StudyError(issues, 'study does not fit its data');
 }

@@ -5,15 +5,18 @@ import { lossFronts, selectHypervolumeSubset, toLosses } from './pareto.ts';
 import { RandomSampler, type Direction, type PastTrial, type Sampler } from './samplers.ts';
 import { isActive, isNormal, stepCount, stepValue, type Distribution, type Params, type Scalar, type Space } from './space.ts';
 
+/** Optuna's TPESampler defaults, but for the constant liar (on: a study asks in batches). */
+export const TPE_DEFAULTS = { startupTrials: 10, candidates: 24, multivariate: false, constantLiar: true } as const;
+
 const tpeOptionsShape = {
   /** Trials drawn at random (RandomSampler's draws for the seed) until this many have finished (complete or pruned). */
-  startupTrials: z.number().int().min(0).default(10),
+  startupTrials: z.number().int().min(0).default(TPE_DEFAULTS.startupTrials),
   /** Candidates drawn from l(x) per parameter (or per joint group), of which the best l(x)/g(x) wins. */
-  candidates: z.number().int().min(1).max(10_000).default(24),
+  candidates: z.number().int().min(1).max(10_000).default(TPE_DEFAULTS.candidates),
   /** One joint kernel over the parameters present in every finished trial, instead of one per parameter. */
-  multivariate: z.boolean().default(false),
+  multivariate: z.boolean().default(TPE_DEFAULTS.multivariate),
   /** Running trials (e.g. earlier members of a batch ask) count as bad observations, so a batch spreads out. */
-  constantLiar: z.boolean().default(true),
+  constantLiar: z.boolean().default(TPE_DEFAULTS.constantLiar),
   /** Overrides the study's seed for this sampler. */
   seed: z.number().int().min(0).max(0xffff_ffff).optional(),
 };
@@ -22,7 +25,6 @@ export const tpeSamplerSchema = z.object({ type: z.literal('tpe'), ...tpeOptions
 export const motpeSamplerSchema = z.object({ type: z.literal('motpe'), ...tpeOptionsShape }).strict();
 export type TpeSamplerSpec = z.output<typeof tpeSamplerSchema> | z.output<typeof motpeSamplerSchema>;
 export type TpeOptions = Omit<z.output<typeof tpeSamplerSchema>, 'type' | 'seed'>;
-export const TPE_DEFAULTS: TpeOptions = { startupTrials: 10, candidates: 24, multivariate: false, constantLiar: true };
 
 /** Optuna's default gamma: how many finished trials form the good group l(x). */
 export function belowCount(finished: number): number {

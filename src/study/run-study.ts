@@ -16,6 +16,7 @@ import { pbtRound } from '../schedule/pbt.ts';
 import { createPruner, type Pruner } from '../schedule/pruners.ts';
 import { eventAt, planSlots, refillReserve, reportPlan, reportStep, stepsToNextEvent, type ReportPlan, type SlotClock } from '../schedule/slots.ts';
 import type { AskedTrial } from '../search/ask-tell.ts';
+import { LEARNING_SAMPLERS } from '../search/learning-samplers.ts';
 import { trialCount } from '../search/samplers.ts';
 import { checkStudyAgainstData, studyToJson, type Study } from '../search/study.ts';
 import { trialConfigOf } from '../search/to-trial-config.ts';
@@ -162,7 +163,7 @@ class StudyRun {
 
     this.budget = deviceBudget(ctx.limits, options.memoryBudget);
     this.evalBatch = defaultEvalBatch(dataset.split);
-    const learning = study.sampler.type === 'tpe' || study.sampler.type === 'motpe' || study.sampler.type === 'nsga2';
+    const learning = LEARNING_SAMPLERS.includes(study.sampler.type);
     this.parallel = study.parallel ?? (study.sampler.type === 'pbt' ? study.sampler.population : learning ? LEARNING_PARALLEL : this.maxConcurrent * this.maxT);
     this.reserve = refillReserve(study);
     this.data = uploadDataset(ctx, dataset, 'study-data');

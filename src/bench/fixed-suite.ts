@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/device.ts';
 import type { Study } from '../search/study.ts';
 import { runStudy } from '../study/run-study.ts';
 import { checkAborted, stamp, type BenchEnv } from './env.ts';
-import type { BenchSources } from './run.ts';
+import type { BenchSources } from './sources.ts';
 import { summarize } from './stats.ts';
 
 /** Adds up intervals that may overlap (pipelines compile in parallel): the wall time during which any was open. */

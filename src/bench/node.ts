@@ -8,7 +8,7 @@ import { loadDatasetNode } from '../data/node.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { parseStudyText } from '../search/study.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import type { BenchSources } from './run.ts';
+import type { BenchSources } from './sources.ts';
 import type { Tf } from './tfjs-mlp.ts';
 
 /**

@@ -1,6 +1,6 @@
 // Tables of the profile and fixed-cost suites (the docs' profile table, per-kernel rates, the study's fixed costs).
 import { centralValue, type BenchRecord } from './record.ts';
-import { num, percent, valueText, type ReportTable } from './report.ts';
+import { num, percent, valueText, type ReportTable } from './report-cells.ts';
 import { PROFILE_CATEGORIES } from './profile-suite.ts';
 
 /** Per T: one-pass step, profiled step, shares by category, matmul GFLOP/s and its share of the FMA peak. */

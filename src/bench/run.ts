@@ -1,7 +1,4 @@
 // Runs the chosen suites in order on one device: the one entry the CLI, the bench page and the app share.
-import type { Dataset } from '../data/dataset.ts';
-import type { GpuContext } from '../gpu/device.ts';
-import type { Study } from '../search/study.ts';
 import { freeDataset, uploadDataset, type DeviceDataset } from '../engine/device-dataset.ts';
 import type { BenchEnv } from './env.ts';
 import { runCopySuite, runMatmulSuite, runPeakSuite } from './kernel-suites.ts';
@@ -10,21 +7,8 @@ import { runPeerSuite } from './peer-suite.ts';
 import { runProfileSuite } from './profile-suite.ts';
 import { BENCH_SUITES, type BenchSuite } from './record.ts';
 import { runSearchSuite } from './search-suite.ts';
-import type { Tf } from './tfjs-mlp.ts';
+import type { BenchSources } from './sources.ts';
 import { runBatchSuite, runFusedSuite } from './training-suites.ts';
-
-/** Where the platform's data and TF.js come from (Node: files and Dawn; browser: fetch and navigator.gpu). */
-export interface BenchSources {
-  loadMnist(): Promise<Dataset>;
-  /** TF.js with its WebGPU backend ready; only the peer suite asks for it. */
-  loadTf?(): Promise<Tf>;
-  /** A fresh device on the same adapter, and the default study with its data: the fixed-cost suite (Node). */
-  acquireGpu?(): Promise<GpuContext>;
-  defaultStudy?(): Promise<Study>;
-  loadData?(study: Study): Promise<Dataset>;
-  /** Wall milliseconds of one `fusetune <args>` in a new process (start-up included). */
-  timeCommand?(args: string[]): Promise<number>;
-}
 
 /** The suites named on the command line, in the suite order; none named means all. */
 export function selectSuites(names: readonly string[]): BenchSuite[] {

@@ -11,7 +11,7 @@ import { TpeSampler } from '../search/tpe.ts';
 import { summarize } from './stats.ts';
 import { BenchAborted } from './env.ts';
 import type { AdapterSummary, BenchRecord } from './record.ts';
-import { num, valueText, type ReportTable } from './report.ts';
+import { num, valueText, type ReportTable } from './report-cells.ts';
 import { bestSoFar, runSampler, SINGLE_OBJECTIVE_FUNCTIONS, ZDT1_MIXED, ZDT1_REFERENCE, type TestFunction } from './search-functions.ts';
 
 /** What the search suite needs: no device, so the CLI can run it without acquiring a GPU. */

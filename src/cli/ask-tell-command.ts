@@ -9,8 +9,7 @@ import { formatOptunaDatetime, type JournalTrial } from '../store/optuna-journal
 import { OPTUNA_STATE } from '../store/optuna-mapping.ts';
 import { JournalLedger } from '../study/ledger.ts';
 import { AskTellStudy } from '../search/ask-tell.ts';
-import { trialCount } from '../search/samplers.ts';
-import type { Study } from '../search/study.ts';
+import { trialCount, type Study } from '../search/study.ts';
 import { InputError } from '../util/input-error.ts';
 import { joinNegativeValues, numberFlag } from './flags.ts';
 import { loadStudyFile } from './run-command.ts';

@@ -1,9 +1,9 @@
 // The ask/tell study: ask(n) proposes trials from the sampler and the history, tell() records outcomes (pure TS).
 import type { TrialConfig } from '../model/trial-config.ts';
 import { createSampler } from './sampler-factory.ts';
-import { trialCount, type PastTrial, type Sampler } from './samplers.ts';
+import type { PastTrial, Sampler } from './samplers.ts';
 import { isActive, type Distribution, type Params } from './space.ts';
-import type { Study } from './study.ts';
+import { trialCount, type Study } from './study.ts';
 import { trialConfigOf } from './to-trial-config.ts';
 
 /** A trial handed out by ask(): its number, parameters, their distributions and the config to train. */

@@ -4,7 +4,7 @@ import { deriveSeed, Rng } from '../util/random.ts';
 import { crowdingDistances, lossFronts, selectByRankAndCrowding, toLosses } from './pareto.ts';
 import { RandomSampler, sampleDistribution, type Direction, type PastTrial, type Sampler } from './samplers.ts';
 import { isActive, type Params, type Scalar, type Space } from './space.ts';
-import { axisOf, internal, type Axis, type VariableAxis } from './tpe.ts';
+import { axisOf, internal, type Axis, type VariableAxis } from './transform.ts';
 
 /** Optuna's NSGAIISampler defaults (mutationProb: 1 / the parameters that are not fixed). */
 export const NSGA2_DEFAULTS = { population: 50, crossoverProb: 0.9, swappingProb: 0.5, crossover: 'uniform' } as const;

@@ -1,5 +1,5 @@
 // Several objectives: dominance, non-dominated fronts, crowding distance, the Pareto front, hypervolume and its greedy subsets.
-import type { Direction } from './samplers.ts';
+import type { Direction } from '../model/objectives.ts';
 
 /** Objective vectors, one per trial, each in the study's objective order. */
 export type ObjectiveValues = readonly (readonly number[])[];

@@ -2,9 +2,6 @@
 import { deriveSeed, Rng } from '../util/random.ts';
 import { StudyError } from './errors.ts';
 import { gridCombinations, isActive, spaceGrids, stepCount, stepValue, type Distribution, type Params, type Scalar, type Space } from './space.ts';
-import type { Study } from './study.ts';
-import { trialConfigOf } from './to-trial-config.ts';
-import type { TrialConfig } from '../model/trial-config.ts';
 
 /** Which way an objective is better (re-exported for samplers). */
 export type { Direction } from '../model/objectives.ts';
@@ -117,22 +114,4 @@ export class GridSampler implements Sampler {
     if (index >= this.size) throw new RangeError(`grid index ${index} is past the grid's ${this.size} combinations`);
     return { ...this.combinations[index] };
   }
-}
-
-/** Trials the study runs: budget.trials (PBT: its population), capped by the grid's size. */
-export function trialCount(study: Study, sampler: Pick<Sampler, 'size'>): number {
-  const count = study.sampler.type === 'pbt' ? study.sampler.population : (study.budget.trials ?? Infinity);
-  return Math.min(count, sampler.size ?? Infinity);
-}
-
-export interface ProposedTrial {
-  index: number;
-  params: Params;
-  config: TrialConfig;
-}
-
-/** Trial `index` of the study: its sampled parameters and the TrialConfig they make with the study's defaults. */
-export function proposeTrial(study: Study, sampler: Sampler, index: number): ProposedTrial {
-  const params = sampler.sample(index);
-  return { index, params, config: trialConfigOf(study, index, params) };
 }

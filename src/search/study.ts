@@ -5,6 +5,7 @@ import { batchTooLarge } from '../model/steps.ts';
 import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { StudyError, formatPath, issuesFromZod, type StudyIssue } from './errors.ts';
 import { distributionProblems, isHyperparameter, reservedKeyIssues, unknownNameMessage, unusedSettingIssues, valueProblem } from './hyperparameters.ts';
+import type { Sampler } from './samplers.ts';
 import { budgetSchema, HYPERPARAMETERS_NOT_MUTABLE, objectiveSchema, prunerSchema, samplerSchema } from './specs.ts';
 import { distributionSchema, gridCombinations, scalarSchema, spaceGrids, spaceSchema, stepCount, stepValue, type Distribution, type Scalar } from './space.ts';
 
@@ -194,4 +195,10 @@ export function checkStudyAgainstData(study: Study, trainRows: number): void {
     else check('defaults.batch_size', given as number);
   }
   if (issues.length > 0) throw new StudyError(issues, 'study does not fit its data');
+}
+
+/** Trials the study runs: budget.trials (PBT: its population), capped by the grid's size. */
+export function trialCount(study: Study, sampler: Pick<Sampler, 'size'>): number {
+  const count = study.sampler.type === 'pbt' ? study.sampler.population : (study.budget.trials ?? Infinity);
+  return Math.min(count, sampler.size ?? Infinity);
 }

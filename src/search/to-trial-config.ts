@@ -2,6 +2,7 @@
 import { StudyError, type StudyIssue } from './errors.ts';
 import { isHyperparameter, unknownNameMessage, valueProblem } from './hyperparameters.ts';
 import { deriveSeed } from '../util/random.ts';
+import type { Sampler } from './samplers.ts';
 import type { Params } from './space.ts';
 import type { Study } from './study.ts';
 import { OPTIMIZER_SETTINGS } from '../model/optimizers.ts';
@@ -61,4 +62,16 @@ export function toTrialConfig(params: Params, base: TrialBase): TrialConfig {
 export function trialConfigOf(study: Pick<Study, 'seed' | 'defaults' | 'budget'>, number: number, params: Params): TrialConfig {
   const defaults = study.budget.epochs === undefined ? study.defaults : { ...study.defaults, epochs: study.budget.epochs };
   return toTrialConfig(params, { seed: deriveSeed(study.seed, 'trial', number), defaults });
+}
+
+export interface ProposedTrial {
+  index: number;
+  params: Params;
+  config: TrialConfig;
+}
+
+/** Trial `index` of the study: its sampled parameters and the TrialConfig they make with the study's defaults. */
+export function proposeTrial(study: Study, sampler: Sampler, index: number): ProposedTrial {
+  const params = sampler.sample(index);
+  return { index, params, config: trialConfigOf(study, index, params) };
 }

@@ -5,7 +5,7 @@ import quickSynthetic from '../../studies/quick-synthetic.json';
 import { csvDataset } from '../data/csv.ts';
 import { StudyError, type StudyIssue } from '../search/errors.ts';
 import { createSampler } from '../search/sampler-factory.ts';
-import { trialCount } from '../search/samplers.ts';
+import { trialCount } from '../search/study.ts';
 import { parseStudy, type Study, type StudyInput } from '../search/study.ts';
 
 /**

@@ -1,7 +1,8 @@
 // Benchmark records: the JSON shape, parsing results files, suite selection, tables and plot rows.
 import { describe, expect, it } from 'vitest';
 import { adapterLabel, benchRecordSchema, parseBenchRecords, type BenchRecord } from '../../src/bench/record.ts';
-import { markdownTable, reportTables, valueText } from '../../src/bench/report.ts';
+import { valueText } from '../../src/bench/report-cells.ts';
+import { markdownTable, reportTables } from '../../src/bench/report.ts';
 import { selectSuites } from '../../src/bench/run.ts';
 import { bytesRows, fusedScaling, peerBars, runLabels, speedCurve } from '../../src/bench/series.ts';
 

@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { StudyError } from '../../src/search/errors.ts';
 import { createSampler } from '../../src/search/sampler-factory.ts';
-import { trialCount, type PastTrial } from '../../src/search/samplers.ts';
+import type { PastTrial } from '../../src/search/samplers.ts';
 import { MAX_TRIALS } from '../../src/search/specs.ts';
 import { toTrialConfig } from '../../src/search/to-trial-config.ts';
-import { checkStudyAgainstData, parseStudyText, type Study } from '../../src/search/study.ts';
+import { checkStudyAgainstData, parseStudyText, trialCount, type Study } from '../../src/search/study.ts';
 import type { TrialConfig } from '../../src/model/trial-config.ts';
 import { clone, describeTally, Fuzz, FUZZ_SEED, fuzzCount, newTally, setAt, type Json } from '../helpers/fuzz.ts';
 

@@ -5,7 +5,9 @@ import { hypervolume, lossFronts, selectHypervolumeSubset } from '../../src/sear
 import { Nsga2Sampler } from '../../src/search/nsga2.ts';
 import { RandomSampler, type Direction, type PastTrial } from '../../src/search/samplers.ts';
 import { spaceSchema, type Params, type Space } from '../../src/search/space.ts';
-import { axisOf, belowCount, internal, observationWeights, ParzenEstimator, splitTrials, TpeSampler, type VariableAxis } from '../../src/search/tpe.ts';
+import { ParzenEstimator } from '../../src/search/parzen-estimator.ts';
+import { belowCount, observationWeights, splitTrials, TpeSampler } from '../../src/search/tpe.ts';
+import { axisOf, internal, type VariableAxis } from '../../src/search/transform.ts';
 import { z } from 'zod';
 import { Rng } from '../../src/util/random.ts';
 

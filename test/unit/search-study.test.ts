@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { StudyError, type StudyIssue } from '../../src/search/errors.ts';
 import { HYPERPARAMETER_NAMES } from '../../src/search/hyperparameters.ts';
 import { createSampler } from '../../src/search/sampler-factory.ts';
-import { proposeTrial, trialCount } from '../../src/search/samplers.ts';
-import { checkStudyAgainstData, parseStudy, parseStudyText, studyToJson, type Study } from '../../src/search/study.ts';
+import { proposeTrial } from '../../src/search/to-trial-config.ts';
+import { checkStudyAgainstData, parseStudy, parseStudyText, studyToJson, trialCount, type Study } from '../../src/search/study.ts';
 
 const base = { data: { kind: 'mnist' }, space: { lr: { type: 'float', low: 0.001, high: 0.1, log: true } }, budget: { trials: 4 } };
 

@@ -1,104 +1,73 @@
-// Matmul core (the promoted variant, "reg8x8"): each invocation computes an 8×8 block of C in
-// registers, reading A and B straight from storage; a workgroup of 8×8 covers 64×64 outputs.
+// Matmul core "shared", what the dense kernels run on GPUs: the classic tiling. A workgroup of 16×16
+// stages 64×16 of A and 16×64 of B in workgroup memory per K-step, and each invocation accumulates a
+// 4×4 block. Loads from storage are shared by 16 invocations, which is what real GPUs reward;
+// SwiftShader pays for every barrier, so software adapters run variants/matmul-reg8x8.wgsl instead
+// (docs/kernels.md).
 //
-// Why no workgroup memory: on SwiftShader (WebGPU on the CPU) barriers are costly and dynamic
-// array indexing spills, so fully unrolled register accumulators win (docs/kernels.md has the
-// variants and their GFLOP/s); on GPUs the 8 reuses of every loaded value still cut loads 8×.
-// Out-of-range rows and columns load from a clamped, valid address and are never stored, so the
-// inner loop has no branches.
-//
-// The kernel file declares mm_a, mm_b (storage arrays of f32), dims: MatmulDims, and
-// fn mm_store(t, row, col, value), its epilogue. Dispatch: (ceil(N/64), ceil(M/64), T).
+// The contract of every core (this one and shaders/variants/matmul-*.wgsl): the kernel file declares
+// mm_a, mm_b (storage arrays of f32), dims: MatmulDims, and fn mm_store(t, row, col, value), its
+// epilogue; the core declares MM_WG_X/Y and MM_TILE_M/N and fn mm_compute(wg, lid).
+// Dispatch: (ceil(N/64), ceil(M/64), T).
 
-const MM_WG_X: u32 = 8u;
-const MM_WG_Y: u32 = 8u;
+const MM_WG_X: u32 = 16u;
+const MM_WG_Y: u32 = 16u;
 const MM_TILE_M: u32 = 64u;
 const MM_TILE_N: u32 = 64u;
+const MM_TILE_K: u32 = 16u;
+
+var<workgroup> mm_tile_a: array<vec4<f32>, 256>;  // [k][m / 4]: 16 × 64 floats
+var<workgroup> mm_tile_b: array<vec4<f32>, 256>;  // [k][n / 4]: 16 × 64 floats
 
 fn mm_compute(wg: vec3<u32>, lid: vec3<u32>) {
   let t = wg.z;
   let M = dims.M;
   let N = dims.N;
   let K = dims.K;
-  let row0 = wg.y * MM_TILE_M + lid.y * 8u;
-  let col0 = wg.x * MM_TILE_N + lid.x * 8u;
+  let tid = lid.y * MM_WG_X + lid.x;
+  let m_tile = wg.y * MM_TILE_M;
+  let n_tile = wg.x * MM_TILE_N;
   let a0 = dims.a_base + t * dims.a_trial;
   let b0 = dims.b_base + t * dims.b_trial;
-  let ra0 = a0 + min(row0 + 0u, M - 1u) * dims.a_m;
-  let ra1 = a0 + min(row0 + 1u, M - 1u) * dims.a_m;
-  let ra2 = a0 + min(row0 + 2u, M - 1u) * dims.a_m;
-  let ra3 = a0 + min(row0 + 3u, M - 1u) * dims.a_m;
-  let ra4 = a0 + min(row0 + 4u, M - 1u) * dims.a_m;
-  let ra5 = a0 + min(row0 + 5u, M - 1u) * dims.a_m;
-  let ra6 = a0 + min(row0 + 6u, M - 1u) * dims.a_m;
-  let ra7 = a0 + min(row0 + 7u, M - 1u) * dims.a_m;
-  let cb0 = b0 + min(col0 + 0u, N - 1u) * dims.b_n;
-  let cb1 = b0 + min(col0 + 1u, N - 1u) * dims.b_n;
-  let cb2 = b0 + min(col0 + 2u, N - 1u) * dims.b_n;
-  let cb3 = b0 + min(col0 + 3u, N - 1u) * dims.b_n;
-  let cb4 = b0 + min(col0 + 4u, N - 1u) * dims.b_n;
-  let cb5 = b0 + min(col0 + 5u, N - 1u) * dims.b_n;
-  let cb6 = b0 + min(col0 + 6u, N - 1u) * dims.b_n;
-  let cb7 = b0 + min(col0 + 7u, N - 1u) * dims.b_n;
-  var acc0_lo = vec4<f32>(0.0);
-  var acc0_hi = vec4<f32>(0.0);
-  var acc1_lo = vec4<f32>(0.0);
-  var acc1_hi = vec4<f32>(0.0);
-  var acc2_lo = vec4<f32>(0.0);
-  var acc2_hi = vec4<f32>(0.0);
-  var acc3_lo = vec4<f32>(0.0);
-  var acc3_hi = vec4<f32>(0.0);
-  var acc4_lo = vec4<f32>(0.0);
-  var acc4_hi = vec4<f32>(0.0);
-  var acc5_lo = vec4<f32>(0.0);
-  var acc5_hi = vec4<f32>(0.0);
-  var acc6_lo = vec4<f32>(0.0);
-  var acc6_hi = vec4<f32>(0.0);
-  var acc7_lo = vec4<f32>(0.0);
-  var acc7_hi = vec4<f32>(0.0);
-  var oa = 0u;
-  var ob = 0u;
-  for (var k = 0u; k < K; k++) {
-    let b_lo = vec4<f32>(mm_b[cb0 + ob], mm_b[cb1 + ob], mm_b[cb2 + ob], mm_b[cb3 + ob]);
-    let b_hi = vec4<f32>(mm_b[cb4 + ob], mm_b[cb5 + ob], mm_b[cb6 + ob], mm_b[cb7 + ob]);
-    let x0 = vec4<f32>(mm_a[ra0 + oa]);
-    acc0_lo = fma(x0, b_lo, acc0_lo);
-    acc0_hi = fma(x0, b_hi, acc0_hi);
-    let x1 = vec4<f32>(mm_a[ra1 + oa]);
-    acc1_lo = fma(x1, b_lo, acc1_lo);
-    acc1_hi = fma(x1, b_hi, acc1_hi);
-    let x2 = vec4<f32>(mm_a[ra2 + oa]);
-    acc2_lo = fma(x2, b_lo, acc2_lo);
-    acc2_hi = fma(x2, b_hi, acc2_hi);
-    let x3 = vec4<f32>(mm_a[ra3 + oa]);
-    acc3_lo = fma(x3, b_lo, acc3_lo);
-    acc3_hi = fma(x3, b_hi, acc3_hi);
-    let x4 = vec4<f32>(mm_a[ra4 + oa]);
-    acc4_lo = fma(x4, b_lo, acc4_lo);
-    acc4_hi = fma(x4, b_hi, acc4_hi);
-    let x5 = vec4<f32>(mm_a[ra5 + oa]);
-    acc5_lo = fma(x5, b_lo, acc5_lo);
-    acc5_hi = fma(x5, b_hi, acc5_hi);
-    let x6 = vec4<f32>(mm_a[ra6 + oa]);
-    acc6_lo = fma(x6, b_lo, acc6_lo);
-    acc6_hi = fma(x6, b_hi, acc6_hi);
-    let x7 = vec4<f32>(mm_a[ra7 + oa]);
-    acc7_lo = fma(x7, b_lo, acc7_lo);
-    acc7_hi = fma(x7, b_hi, acc7_hi);
-    oa += dims.a_k;
-    ob += dims.b_k;
+  // Each invocation stages one vec4 of A (4 rows at one k) and one vec4 of B (4 columns at one k).
+  let stage_k = tid / 16u;
+  let stage_v = tid % 16u;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var k0 = 0u; k0 < K; k0 += MM_TILE_K) {
+    let k = k0 + stage_k;
+    let kc = min(k, K - 1u);
+    let ok = k < K;
+    var av = vec4<f32>(0.0);
+    var bv = vec4<f32>(0.0);
+    for (var i = 0u; i < 4u; i++) {
+      let m = m_tile + stage_v * 4u + i;
+      let n = n_tile + stage_v * 4u + i;
+      av[i] = select(0.0, mm_a[a0 + min(m, M - 1u) * dims.a_m + kc * dims.a_k], ok && m < M);
+      bv[i] = select(0.0, mm_b[b0 + kc * dims.b_k + min(n, N - 1u) * dims.b_n], ok && n < N);
+    }
+    mm_tile_a[stage_k * 16u + stage_v] = av;
+    mm_tile_b[stage_k * 16u + stage_v] = bv;
+    workgroupBarrier();
+    for (var kk = 0u; kk < MM_TILE_K; kk++) {
+      let b = mm_tile_b[kk * 16u + lid.x];
+      let a = mm_tile_a[kk * 16u + lid.y];
+      acc0 = fma(vec4<f32>(a.x), b, acc0);
+      acc1 = fma(vec4<f32>(a.y), b, acc1);
+      acc2 = fma(vec4<f32>(a.z), b, acc2);
+      acc3 = fma(vec4<f32>(a.w), b, acc3);
+    }
+    workgroupBarrier();
   }
-  // One copy of the epilogue in a loop (not 64 inlined ones): the stores are a small part of the
-  // work, and a kernel's epilogue (e.g. the dropout hash) would otherwise bloat compile time.
-  let tile = array<vec4<f32>, 16>(
-    acc0_lo, acc0_hi, acc1_lo, acc1_hi, acc2_lo, acc2_hi, acc3_lo, acc3_hi,
-    acc4_lo, acc4_hi, acc5_lo, acc5_hi, acc6_lo, acc6_hi, acc7_lo, acc7_hi,
-  );
-  let rows = min(8u, M - min(row0, M));
-  let cols = min(8u, N - min(col0, N));
-  for (var i = 0u; i < rows; i++) {
-    for (var j = 0u; j < cols; j++) {
-      mm_store(t, row0 + i, col0 + j, tile[i * 2u + j / 4u][j % 4u]);
+  let row0 = m_tile + lid.y * 4u;
+  let col0 = n_tile + lid.x * 4u;
+  let accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) {
+      if (row0 + i < M && col0 + j < N) {
+        mm_store(t, row0 + i, col0 + j, accs[i][j]);
+      }
     }
   }
 }

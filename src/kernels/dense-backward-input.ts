@@ -4,7 +4,7 @@ import type { Activation } from '../model/trial-config.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
 import type { DenseShape } from '../model/parameter-layout.ts';
-import { denseKernelId, type MatmulVariant } from './shaders.ts';
+import { denseKernelId, preferredMatmulVariant, type MatmulVariant } from './shaders.ts';
 import { STEP_GROUP } from './trial-buffers.ts';
 
 /** The layer's shape (I = the previous layer's width) and W's offset; no bias is read. */
@@ -26,7 +26,7 @@ export interface DenseBackwardInputBuffers {
 }
 
 /** `prevActivation` is the previous layer's activation; `dropout` whether any trial drops units after it. */
-export async function createDenseBackwardInput(ctx: GpuContext, prevActivation: Activation, dropout: boolean, variant: MatmulVariant = 'reg8x8') {
+export async function createDenseBackwardInput(ctx: GpuContext, prevActivation: Activation, dropout: boolean, variant: MatmulVariant = preferredMatmulVariant(ctx.report)) {
   const kernel = await compileKernel(
     ctx,
     denseKernelId('dense-backward-input', variant),

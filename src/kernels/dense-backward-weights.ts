@@ -3,7 +3,7 @@ import type { GpuContext } from '../gpu/device.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { MatmulDims, matmulGrid } from './matmul.ts';
 import type { DenseShape } from '../model/parameter-layout.ts';
-import { denseKernelId, type MatmulVariant } from './shaders.ts';
+import { denseKernelId, preferredMatmulVariant, type MatmulVariant } from './shaders.ts';
 
 /** The layer's shape; dW and db land at wBase and bBase of each trial's gradients (as W and b in its parameters). */
 export type DenseBackwardWeightsDims = DenseShape;
@@ -16,7 +16,7 @@ export interface DenseBackwardWeightsBuffers {
   grads: GPUBuffer;
 }
 
-export async function createDenseBackwardWeights(ctx: GpuContext, variant: MatmulVariant = 'reg8x8') {
+export async function createDenseBackwardWeights(ctx: GpuContext, variant: MatmulVariant = preferredMatmulVariant(ctx.report)) {
   const kernel = await compileKernel(ctx, denseKernelId('dense-backward-weights', variant), [
     [
       { name: 'mm_a', access: 'read' },

@@ -4,7 +4,7 @@ import type { Activation } from '../model/trial-config.ts';
 import { bindGroup, compileKernel, encodeBound, uniformBuffer, type BoundKernel } from './kernel.ts';
 import { ACTIVATION_CODE, MatmulDims, matmulGrid } from './matmul.ts';
 import type { DenseShape } from '../model/parameter-layout.ts';
-import { denseKernelId, type MatmulVariant } from './shaders.ts';
+import { denseKernelId, preferredMatmulVariant, type MatmulVariant } from './shaders.ts';
 
 /** The layer's shape and parameter offsets, plus where X and Y sit in their buffers. */
 export interface DenseForwardDims extends DenseShape {
@@ -21,7 +21,7 @@ export interface DenseForwardBuffers {
   y: GPUBuffer;
 }
 
-export async function createDenseForward(ctx: GpuContext, activation: Activation, variant: MatmulVariant = 'reg8x8') {
+export async function createDenseForward(ctx: GpuContext, activation: Activation, variant: MatmulVariant = preferredMatmulVariant(ctx.report)) {
   const kernel = await compileKernel(
     ctx,
     denseKernelId('dense-forward', variant),

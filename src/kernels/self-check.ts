@@ -10,7 +10,7 @@ import { createGather } from './gather.ts';
 import { encodeBound, type BoundKernel } from './kernel.ts';
 import { createOptimizer } from './optimizer.ts';
 import * as ref from './reference.ts';
-import { availableMatmulVariants, type MatmulVariant } from './shaders.ts';
+import { availableMatmulVariants, preferredMatmulVariant, type MatmulVariant } from './shaders.ts';
 import { METRIC_FLOATS } from '../model/structs.ts';
 import { createSoftmaxXent } from './softmax-xent.ts';
 import { TrialParams, type TrialParamsValues } from '../model/structs.ts';
@@ -91,15 +91,17 @@ const result = (kernel: string, shape: string, gpu: ArrayLike<number>, want: Arr
 };
 
 const ACTS: Activation[] = ['linear', 'relu', 'tanh', 'sigmoid'];
-/** Every core but the promoted one that this device can compile (a core needing a missing feature is not built). */
-const otherVariants = (b: Bench) => availableMatmulVariants(b.ctx.device.features).filter((v) => v !== 'reg8x8');
-const variantText = (v: MatmulVariant) => (v === 'reg8x8' ? '' : ` (${v})`);
+/** The core the engine trains with on this adapter: checked with every activation. */
+const trainedWith = (b: Bench) => preferredMatmulVariant(b.ctx.report);
+/** Every other core this device can compile (a core needing a missing feature is not built). */
+const otherVariants = (b: Bench) => availableMatmulVariants(b.ctx.device.features).filter((v) => v !== trainedWith(b));
+const variantText = (b: Bench, v: MatmulVariant) => (v === trainedWith(b) ? '' : ` (${v})`);
 
 const checkForward: Check = async (b, rng) => {
   const out: CheckResult[] = [];
   for (const s of CORE_SHAPES) {
-    const promoted = s === CORE_SHAPES[2] ? [] : ACTS.map((a) => [a, 'reg8x8'] as const);
-    for (const [act, variant] of [...promoted, ...otherVariants(b).map((v) => ['relu', v] as const)]) {
+    const main = s === CORE_SHAPES[2] ? [] : ACTS.map((a) => [a, trainedWith(b)] as const);
+    for (const [act, variant] of [...main, ...otherVariants(b).map((v) => ['relu', v] as const)]) {
       const P = s.I * s.O + s.O + 3;
       const dims = { ...s, P, wBase: 1, bBase: 1 + s.I * s.O };
       const x = rng.floats(s.T * s.B * s.I);
@@ -107,7 +109,7 @@ const checkForward: Check = async (b, rng) => {
       const kernel = await createDenseForward(b.ctx, act, variant);
       const y = b.out(s.T * s.B * s.O);
       await b.run(kernel.bind(b.owner, { x: b.buffer(x), params: b.buffer(params), y }, dims));
-      out.push(result(`dense-forward ${act}${variantText(variant)}`, shapeText(s), await b.read(y), ref.denseForward(x, params, dims, act)));
+      out.push(result(`dense-forward ${act}${variantText(b, variant)}`, shapeText(s), await b.read(y), ref.denseForward(x, params, dims, act)));
     }
   }
   return out;
@@ -115,10 +117,10 @@ const checkForward: Check = async (b, rng) => {
 
 const checkBackward: Check = async (b, rng) => {
   const out: CheckResult[] = [];
-  const promoted = ACTS.flatMap((act) => [false, true].map((dropout) => ({ act, dropout, variant: 'reg8x8' as MatmulVariant })));
+  const main = ACTS.flatMap((act) => [false, true].map((dropout) => ({ act, dropout, variant: trainedWith(b) })));
   const others = otherVariants(b).map((variant) => ({ act: 'tanh' as Activation, dropout: true, variant }));
   for (const s of CORE_SHAPES) {
-    const cases = s === CORE_SHAPES[2] ? [promoted[3]!, ...others] : [...promoted, ...others];
+    const cases = s === CORE_SHAPES[2] ? [main[3]!, ...others] : [...main, ...others];
     const P = s.I * s.O + s.O + 2;
     const dims = { ...s, P, wBase: 2, bBase: 2 + s.I * s.O };
     for (const { act, dropout, variant } of cases) {
@@ -134,7 +136,7 @@ const checkBackward: Check = async (b, rng) => {
       const trials = b.trials(rates.map((r, t) => ({ dropout: r, seed: seeds[t]! })));
       await b.run(kernel.bind(b.owner, { dz: b.buffer(dz), params: b.buffer(params), dzPrev, yPrev: b.buffer(yPrev), trials, stepGroup: ring.bindGroup }, { ...dims, prevLayer: 1 }));
       const want = ref.denseBackwardInput(dz, params, yPrev, dims, act, dropout ? { rates, seeds, steps, layer: 1 } : undefined);
-      out.push(result(`dense-backward-input ${act}${dropout ? ' + dropout' : ''}${variantText(variant)}`, shapeText(s), await b.read(dzPrev), want));
+      out.push(result(`dense-backward-input ${act}${dropout ? ' + dropout' : ''}${variantText(b, variant)}`, shapeText(s), await b.read(dzPrev), want));
     }
     for (const variant of availableMatmulVariants(b.ctx.device.features)) {
       const x = rng.floats(s.T * s.B * s.I);
@@ -142,7 +144,7 @@ const checkBackward: Check = async (b, rng) => {
       const grads = b.buffer(new Float32Array(s.T * P));
       const kernel = await createDenseBackwardWeights(b.ctx, variant);
       await b.run(kernel.bind(b.owner, { x: b.buffer(x), dz: b.buffer(dz), grads }, dims));
-      out.push(result(`dense-backward-weights${variantText(variant)}`, shapeText(s), await b.read(grads), ref.denseBackwardWeights(x, dz, dims)));
+      out.push(result(`dense-backward-weights${variantText(b, variant)}`, shapeText(s), await b.read(grads), ref.denseBackwardWeights(x, dz, dims)));
     }
   }
   return out;

@@ -2,7 +2,6 @@
 // NOTE: a kernel's source is its shared helpers, then its own file, concatenated in the order listed.
 import activation from '../../shaders/common/activation.wgsl?raw';
 import dropoutMask from '../../shaders/common/dropout-mask.wgsl?raw';
-import matmul from '../../shaders/common/matmul.wgsl?raw';
 import matmulDims from '../../shaders/common/matmul-dims.wgsl?raw';
 import trial from '../../shaders/common/trial.wgsl?raw';
 import copy from '../../shaders/copy.wgsl?raw';
@@ -14,29 +13,33 @@ import dropout from '../../shaders/dropout.wgsl?raw';
 import gather from '../../shaders/gather.wgsl?raw';
 import optimizer from '../../shaders/optimizer.wgsl?raw';
 import softmaxXent from '../../shaders/softmax-xent.wgsl?raw';
+import matmul from '../../shaders/common/matmul.wgsl?raw';
 import matmulNaive from '../../shaders/variants/matmul-naive.wgsl?raw';
 import matmulReg4x4 from '../../shaders/variants/matmul-reg4x4.wgsl?raw';
-import matmulShared from '../../shaders/variants/matmul-shared.wgsl?raw';
+import matmulReg8x8 from '../../shaders/variants/matmul-reg8x8.wgsl?raw';
 import matmulSplitk from '../../shaders/variants/matmul-splitk.wgsl?raw';
 import matmulSubgroup from '../../shaders/variants/matmul-subgroup.wgsl?raw';
 import matmulTile128 from '../../shaders/variants/matmul-tile128.wgsl?raw';
 import subgroups from '../../shaders/common/subgroups.wgsl?raw';
 
 /**
- * Matmul cores: the promoted one (`reg8x8`, shaders/common/matmul.wgsl) and the variants kept for the
- * benchmark, numbered in docs/kernels.md in the order tried (1 naive … 7 subgroup).
+ * Matmul cores: the one the engine trains with on GPUs (`shared`, shaders/common/matmul.wgsl) and the
+ * variants in shaders/variants/: `reg8x8`, what it trains with on software adapters (SwiftShader),
+ * and those kept for the benchmark, numbered in docs/kernels.md in the order tried (1 naive … 7 subgroup).
  */
 export const MATMUL_CORES = {
-  reg8x8: matmul,
+  reg8x8: matmulReg8x8,
   reg4x4: matmulReg4x4,
   naive: matmulNaive,
-  shared: matmulShared,
+  shared: matmul,
   tile128: matmulTile128,
   splitk: matmulSplitk,
   subgroup: matmulSubgroup,
 } as const;
 export type MatmulVariant = keyof typeof MATMUL_CORES;
 export const MATMUL_VARIANTS = Object.keys(MATMUL_CORES) as MatmulVariant[];
+/** The core in shaders/common/matmul.wgsl: its dense kernels keep the plain ids (`dense-forward`). */
+export const MAIN_MATMUL = 'shared' satisfies MatmulVariant;
 
 /** The device feature a core needs; its kernels are compiled only where the device has it. */
 export const MATMUL_FEATURES: Partial<Record<MatmulVariant, GPUFeatureName>> = { subgroup: 'subgroups' };
@@ -54,7 +57,7 @@ function directives(variant: MatmulVariant): string[] {
   return MATMUL_FEATURES[variant] === 'subgroups' ? [subgroups] : [];
 }
 
-/** The dense kernels, each assembled with every matmul core: `dense-forward` (reg8x8), `dense-forward@shared`, … */
+/** The dense kernels, each assembled with every matmul core: `dense-forward` (the main core), `dense-forward@reg8x8`, … */
 const DENSE = {
   'dense-forward': (core: string) => [matmulDims, activation, core, denseForward],
   'dense-backward-input': (core: string) => [trial, matmulDims, activation, dropoutMask, core, denseBackwardInput],
@@ -62,7 +65,7 @@ const DENSE = {
 } as const;
 export type DenseKernel = keyof typeof DENSE;
 
-type DenseId = DenseKernel | `${DenseKernel}@${Exclude<MatmulVariant, 'reg8x8'>}`;
+type DenseId = DenseKernel | `${DenseKernel}@${Exclude<MatmulVariant, typeof MAIN_MATMUL>}`;
 
 function denseEntries(): Record<DenseId, readonly string[]> {
   const entries: Record<string, readonly string[]> = {};
@@ -96,9 +99,9 @@ export function shaderSource(id: KernelId): string {
   return SHADERS[id].join('\n');
 }
 
-/** The kernel id of a dense kernel with a given matmul core (the promoted core keeps the plain name). */
+/** The kernel id of a dense kernel with a given matmul core (the main core keeps the plain name). */
 export function denseKernelId(kernel: DenseKernel, variant: MatmulVariant): DenseId {
-  return variant === 'reg8x8' ? kernel : `${kernel}@${variant as Exclude<MatmulVariant, 'reg8x8'>}`;
+  return variant === MAIN_MATMUL ? kernel : `${kernel}@${variant as Exclude<MatmulVariant, typeof MAIN_MATMUL>}`;
 }
 
 /**

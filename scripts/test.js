@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type check, the core's size, vitest (Node + Dawn) and Playwright (Debian chromium), then one line
+// `npm test`: type check, every production folder's size against its ceiling, vitest (Node + Dawn) and Playwright (Debian chromium), then one line
 // "N passed, N failed" summing every suite. Exit code 1 when anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ const suites = [];
 const strict = Boolean(process.env.CI);
 const skippedTests = [];
 
-// 1. Types and the core's size: one check each, counted as one passed or failed test.
+// 1. Types and the folders' sizes: one check each, counted as one passed or failed test.
 const tsc = npx(['tsc', '--noEmit']);
 const size = run('node', ['scripts/size-report.js']);
 suites.push(['checks', (tsc === 0) + (size === 0), (tsc !== 0) + (size !== 0)]);

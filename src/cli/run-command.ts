@@ -21,11 +21,12 @@ import { checkStorageSpec, openJournalStorage, parseStorageSpec } from '../store
 import { LIVENESS_DEFAULTS, type JournalStorage } from '../store/journal-storage.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { duration, fmt, pct, table } from './format.ts';
+import { keptTrials, pruneWeights, weightsFile } from './model-folder.ts';
 import { Progress } from './progress.ts';
 
 export const DEFAULT_STUDY = fileURLToPath(new URL('../../studies/default.json', import.meta.url));
 
-export const RUN_USAGE = `Usage: fusetune run [study.json] [--out DIR] [--resume] [--storage SPEC [--prefix P]] [--json]
+export const RUN_USAGE = `Usage: fusetune run [study.json] [--out DIR] [--resume] [--storage SPEC [--prefix P]] [--keep K] [--json]
 
 Runs a study: asks trials of its sampler, trains them fused on the GPU (refilling slots, pruning,
 exploiting as the study says), and ranks them by the objective. Without a file it runs the
@@ -33,7 +34,7 @@ built-in default study (${'studies/default.json'}: random search on MNIST).
 
   --out DIR        results folder (default runs/<study name>-<date>): journal.log (Optuna's journal:
                    every trial as it starts, reports and ends), study.json (config and all results),
-                   trials.csv, best.safetensors, weights/ (the best trials' weights as they finish)
+                   trials.csv, best.safetensors, weights/ (the best --keep trials' weights)
   --resume         continue an interrupted run in --out: finished trials are kept; trials it cut off
                    train again as they were (same parameters and seed); a changed study file is refused
   --storage SPEC   record the study in this Optuna journal instead of the folder's: journal:PATH (a
@@ -44,6 +45,9 @@ built-in default study (${'studies/default.json'}: random search on MNIST).
   --heartbeat S    with --storage: seconds between this worker's heartbeats (default 5)
   --grace S        with --storage: fail another worker's running trials after S seconds without its
                    heartbeat (default 30); the budget then asks for them again
+  --keep K         keep the weights of the best K finished trials (default 1) in weights/, for
+                   fusetune predict and export; each of them (and at least the best 3) gets held-out
+                   test metrics
   --json           print the final study record as JSON on stdout (progress stays on stderr)
 
 Ctrl-C stops after the current chunk of steps and still records every finished trial; a second
@@ -114,6 +118,7 @@ const RUN_OPTIONS = {
   prefix: { type: 'string' },
   heartbeat: { type: 'string' },
   grace: { type: 'string' },
+  keep: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -132,6 +137,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const heartbeatMs = values.heartbeat === undefined ? LIVENESS_DEFAULTS.heartbeatMs : numberFlag('heartbeat', values.heartbeat, { above: 0 }) * 1000;
   const graceMs = values.grace === undefined ? LIVENESS_DEFAULTS.graceMs : numberFlag('grace', values.grace, { above: 0 }) * 1000;
   if (graceMs <= 2 * heartbeatMs) throw new InputError(`--grace (${graceMs / 1000} s) must be more than two heartbeats (${(2 * heartbeatMs) / 1000} s)`);
+  const keep = values.keep === undefined ? 1 : numberFlag('keep', values.keep, { integer: true, min: 1, max: 1000 });
   const spec = values.storage === undefined ? null : parseStorageSpec(values.storage, values.prefix);
   if (spec) checkStorageSpec(spec);
   const out = resolve(values.out ?? join('runs', `${folderSafeName(study.name)}-${timestamp()}`));
@@ -193,6 +199,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       signal: controller.signal,
       previous,
       ledger,
+      // Every kept trial has held-out test metrics, and at least the best three.
+      testTopK: Math.max(3, keep),
       onEvent: (event) => {
         switch (event.type) {
           case 'planned':
@@ -205,7 +213,7 @@ export async function runCommand(argv: string[]): Promise<number> {
             break;
           case 'weights':
             // The best trials' weights as they finish: best.safetensors survives a resume.
-            folder.writeWeights(join('weights', `trial-${event.index}.safetensors`), event.params, event.widths, { trial: String(event.index), study: study.name });
+            folder.writeWeights(weightsFile(event.index), event.params, event.widths, { trial: String(event.index), study: study.name });
             return;
           case 'trial-finished': {
             const value = objectiveValue(event.trial, objective);
@@ -230,16 +238,18 @@ export async function runCommand(argv: string[]): Promise<number> {
       summarizeTrials(record, study.objective);
     }
     const files = folder.writeResults(record);
+    const kept = pruneWeights(out, keptTrials(record.trials, study.objective[0]!, keep));
     const written = [spec ? `${values.storage}` : folder.journalPath, files.studyJson, files.trialsCsv];
     const bestTrial = record.best === null ? null : (record.trials.find((t) => t.index === record.best) ?? null);
     if (bestTrial?.exploits?.length) written.push(folder.writeText('best-schedule.csv', scheduleCsv(bestTrial)));
     if (bestTrial) {
-      const params = weights.get(bestTrial.index)?.params ?? folder.readWeights(join('weights', `trial-${bestTrial.index}.safetensors`), [dataset.features, ...bestTrial.config.hidden, dataset.classes]);
+      const params = weights.get(bestTrial.index)?.params ?? folder.readWeights(weightsFile(bestTrial.index), [dataset.features, ...bestTrial.config.hidden, dataset.classes]);
       if (params) {
         const widths = [dataset.features, ...bestTrial.config.hidden, dataset.classes];
         written.push(folder.writeWeights('best.safetensors', params, widths, { trial: String(bestTrial.index), activation: bestTrial.config.activation, val_accuracy: String(bestTrial.valAccuracy), study: study.name }));
       } else log(`best.safetensors: trial ${bestTrial.index} trained on another worker, which holds its weights`);
     }
+    written.push(...kept.map((index) => join(out, weightsFile(index))));
     if (values.json) process.stdout.write(JSON.stringify(record) + '\n');
     else {
       console.log(rankedTable(record));

@@ -115,12 +115,13 @@ export class AskTellStudy {
 
   /**
    * Trial `number` as another party assigned it (a shared journal hands out numbers): sampled from
-   * the history unless `fixed.params` are given; trained with the seed of `fixed.seedNumber` (a
-   * retry trains as the trial it repeats). The budget is the assigner's to keep.
+   * the history unless `fixed.params` are given; sampled as, and trained with the seed of,
+   * `fixed.seedNumber` when given (a retry is the trial it repeats). The budget is the assigner's to keep.
    */
   askAs(number: number, fixed: { params?: Params; seedNumber?: number } = {}): AskedTrial {
     if (this.local.has(number)) throw new Error(`trial ${number} was asked already`);
-    const params = fixed.params ?? this.sampler.sample(number, this.history);
+    // A retry without params is asked again as the trial it repeats: sampled as that number.
+    const params = fixed.params ?? this.sampler.sample(fixed.seedNumber ?? number, this.history);
     const config = trialConfigOf(this.study, fixed.seedNumber ?? number, params);
     this.sorted = null;
     this.trials.set(number, { number, params, state: 'running', values: null, intermediate: [], config });

@@ -308,17 +308,32 @@ export class JournalStorage {
     return this.createTrial(studyId, { state: 'WAITING', userAttrs: attrs.userAttrs ?? {}, systemAttrs: { fixed_params: { ...params }, ...attrs.systemAttrs } });
   }
 
+  /** Optuna's RetryFailedTrialCallback for one trial: see retryData. */
+  async enqueueRetry(trialId: number): Promise<JournalTrial> {
+    return this.createTrial(this.trial(trialId).studyId, this.retryData(trialId));
+  }
+
+  /** Retries of several trials in one append (see retryData). */
+  async enqueueRetries(trialIds: readonly number[]): Promise<JournalTrial[]> {
+    if (trialIds.length === 0) return [];
+    return this.createTrials(this.trial(trialIds[0]!).studyId, trialIds.map((id) => this.retryData(id)));
+  }
+
   /**
    * Optuna's RetryFailedTrialCallback: a WAITING copy of a trial (its params and distributions) with
-   * system attrs `failed_trial` (the first trial of the chain) and `retry_history`. NOTE: unlike
-   * Optuna it copies neither user attrs (the results of the attempt) nor fusetune's own attrs.
+   * system attrs `failed_trial` (the first trial of the chain), `retry_history` and `retried_from`
+   * (the trial it repeats). A trial cut off before its params were recorded gets a retry without
+   * params: it is asked again as the trial it repeats. NOTE: unlike Optuna it copies neither user
+   * attrs (the results of the attempt) nor fusetune's own attrs.
    */
-  async enqueueRetry(trialId: number): Promise<JournalTrial> {
+  private retryData(trialId: number): TrialData {
     const trial = this.trial(trialId);
-    const { [FUSETUNE_ATTR.state]: _state, [FUSETUNE_ATTR.retry]: _retry, ...kept } = trial.systemAttrs;
+    const { [FUSETUNE_ATTR.state]: _state, [FUSETUNE_ATTR.retry]: _retry, fixed_params: fixed, ...kept } = trial.systemAttrs;
     const history = Array.isArray(kept.retry_history) ? kept.retry_history : [];
-    const systemAttrs = { ...kept, failed_trial: kept.failed_trial ?? trial.number, retry_history: [...history, trial.number] };
-    return this.createTrial(trial.studyId, { state: 'WAITING', params: trialParams(trial), distributions: trial.distributions, systemAttrs });
+    const systemAttrs = { ...kept, failed_trial: kept.failed_trial ?? trial.number, retry_history: [...history, trial.number], retried_from: trial.number };
+    // A WAITING trial that was never taken keeps the params it was enqueued with.
+    if (Object.keys(trial.params).length === 0 && fixed !== undefined) return { state: 'WAITING', systemAttrs: { ...systemAttrs, fixed_params: fixed } };
+    return { state: 'WAITING', params: trialParams(trial), distributions: trial.distributions, systemAttrs };
   }
 
   /**
@@ -439,7 +454,13 @@ export class JournalStorage {
     });
   }
 
-  /** Fails the study's stale trials (sync, staleTrials, failTrials); resolves to those this worker failed. */
+  /**
+   * Fails the study's stale trials (sync, staleTrials, failTrials) and enqueues a retry of each this
+   * worker failed (enqueueRetries: the same params and seed, `retried_from`), so the budget asks
+   * for the trial again, not for a new one; resolves to those this worker failed. NOTE: the retries
+   * are a second append, made only for failures that took effect: when two workers fail one trial,
+   * only the one whose record came first enqueues its retry.
+   */
   async failStaleTrials(studyId: number, graceMs: number, now: number = this.clock()): Promise<JournalTrial[]> {
     await this.sync();
     const stale = this.staleTrials(studyId, graceMs, now);
@@ -453,6 +474,7 @@ export class JournalStorage {
     }
     const applied = await batch.commit();
     for (const trial of stale) if (applied.get(trial.trialId)) failed.push(trial);
+    await this.enqueueRetries(failed.map((t) => t.trialId));
     return failed;
   }
 

@@ -17,7 +17,7 @@ export interface LedgerClaim {
   number: number;
   /** Fixed parameters (a WAITING trial: Optuna's enqueue_trial, or a retry of an interrupted trial). */
   params?: Params;
-  /** The number whose seed the trial trains with: a retry trains as the trial it repeats. */
+  /** The number the trial is sampled and seeded as: its place in the study (a retry: its first attempt's). */
   seedNumber?: number;
 }
 
@@ -91,16 +91,13 @@ export class JournalLedger {
     const retried = new Set(trials.flatMap((t) => (Array.isArray(t.systemAttrs.retry_history) ? (t.systemAttrs.retry_history as number[]) : [])));
     const running = trials.filter((t) => t.state === 'RUNNING');
     if (running.length > 0) await this.storage.failTrials(running.map((t) => t.trialId), 'the run that trained it was interrupted');
-    let count = 0;
-    for (const t of this.storage.trials(this.studyId)) {
+    const retry = this.storage.trials(this.studyId).filter((t) => {
       const reason = t.systemAttrs[FUSETUNE_ATTR.retry];
       const overBudget = typeof reason === 'string' && reason.startsWith(OVER_BUDGET);
-      if (t.state === 'FAIL' && reason !== undefined && !overBudget && !retried.has(t.number)) {
-        await this.storage.enqueueRetry(t.trialId);
-        count++;
-      }
-    }
-    return count;
+      return t.state === 'FAIL' && reason !== undefined && !overBudget && !retried.has(t.number);
+    });
+    await this.storage.enqueueRetries(retry.map((t) => t.trialId));
+    return retry.length;
   }
 
   /** The study's trials as the sampler's history, after replaying what other workers appended. */
@@ -126,19 +123,34 @@ export class JournalLedger {
       const waiting = await this.storage.claimWaitingTrial(this.studyId);
       if (!waiting) break;
       this.ids.set(waiting.number, waiting.trialId);
-      // A retry holds its params; Optuna's enqueue_trial holds them as the `fixed_params` attr.
+      // A retry holds its params; Optuna's enqueue_trial holds them as the `fixed_params` attr. A
+      // retry of a trial cut off before its params were recorded holds none: it is asked again as
+      // that trial, never trained with the defaults.
       const [past] = pastTrialsFromOptuna([waiting]);
       const first = waiting.systemAttrs.failed_trial;
-      claims.push({ number: waiting.number, params: { ...past!.params }, seedNumber: typeof first === 'number' ? first : undefined });
+      const params = Object.keys(past!.params).length > 0 ? { ...past!.params } : undefined;
+      const root = typeof first === 'number' ? this.storage.trials(this.studyId).find((t) => t.number === first) : undefined;
+      claims.push({ number: waiting.number, params, seedNumber: root ? this.place(root) : undefined });
     }
     if (claims.length < count) {
       const created = await this.storage.createTrialsInBudget(this.studyId, Math.min(budget, MAX_TRIALS), Array.from({ length: count - claims.length }, () => undefined));
       for (const trial of created) {
         this.ids.set(trial.number, trial.trialId);
-        claims.push({ number: trial.number });
+        claims.push({ number: trial.number, seedNumber: this.place(trial) });
       }
     }
     return claims;
+  }
+
+  /**
+   * A trial's place in the study: how many counted trials came before it when it was created
+   * (countedBefore). NOTE: in a run nothing interrupted, place and number agree; interrupted
+   * attempts take numbers but no place (they are failed for retry and their retries take their
+   * place), so a trial sampled and seeded by its place, and a retry by its first attempt's, gives
+   * a resumed study the trials of an uninterrupted one.
+   */
+  private place(trial: JournalTrial): number {
+    return trial.countedBefore;
   }
 
   /**

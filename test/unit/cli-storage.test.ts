@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openJournalStorage } from '../../src/store/journal-node.ts';
+import { trialParams } from '../../src/store/optuna-journal.ts';
 import type { StudyRecord, TrialRecord } from '../../src/store/records.ts';
 import { DUMP_STUDIES_PY, findPython, findRedisServer, freePort, RedisServer, runPython } from './optuna-helpers.ts';
 
@@ -151,11 +152,16 @@ describe.skipIf(!redisServer)('workers sharing a study in Redis', () => {
     expect(await workers[2]!.exit, workers[2]!.log()).toBe(0);
     const trials = await states();
     expect(trials.filter((t) => t.state === 'COMPLETE')).toHaveLength(24);
-    // The killed worker's running trials were failed as stale (for retry) and not counted: the budget asked again.
+    // The killed worker's running trials were failed as stale and trained again as themselves: a
+    // retry with the same params (and seed), linked by retried_from, completed in each one's place.
     for (const number of held) {
       const t = trials.find((u) => u.number === number)!;
       expect(t.state).toBe('FAIL');
       expect(String(t.systemAttrs['fusetune:retry'])).toMatch(/showed no life/);
+      const retry = trials.find((u) => u.systemAttrs.retried_from === number);
+      expect(retry?.state).toBe('COMPLETE');
+      expect(trialParams(retry!)).toEqual(trialParams(t));
+      expect(retry!.systemAttrs.failed_trial).toBe(number);
     }
     expect(trials.every((t) => t.state === 'COMPLETE' || t.state === 'FAIL')).toBe(true);
     expect(trials.length).toBe(24 + trials.filter((t) => t.state === 'FAIL').length);

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openJournalStorage } from '../../src/store/journal-node.ts';
+import type { StudyRecord } from '../../src/store/records.ts';
+import { decodeSafetensors } from '../../src/store/safetensors.ts';
 import { findPython, runPython } from './optuna-helpers.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
@@ -34,7 +36,7 @@ const study = {
 };
 
 describe.skipIf(skip !== null)('a full disk', () => {
-  it('stops the run saying "no space left", leaves no lock, and resumes once there is space', () => {
+  it('stops the run saying "no space left", leaves no lock, and a resume once there is space ends as an uninterrupted run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fusetune-disk-'));
     const file = join(dir, 'study.json');
     writeFileSync(file, JSON.stringify(study));
@@ -65,6 +67,17 @@ cp -r ${mnt}/out ${res}/out
     expect(read('second.rc').trim(), read('second.err')).toBe('0');
     expect(read('second.err')).toMatch(/continuing after \d+ finished trials/);
 
+    // Nothing was lost: the resumed study is the uninterrupted one.
+    const full = join(dir, 'full');
+    const uninterrupted = spawnSync(process.execPath, [BIN, 'run', file, '--out', full], { encoding: 'utf8', timeout: 240_000 });
+    expect(uninterrupted.status, uninterrupted.stderr).toBe(0);
+    const outcome = (path: string) => {
+      const record = JSON.parse(readFileSync(join(path, 'study.json'), 'utf8')) as StudyRecord;
+      const done = record.trials.filter((t) => t.state === 'done').map((t) => ({ params: t.params, seed: t.config.seed, valAccuracy: t.valAccuracy, curve: t.curve }));
+      const best = record.trials.find((t) => t.index === record.best)!;
+      return { done: done.sort((x, y) => JSON.stringify(x.params).localeCompare(JSON.stringify(y.params))), best: { params: best.params, test: best.test }, weights: decodeSafetensors(readFileSync(join(path, 'best.safetensors'))).tensors };
+    };
+    expect(outcome(join(res, 'out'))).toEqual(outcome(full));
     expect(existsSync(join(res, 'out', '.fusetune.lock'))).toBe(false);
     expect(readdirSync(join(res, 'out')).filter((f) => f.includes('lock'))).toEqual([]);
   });

@@ -1,13 +1,15 @@
 // Fault family "corrupted journal tails": a journal cut at any byte, a torn last line, garbage after the
 // last record, a duplicated line. fusetune reads what Optuna reads, refuses the rest naming the line (exit 2),
 // never appends after a line it cannot read, and cuts a torn tail off (saying so) before appending.
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, cpSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JournalFileBackend } from '../../src/store/journal-file.ts';
 import { JournalStorage } from '../../src/store/journal-storage.ts';
 import { JournalFormatError } from '../../src/store/optuna-journal.ts';
+import type { StudyRecord } from '../../src/store/records.ts';
 import { Rng } from '../../src/util/random.ts';
 import { writeEveryKind } from './optuna-fixtures.ts';
 import { findPython, runPython } from './optuna-helpers.ts';
@@ -144,5 +146,59 @@ describe('a journal with a damaged tail', () => {
       // What Optuna read before fusetune appended to it, Optuna still reads.
       if (c.appended && 'trials' in optunaBefore) expect(optunaAfter, `case ${i} (${c.kind}): unreadable by Optuna after fusetune's append`).toHaveProperty('trials');
     });
+  });
+});
+
+describe('a results folder whose journal was damaged', () => {
+  const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
+  const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 240_000 });
+  const study = {
+    name: 'tails',
+    seed: 5,
+    data: { kind: 'circles', n: 120, noise: 0.05, seed: 2 },
+    space: { lr: { type: 'float', low: 0.01, high: 0.1, log: true }, units: { type: 'categorical', choices: [4, 8] } },
+    defaults: { batch_size: 8, epochs: 2 },
+    parallel: 2,
+    budget: { trials: 4 },
+  };
+  const done = (out: string) =>
+    (JSON.parse(readFileSync(join(out, 'study.json'), 'utf8')) as StudyRecord).trials
+      .filter((t) => t.state === 'done')
+      .map((t) => ({ params: t.params, seed: t.config.seed, valAccuracy: t.valAccuracy }))
+      .sort((a, b) => JSON.stringify(a.params).localeCompare(JSON.stringify(b.params)));
+
+  it('torn at its last line (truncate -s -20) resumes with no trial done twice; with garbage after a record it refuses naming the line, and goes on once the line is gone', () => {
+    const dir = temp();
+    const file = join(dir, 'study.json');
+    writeFileSync(file, JSON.stringify(study));
+    const finished = join(dir, 'finished');
+    expect(run(['run', file, '--out', finished]).status).toBe(0);
+    const reference = done(finished);
+    expect(reference).toHaveLength(4);
+
+    const torn = join(dir, 'torn');
+    cpSync(finished, torn, { recursive: true });
+    truncateSync(join(torn, 'journal.log'), statSync(join(torn, 'journal.log')).size - 20);
+    const resumed = run(['run', file, '--out', torn, '--resume']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/cut off an incomplete last line \(\d+ bytes\)/);
+    expect(done(torn)).toEqual(reference);
+
+    const garbage = join(dir, 'garbage');
+    cpSync(finished, garbage, { recursive: true });
+    const journal = join(garbage, 'journal.log');
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    const firstDone = lines.findIndex((l) => /"op_code": 6, .*"state": 1\b/.test(l));
+    writeFileSync(journal, `${lines.slice(0, firstDone + 1).join('\n')}\ngarbage{not json\n`);
+    const before = readFileSync(journal, 'utf8');
+    const refused = run(['run', file, '--out', garbage, '--resume']);
+    expect(refused.status, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`journal\\.log line ${firstDone + 2}: malformed JSON .*nothing is appended after a line that cannot be read`));
+    expect(readFileSync(journal, 'utf8')).toBe(before);
+    if (python) expect(runPython(python, OPEN_EACH_PY, [journal])).toEqual([{ trials: expect.any(Number) }]);
+    writeFileSync(journal, before.replace('garbage{not json\n', ''));
+    const again = run(['run', file, '--out', garbage, '--resume']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(done(garbage)).toEqual(reference);
   });
 });

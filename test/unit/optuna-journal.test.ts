@@ -242,10 +242,10 @@ describe('JournalStorage', () => {
     const first = await a.createTrial(studyId, { params: { lr: 0.5 }, distributions: { lr: float }, userAttrs: { curve: [1] } });
     await a.failTrials([first.trialId], 'stopped: the device was lost');
     const retry = await a.enqueueRetry(first.trialId);
-    expect(retry).toMatchObject({ number: 1, state: 'WAITING', params: { lr: 0.5 }, userAttrs: {}, systemAttrs: { failed_trial: 0, retry_history: [0] } });
+    expect(retry).toMatchObject({ number: 1, state: 'WAITING', params: { lr: 0.5 }, userAttrs: {}, systemAttrs: { failed_trial: 0, retry_history: [0], retried_from: 0 } });
     const taken = await a.claimWaitingTrial(studyId);
     await a.failTrials([taken!.trialId], 'stopped again');
-    expect((await a.enqueueRetry(taken!.trialId)).systemAttrs).toEqual({ failed_trial: 0, retry_history: [0, 1] });
+    expect((await a.enqueueRetry(taken!.trialId)).systemAttrs).toEqual({ failed_trial: 0, retry_history: [0, 1], retried_from: 1 });
   });
 
   it('fails the trials of a worker whose heartbeat stopped, and only those', async () => {
@@ -272,9 +272,10 @@ describe('JournalStorage', () => {
     expect(failed.map((t) => t.state)).toEqual(['FAIL', 'FAIL']);
     expect(String(failed[0]!.systemAttrs['fusetune:retry'])).toMatch(/worker dead showed no life since 2026-09-01T10:00:00.000000\+00:00; failed by worker alive/);
     expect(alive.trial(kept.trialId).state).toBe('RUNNING');
-    // The dead worker's late result does not take; the study counts only the live trials.
+    // The dead worker's late result does not take; its trials are enqueued again (counted in their place).
     expect(await dead.setState(lost[0]!.trialId, 'COMPLETE', [1])).toBe(false);
-    expect(alive.countedTrials(studyId)).toBe(2);
+    expect(alive.trials(studyId).filter((t) => t.state === 'WAITING').map((t) => t.systemAttrs.retried_from)).toEqual(lost.map((t) => t.number));
+    expect(alive.countedTrials(studyId)).toBe(4);
   });
 
   it('keeps a budget across workers: the log order decides who is past it', async () => {

@@ -15,7 +15,7 @@ import { folderSafeName, prepareResultsFolder, StudyFolder } from '../store/node
 import { InputError } from '../util/input-error.ts';
 import { objectiveValue, rankTrials, type StudyRecord } from '../store/records.ts';
 import { runStudy, summarizeTrials } from '../study/run-study.ts';
-import { JournalLedger } from '../study/ledger.ts';
+import { JournalLedger, StudyStorageError } from '../study/ledger.ts';
 import { lockFolder } from '../store/folder-lock.ts';
 import { checkStorageSpec, openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
 import { LIVENESS_DEFAULTS, type JournalStorage } from '../store/journal-storage.ts';
@@ -44,7 +44,9 @@ built-in default study (${'studies/default.json'}: random search on MNIST).
   --prefix P       the Redis key prefix (default "", the one optuna-dashboard reads)
   --heartbeat S    with --storage: seconds between this worker's heartbeats (default 5)
   --grace S        with --storage: fail another worker's running trials after S seconds without its
-                   heartbeat (default 30); the budget then asks for them again
+                   heartbeat (default 30); they are enqueued again (same parameters and seed)
+  --retry S        with --storage: how long a storage that stopped answering is retried before the
+                   run ends (default 120); study.json then holds what this worker knows
   --keep K         keep the weights of the best K finished trials (default 1) in weights/, for
                    fusetune predict and export; each of them (and at least the best 3) gets held-out
                    test metrics
@@ -119,6 +121,7 @@ const RUN_OPTIONS = {
   heartbeat: { type: 'string' },
   grace: { type: 'string' },
   keep: { type: 'string' },
+  retry: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -133,7 +136,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const study = loadStudyFile(studyPath);
   if (values.resume && !values.out) throw new InputError('--resume needs --out DIR, the folder of the run to continue');
   if (values.resume && values.storage) throw new InputError('--resume continues the journal in --out; with --storage the study in that storage continues by itself: leave --resume out');
-  for (const flag of ['prefix', 'heartbeat', 'grace'] as const) if (values[flag] !== undefined && !values.storage) throw new InputError(`--${flag} applies to --storage only`);
+  for (const flag of ['prefix', 'heartbeat', 'grace', 'retry'] as const) if (values[flag] !== undefined && !values.storage) throw new InputError(`--${flag} applies to --storage only`);
+  const retryForMs = values.retry === undefined ? undefined : numberFlag('retry', values.retry, { above: 0 }) * 1000;
   const heartbeatMs = values.heartbeat === undefined ? LIVENESS_DEFAULTS.heartbeatMs : numberFlag('heartbeat', values.heartbeat, { above: 0 }) * 1000;
   const graceMs = values.grace === undefined ? LIVENESS_DEFAULTS.graceMs : numberFlag('grace', values.grace, { above: 0 }) * 1000;
   if (graceMs <= 2 * heartbeatMs) throw new InputError(`--grace (${graceMs / 1000} s) must be more than two heartbeats (${(2 * heartbeatMs) / 1000} s)`);
@@ -165,6 +169,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   try {
     storage = await openJournalStorage(spec ?? { kind: 'journal', path: folder.journalPath }, {
+      retryForMs,
       onTornTail: (bytes) => log(`${spec?.label ?? folder.journalPath}: cut off an incomplete last line (${bytes} bytes) that a write cut short left`),
     });
     if (!spec) {
@@ -192,7 +197,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     let state = { stepsDone: 0, stepsTotal: 1, samplesPerSec: 0, elapsedMs: 0 };
     const objective = study.objective[0]!;
     const redraw = () => progress.update({ trialsDone, trialsTotal, best, ...state });
-    const { record, weights } = await runStudy({
+    const { record, weights, error } = await runStudy({
       ctx,
       study,
       dataset,
@@ -230,13 +235,18 @@ export async function runCommand(argv: string[]): Promise<number> {
       },
     });
     progress.stop();
-    await ledger.close();
-    if (spec) {
+    // A storage that failed: what this worker knows goes to study.json all the same, saying so.
+    const storageFailed = error instanceof StudyStorageError;
+    await ledger.close().catch((closing: unknown) => {
+      if (!storageFailed) throw closing;
+    });
+    if (spec && !storageFailed) {
       // Every worker's trials, as the journal holds them now.
       await storage.sync();
       record.trials = ledger.records();
       summarizeTrials(record, study.objective);
     }
+    if (storageFailed) log(`${error.message}: ${join(out, 'study.json')} holds the trials this worker knows`);
     const files = folder.writeResults(record);
     const kept = pruneWeights(out, keptTrials(record.trials, study.objective[0]!, keep));
     const written = [spec ? `${values.storage}` : folder.journalPath, files.studyJson, files.trialsCsv];

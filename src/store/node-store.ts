@@ -6,7 +6,10 @@ import type { StudyRecord } from './records.ts';
 import { trialsCsv } from './export.ts';
 import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensorNames, mlpTensors } from './safetensors.ts';
 
-/** Writes `data` to `path` through a temporary file, so a crash never leaves half a file (nor, on failure, the temporary one). */
+/**
+ * Writes `data` to `path` through a temporary file, so a crash never leaves half a file (nor, on
+ * failure, the temporary one). A full disk is said as such, naming the file.
+ */
 export function writeAtomic(path: string, data: string | Uint8Array): void {
   const temp = `${path}.tmp-${process.pid}`;
   try {
@@ -14,6 +17,8 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new Error(`no space left on the device of ${path}`, { cause: error });
     throw error;
   }
 }

@@ -28,6 +28,14 @@ export interface LedgerOptions {
   onStale?: (trials: JournalTrial[]) => void;
 }
 
+/** The study's journal stopped working (a storage that is gone, a full disk): what the run knows is only its own. */
+export class StudyStorageError extends Error {
+  constructor(cause: unknown) {
+    super(`the study's storage failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StudyStorageError';
+  }
+}
+
 export class StudyChangedError extends InputError {
   constructor(readonly changes: string[]) {
     super(`the study file differs from the study recorded in the journal:\n${changes.map((c) => `  ${c}`).join('\n')}\nrun it under another name, or in another results folder`);
@@ -100,12 +108,22 @@ export class JournalLedger {
     return retry.length;
   }
 
+  /** A call to the storage; its failure (not bad input in the journal) is a StudyStorageError. */
+  private async io<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw error instanceof InputError || error instanceof StudyStorageError ? error : new StudyStorageError(error);
+    }
+  }
+
   /** The study's trials as the sampler's history, after replaying what other workers appended. */
   async history(): Promise<PastTrial[]> {
     await this.flush();
-    await this.storage.sync();
+    await this.io(() => this.storage.sync());
     if (this.options.shared) {
-      const stale = await this.storage.failStaleTrials(this.studyId, this.options.shared.graceMs);
+      const { graceMs } = this.options.shared;
+      const stale = await this.io(() => this.storage.failStaleTrials(this.studyId, graceMs));
       if (stale.length > 0) this.options.onStale?.(stale);
     }
     return pastTrialsFromOptuna(this.storage.trials(this.studyId).filter((t) => t.state !== 'WAITING'));
@@ -120,7 +138,7 @@ export class JournalLedger {
     await this.flush();
     const claims: LedgerClaim[] = [];
     while (claims.length < count) {
-      const waiting = await this.storage.claimWaitingTrial(this.studyId);
+      const waiting = await this.io(() => this.storage.claimWaitingTrial(this.studyId));
       if (!waiting) break;
       this.ids.set(waiting.number, waiting.trialId);
       // A retry holds its params; Optuna's enqueue_trial holds them as the `fixed_params` attr. A
@@ -133,7 +151,7 @@ export class JournalLedger {
       claims.push({ number: waiting.number, params, seedNumber: root ? this.place(root) : undefined });
     }
     if (claims.length < count) {
-      const created = await this.storage.createTrialsInBudget(this.studyId, Math.min(budget, MAX_TRIALS), Array.from({ length: count - claims.length }, () => undefined));
+      const created = await this.io(() => this.storage.createTrialsInBudget(this.studyId, Math.min(budget, MAX_TRIALS), Array.from({ length: count - claims.length }, () => undefined)));
       for (const trial of created) {
         this.ids.set(trial.number, trial.trialId);
         claims.push({ number: trial.number, seedNumber: this.place(trial) });
@@ -160,7 +178,7 @@ export class JournalLedger {
    */
   async unfinished(): Promise<boolean> {
     await this.flush();
-    await this.storage.sync();
+    await this.io(() => this.storage.sync());
     const study = this.storage.study(this.studyId);
     return this.storage.trials(this.studyId).some((t) => t.state === 'WAITING' || (t.state === 'RUNNING' && t.owner !== null && t.owner !== this.storage.workerId && study.heartbeats.has(t.owner)));
   }
@@ -218,10 +236,10 @@ export class JournalLedger {
     this.changes.update(this.trialId(trial.index), trialOutcome(trial, this.study));
   }
 
-  /** Commits and waits for every queued append. */
+  /** Commits and waits for every queued append; a failed one is a StudyStorageError. */
   async flush(): Promise<void> {
     this.commit();
-    await this.pending;
+    await this.io(() => this.pending);
   }
 
   async close(): Promise<void> {

@@ -23,7 +23,7 @@ import { rankTrials, type EpochMetrics, type StudyRecord, type TrialRecord } fro
 import { CohortPool, type RunningCohort } from './cohort-pool.ts';
 import { DIVERGENCE_FACTOR, explosion } from './divergence.ts';
 import type { StudyEvent } from './events.ts';
-import type { JournalLedger } from './ledger.ts';
+import { StudyStorageError, type JournalLedger } from './ledger.ts';
 import { ShapeCosts } from './shape-costs.ts';
 import { TrialBook } from './trial-book.ts';
 
@@ -59,6 +59,8 @@ export interface RunStudyOptions {
 
 export interface StudyOutcome {
   record: StudyRecord;
+  /** What ended the run early (a lost device, a failed storage): the record's reason, as an error. */
+  error?: Error;
   /** Final parameters (kernel layout) of the best trials that finished in this run, by trial index. */
   weights: Map<number, { params: Float32Array; widths: number[] }>;
 }
@@ -67,6 +69,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const { ledger, signal } = options;
   const run = new StudyRun(options);
   try {
+    // NOTE: a storage that fails ends the run like a lost device: the record says so and keeps what this run knows.
     while (!run.fatal && !signal?.aborted) {
       await run.ask();
       await run.arrange();
@@ -82,6 +85,9 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       }
       await run.trainRound();
     }
+  } catch (error) {
+    if (!(error instanceof StudyStorageError)) throw error;
+    run.fatal ??= error;
   } finally {
     run.release();
   }
@@ -474,14 +480,18 @@ class StudyRun {
   async conclude(): Promise<StudyOutcome> {
     const { fatal, record } = this;
     for (const trial of this.waiting) this.book.stop(trial.number, fatal ? `not started: ${fatal.message}` : 'not started before the run stopped');
-    await this.options.ledger?.flush();
+    await this.options.ledger?.flush().catch((error: unknown) => {
+      if (!(error instanceof StudyStorageError)) throw error;
+      this.fatal ??= error;
+    });
+    const { fatal: ended } = this;
     record.samplesTrained = this.pool.work().samples;
     this.book.summarize(this.options.testTopK ?? 3);
-    record.state = fatal ? 'failed' : this.options.signal?.aborted ? 'stopped' : 'done';
-    if (fatal) record.reason = fatal.message;
+    record.state = ended ? 'failed' : this.options.signal?.aborted ? 'stopped' : 'done';
+    if (ended) record.reason = ended.message;
     record.finishedAt = new Date().toISOString();
     record.wallMs = performance.now() - this.started;
     this.emit({ type: 'done', record });
-    return { record, weights: this.weights };
+    return { record, weights: this.weights, ...(ended ? { error: ended } : {}) };
   }
 }

@@ -2,7 +2,7 @@
 // a host that does not resolve, TLS to a plain server and a database the server lacks end the command in
 // bounded time, saying why; a log replaced under running workers stops every one of them before it writes.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -11,6 +11,7 @@ import { openJournalStorage } from '../../src/store/journal-node.ts';
 import { JournalLogReplacedError } from '../../src/store/journal-redis.ts';
 import type { JournalStorage } from '../../src/store/journal-storage.ts';
 import { OP, type OptunaDistribution } from '../../src/store/optuna-journal.ts';
+import type { StudyRecord } from '../../src/store/records.ts';
 import { findRedisServer, freePort, RedisServer } from './optuna-helpers.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
@@ -187,5 +188,38 @@ describe.skipIf(!redisServer)('a Redis restarted without persistence under runni
     await old.close();
     await fresh.close();
     await server.stop();
+  });
+});
+
+describe.skipIf(!redisServer)('a Redis that dies for good in the middle of a run', () => {
+  it('ends the run saying the storage is gone, with study.json holding what this worker knows', async () => {
+    const redis = new RedisServer(await freePort());
+    await redis.start();
+    const dir = temp();
+    const study = join(dir, 'study.json');
+    writeFileSync(study, JSON.stringify({ ...tiny, name: 'gone', defaults: { batch_size: 8, units: 4, epochs: 6 }, parallel: 2, budget: { trials: 40 } }));
+    const out = join(dir, 'out');
+    const running = fusetune(['run', study, '--storage', redis.url, '--heartbeat', '0.5', '--grace', '3', '--retry', '2', '--out', out]);
+    const watcher = await openJournalStorage({ kind: 'redis', url: redis.url, prefix: '' });
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      await watcher.sync();
+      const s = watcher.studies()[0];
+      if (s && watcher.trials(s.studyId).some((t) => t.state === 'COMPLETE')) break;
+      if (Date.now() > deadline) throw new Error('no trial completed');
+      await sleep(100);
+    }
+    await watcher.close();
+    await redis.stop();
+    const r = await running;
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/the study's storage failed: .*cannot reach the server/);
+    expect(r.stderr).toMatch(/study\.json holds the trials this worker knows/);
+    const record = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8')) as StudyRecord;
+    expect(record.state).toBe('failed');
+    expect(record.reason).toMatch(/cannot reach the server/);
+    expect(record.trials.filter((t) => t.state === 'done').length).toBeGreaterThanOrEqual(1);
+    expect(existsSync(join(out, '.fusetune.lock'))).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 // The trial book: the one place a trial's record is written. An outcome goes to the record, the
 // sampler (tell or report), the journal (ledger) and the caller (an event), always together.
 import type { Objective } from '../model/objectives.ts';
-import { isFinished } from '../model/states.ts';
+import { isFinished, type TrialState } from '../model/states.ts';
 import type { TrialConfig } from '../model/trial-config.ts';
-import { AskTellStudy, type AskedTrial } from '../search/ask-tell.ts';
+import { AskTellStudy, type AskedTrial, type TellResult } from '../search/ask-tell.ts';
 import { paretoFront } from '../search/pareto.ts';
 import type { PastTrial } from '../search/samplers.ts';
 import type { Study } from '../search/study.ts';
@@ -108,10 +108,8 @@ export class TrialBook {
   finish(index: number, state: TrialEnd, extra: Partial<TrialRecord> = {}): void {
     const trial = this.get(index);
     Object.assign(trial, extra, { state, finishedAt: new Date().toISOString() });
-    if (state === 'done') {
-      trial.values = objectiveValues(trial, this.objectives) ?? undefined;
-      this.search.tell(index, trial.values ? { state: 'complete', values: trial.values } : { state: 'failed' });
-    } else this.search.tell(index, { state: state === 'pruned' ? 'pruned' : 'failed' });
+    if (state === 'done') trial.values = objectiveValues(trial, this.objectives) ?? undefined;
+    this.search.tell(index, toldAs(state, trial.values ?? null));
     this.ledger?.finished(trial);
     this.emit({ type: 'trial-finished', trial });
   }
@@ -141,13 +139,19 @@ export class TrialBook {
   }
 }
 
+/** What the sampler learns of a trial that ended: complete with its values (done, with every objective's), pruned, or failed. */
+function toldAs(state: TrialState, values: readonly number[] | null): Required<TellResult> {
+  if (state === 'done' && values) return { state: 'complete', values };
+  return { state: state === 'pruned' ? 'pruned' : 'failed', values: null };
+}
+
 function pastTrialOf(trial: TrialRecord, objectives: readonly Objective[]): PastTrial & { config: TrialConfig } {
-  const state = trial.state === 'done' ? 'complete' : trial.state === 'pruned' ? 'pruned' : 'failed';
+  const { state, values } = toldAs(trial.state, trial.values ?? objectiveValues(trial, objectives));
   return {
     number: trial.index,
     params: trial.params,
     state,
-    values: state === 'complete' ? (trial.values ?? objectiveValues(trial, objectives)) : null,
+    values,
     intermediate: (trial.intermediate ?? []).map(({ step, value }) => [step, value] as const),
     config: trial.config,
   };

@@ -11,7 +11,7 @@ import { loadDatasetNode } from '../data/node.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { checkStudyAgainstData, parseStudyText, type Study } from '../search/study.ts';
-import { folderSafeName, prepareResultsFolder, StudyFolder } from '../store/node-store.ts';
+import { checkInputFile, folderSafeName, prepareResultsFolder, StudyFolder } from '../store/node-store.ts';
 import { InputError } from '../util/input-error.ts';
 import { objectiveValue, rankTrials, type StudyRecord } from '../store/records.ts';
 import { runStudy, summarizeTrials } from '../study/run-study.ts';
@@ -148,6 +148,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const outLabel = values.out ? '--out' : 'results folder';
   prepareResultsFolder(out, { resume: values.resume ?? false, what: outLabel });
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  if ('path' in study.data && typeof study.data.path === 'string') checkInputFile(study.data.path, 'data.path');
 
   const dataset = await loadDatasetNode(study.data);
   checkStudyAgainstData(study, dataset.split.train);

@@ -24,14 +24,46 @@ export class StudyError extends InputError {
   }
 }
 
-/** `['space', 'lr', 'values', 2]` → `space.lr.values[2]`. */
+/** `['space', 'lr', 'values', 2]` → `space.lr.values[2]`; an empty key as `[""]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
+    else if (key === '') out += '[""]';
     else out += out === '' ? String(key) : `.${String(key)}`;
   }
   return out === '' ? '(root)' : out;
+}
+
+const A_TYPE: Readonly<Record<string, string>> = { string: 'a string', number: 'a number', int: 'an integer', boolean: 'a boolean', null: 'null', array: 'an array', object: 'an object' };
+
+/** `a, b or c`. */
+function joinOr(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+/**
+ * What a union without a discriminator allows, from its branches: the types and literal values each
+ * branch wanted of the value itself (nested unions flattened); null when a branch failed deeper
+ * inside the value, where zod's own issues say more.
+ */
+function unionAlternatives(issue: Extract<ZodIssue, { code: 'invalid_union' }>): { types: string[]; values: unknown[] } | null {
+  const types: string[] = [];
+  const values: unknown[] = [];
+  for (const branch of issue.errors) {
+    const own = branch.filter((i) => i.path.length === 0);
+    if (own.length !== 1 || own.length !== branch.length) return null;
+    const i = own[0]!;
+    if (i.code === 'invalid_value') values.push(...i.values);
+    else if (i.code === 'invalid_type') types.push(A_TYPE[i.expected] ?? i.expected);
+    else if (i.code === 'invalid_union') {
+      const inner = unionAlternatives(i);
+      if (!inner) return null;
+      types.push(...inner.types);
+      values.push(...inner.values);
+    } else return null;
+  }
+  return { types, values };
 }
 
 /** A value as the user wrote it, for messages: strings quoted, objects named by kind. */
@@ -80,7 +112,15 @@ export function issueMessage(issue: ZodIssue): string {
         const value = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[issue.discriminator] : input;
         return `must be one of ${listOptions(issue.options)} (got ${describeValue(value)})`;
       }
-      return issue.message;
+      {
+        // A union with a message of its own (scalarSchema's) already says what it allows.
+        const allowed = issue.message === 'Invalid input' ? unionAlternatives(issue) : null;
+        if (!allowed) return issue.message;
+        const values = allowed.values.length > 0 ? [`one of ${listOptions(allowed.values)}`] : [];
+        return `must be ${joinOr([...new Set(allowed.types), ...values])}${got}`;
+      }
+    case 'invalid_key':
+      return `a name ${issue.issues[0] ? issueMessage(issue.issues[0]) : 'is not valid'}`;
     default:
       return issue.message;
   }

@@ -7,21 +7,29 @@ import { isNormal, type Distribution, type Scalar } from './space.ts';
 /** Hidden layers a trial may have; `units_1` … `units_8` name their widths. */
 export const MAX_LAYERS = 8;
 
+/**
+ * NOTE: every integer hyperparameter has an upper bound, checked when the study is read: a width or
+ * batch past this makes buffers no device holds (1e308 units asked for Infinity bytes), and more
+ * epochs than this make a trial that never ends.
+ */
+export const MAX_WIDTH = 65_536;
+export const MAX_EPOCHS = 100_000;
+
 type ValueRule =
   | { kind: 'number'; integer?: boolean; min?: number; minOpen?: boolean; max?: number; maxOpen?: boolean }
   | { kind: 'boolean' }
   | { kind: 'choice'; what: string; choices: readonly string[] };
 
-const positiveInt: ValueRule = { kind: 'number', integer: true, min: 1 };
+const positiveInt = (max: number): ValueRule => ({ kind: 'number', integer: true, min: 1, max });
 const nonNegative: ValueRule = { kind: 'number', min: 0 };
 const unitInterval: ValueRule = { kind: 'number', min: 0, max: 1, maxOpen: true };
 
 const RULES: Record<string, ValueRule> = {
   lr: { kind: 'number', min: 0, minOpen: true },
-  batch_size: positiveInt,
+  batch_size: positiveInt(MAX_WIDTH),
   layers: { kind: 'number', integer: true, min: 0, max: MAX_LAYERS },
-  units: positiveInt,
-  ...Object.fromEntries(Array.from({ length: MAX_LAYERS }, (_, i) => [`units_${i + 1}`, positiveInt])),
+  units: positiveInt(MAX_WIDTH),
+  ...Object.fromEntries(Array.from({ length: MAX_LAYERS }, (_, i) => [`units_${i + 1}`, positiveInt(MAX_WIDTH)])),
   activation: { kind: 'choice', what: 'activation', choices: ACTIVATIONS },
   optimizer: { kind: 'choice', what: 'optimizer', choices: OPTIMIZERS },
   momentum: nonNegative,
@@ -35,7 +43,7 @@ const RULES: Record<string, ValueRule> = {
   l1: nonNegative,
   l2: nonNegative,
   dropout: unitInterval,
-  epochs: positiveInt,
+  epochs: positiveInt(MAX_EPOCHS),
 };
 
 export const HYPERPARAMETER_NAMES: readonly string[] = Object.keys(RULES);

@@ -155,7 +155,8 @@ export function parseStudy(json: unknown): Study {
 export function parseStudyText(text: string): Study {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A UTF-8 byte-order mark (editors on Windows write one) is not part of the JSON.
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new StudyError([{ path: '(root)', message: `not valid JSON: ${(error as Error).message}` }]);
   }

@@ -1,5 +1,5 @@
 // A study's folder on disk (Node): checked before any work, created at its first write; Optuna's journal as trials go, then study.json, trials.csv and weights.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../util/input-error.ts';
 import type { StudyRecord } from './records.ts';
@@ -129,6 +129,18 @@ export function prepareResultsFolder(path: string, options: { resume: boolean; w
     }
   }
   checkCanCreateIn(path, path, what);
+}
+
+/** Checks that a file can be read at `path` (`data.path`), naming `what` and the path: not missing, not a folder, readable. */
+export function checkInputFile(path: string, what: string): void {
+  const kind = pathKind(resolve(path), what, path);
+  if (kind === 'none') throw new InputError(`${what} ${path}: no such file`);
+  if (kind.isDirectory()) throw new InputError(`${what} ${path} is a folder, not a file`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    throw new InputError(`${what} ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`, { cause: error });
+  }
 }
 
 /** Checks that a file can be written at `path` (e.g. `--save`): not a folder, in an existing folder where files can be created. */

@@ -120,9 +120,9 @@ describe('study files: limits instead of crashes and hangs', () => {
   });
 
   it('200,000 categorical choices are checked in one pass, duplicates named', () => {
-    const choices = Array.from({ length: 200_000 }, (_, i) => i + 1);
-    expect(parseStudy({ ...base, space: { units: { type: 'categorical', choices } } }).space.units).toMatchObject({ type: 'categorical' });
-    expect(issues({ ...base, space: { units: { type: 'categorical', choices: [...choices, 7] } } })).toEqual([{ path: 'space.units.choices[200000]', message: '7 appears more than once' }]);
+    const choices = Array.from({ length: 200_000 }, (_, i) => i);
+    expect(parseStudy({ ...base, space: { l2: { type: 'categorical', choices } } }).space.l2).toMatchObject({ type: 'categorical' });
+    expect(issues({ ...base, space: { l2: { type: 'categorical', choices: [...choices, 7] } } })).toEqual([{ path: 'space.l2.choices[200000]', message: '7 appears more than once' }]);
   });
 });
 
@@ -230,5 +230,34 @@ describe('the explosion rule shared by studies and train', () => {
     const hit = explosion([2.3, NaN, limit * 1.01, 1e19], 10)!;
     expect(hit.at).toBe(2);
     expect(hit.reason(7)).toBe(`batch loss ${(limit * 1.01).toPrecision(3)} at step 7 exceeds 100× chance level (2.30)`);
+  });
+});
+
+describe('study files: values that got through (issue 22)', () => {
+  it('every integer hyperparameter has an upper bound: units of 1e308, 2^32 or 2^53 are refused at parse time, naming the path', () => {
+    for (const units of [1e308, 2 ** 32, 2 ** 53]) {
+      expect(issues({ ...base, space: { ...base.space, units: { type: 'categorical', choices: [16, units] } } })).toEqual([{ path: 'space.units.choices[1]', message: `must be ≤ 65536 (got ${units})` }]);
+      expect(issues({ ...base, defaults: { units } })).toEqual([{ path: 'defaults.units', message: `must be ≤ 65536 (got ${units})` }]);
+    }
+    expect(issues({ ...base, space: { ...base.space, units_3: { type: 'int', low: 1, high: 2 ** 32 }, layers: { type: 'fixed', value: 3 } } })).toEqual([{ path: 'space.units_3.high', message: `must be ≤ 65536 (got ${2 ** 32})` }]);
+    // The same rule for each: an integer hyperparameter of 2^53 is refused, whichever it is.
+    const integers = ['batch_size', 'layers', 'units', ...Array.from({ length: 8 }, (_, i) => `units_${i + 1}`), 'epochs'];
+    for (const name of integers) expect(issues({ ...base, defaults: { [name]: 2 ** 53 } }).map((i) => i.path), name).toEqual([`defaults.${name}`]);
+  });
+
+  it('defaults.epochs: 1e15 is refused: a trial must end', () => {
+    expect(issues({ ...base, defaults: { epochs: 1e15 } })).toEqual([{ path: 'defaults.epochs', message: 'must be ≤ 100000 (got 1000000000000000)' }]);
+  });
+
+  it('a study file that starts with a UTF-8 byte-order mark is read', () => {
+    expect(parseStudyText(`\uFEFF${JSON.stringify({ ...base, name: 'bom' })}`).name).toBe('bom');
+  });
+
+  it('says what is allowed where zod says "Invalid input" or "Invalid key in record"', () => {
+    expect(issues({ ...base, data: { kind: 'mnist', pixels: 100 } })).toEqual([{ path: 'data.pixels', message: 'must be one of 784, 196, 49 (got 100)' }]);
+    expect(issues({ ...base, space: { ...base.space, '': { type: 'fixed', value: 1 } } })).toEqual([{ path: 'space[""]', message: 'a name must not be empty' }]);
+    expect(issues({ ...base, space: { ...base.space, units: { type: 'int', low: 8, high: 16, when: { param: 'lr', op: 'gt', value: { a: 1 } } } } })).toEqual([
+      { path: 'space.units.when.value', message: 'must be a string, a number, a boolean, null or an array (got an object)' },
+    ]);
   });
 });

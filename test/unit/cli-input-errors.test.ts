@@ -176,6 +176,21 @@ describe('study files', () => {
   });
 });
 
+describe('data files', () => {
+  it('a missing CSV file names both the field (data.path) and the path, before any work', async () => {
+    const dir = temp();
+    const missing = join(dir, 'nope.csv');
+    const r = await cli(['run', writeStudy(dir, { ...tiny, data: { kind: 'csv', path: missing } }), '--out', join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`data.path ${missing}: no such file`);
+    mkdirSync(join(dir, 'folder.csv'));
+    const folder = await cli(['run', writeStudy(dir, { ...tiny, data: { kind: 'csv', path: join(dir, 'folder.csv') } }), '--out', join(dir, 'out')]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`data.path ${join(dir, 'folder.csv')} is a folder, not a file`);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});
+
 describe('a results folder resumed with another study', () => {
   async function folderWith(study: object): Promise<string> {
     const out = join(temp(), 'out');

@@ -91,11 +91,13 @@ cp -r ${mnt}/out ${res}/out
 mkdir -p ${mnt}
 mount -t tmpfs -o size=64k tmpfs ${mnt}
 head -c ${48 * 1024} /dev/zero > ${mnt}/filler
-node ${BIN} run ${file} --out ${mnt}/out > /dev/null 2>&1
+node ${BIN} run ${file} --out ${mnt}/out > /dev/null 2> ${dir}/err; echo $? > ${dir}/rc
 cp ${mnt}/out/journal.log ${dir}/journal.log
 `;
     const ran = spawnSync('unshare', ['-rm', 'bash', '-c', script], { encoding: 'utf8', timeout: 300_000 });
     expect(ran.status, ran.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'rc'), 'utf8').trim()).toBe('1');
+    expect(readFileSync(join(dir, 'err'), 'utf8')).toMatch(/no space left on the device of /);
     const journal = join(dir, 'journal.log');
     expect(readFileSync(journal, 'utf8').endsWith('\n')).toBe(true);
     const storage = await openJournalStorage({ kind: 'journal', path: journal });

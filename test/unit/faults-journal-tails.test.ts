@@ -167,7 +167,7 @@ describe('a results folder whose journal was damaged', () => {
       .map((t) => ({ params: t.params, seed: t.config.seed, valAccuracy: t.valAccuracy }))
       .sort((a, b) => JSON.stringify(a.params).localeCompare(JSON.stringify(b.params)));
 
-  it('torn at its last line (truncate -s -20) resumes with no trial done twice; with garbage after a record it refuses naming the line, and goes on once the line is gone', () => {
+  it('torn at its last line (truncate -s -20) resumes with no trial done twice; with garbage after a record it refuses naming the line, and goes on once the line is gone; a doubled creation line trains nothing with the defaults', () => {
     const dir = temp();
     const file = join(dir, 'study.json');
     writeFileSync(file, JSON.stringify(study));
@@ -200,5 +200,17 @@ describe('a results folder whose journal was damaged', () => {
     const again = run(['run', file, '--out', garbage, '--resume']);
     expect(again.status, again.stderr).toBe(0);
     expect(done(garbage)).toEqual(reference);
+
+    // A trial-creation line written twice: the trial left without parameters is asked again as itself, never trained with the defaults.
+    const doubled = join(dir, 'doubled');
+    cpSync(finished, doubled, { recursive: true });
+    const all = readFileSync(join(doubled, 'journal.log'), 'utf8').split('\n');
+    const creation = all.findIndex((l) => l.startsWith('{"op_code": 4'));
+    all.splice(creation, 0, all[creation]!);
+    writeFileSync(join(doubled, 'journal.log'), all.join('\n'));
+    const resumedDoubled = run(['run', file, '--out', doubled, '--resume']);
+    expect(resumedDoubled.status, resumedDoubled.stderr).toBe(0);
+    const trained = (JSON.parse(readFileSync(join(doubled, 'study.json'), 'utf8')) as StudyRecord).trials.filter((t) => t.state === 'done');
+    for (const t of trained) expect(Object.keys(t.params).sort(), `trial ${t.index}`).toEqual(['lr', 'units']);
   });
 });

@@ -142,8 +142,8 @@ describe('fusetune train', () => {
     expect(lion.code).toBe(2);
     expect(fusetune(['train', '--lr=-1']).stderr).toMatch(/--lr: must be > 0 \(got -1\)/);
     expect(fusetune(['train', '--dropout', '1']).stderr).toMatch(/--dropout: must be < 1 \(got 1\)/);
-    const r = fusetune(['train', '--data', 'spirals', '--batch', '100000']);
+    const r = fusetune(['train', '--data', 'spirals', '--batch', '50000']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--batch 100000 exceeds the \d+ training rows/);
+    expect(r.stderr).toMatch(/--batch 50000 exceeds the \d+ training rows/);
   });
 });

@@ -1,8 +1,8 @@
 // CSV import: numeric feature columns plus a label column, rows kept in file order, errors naming line and column.
-import Papa from 'papaparse';
 import { parseDecimal } from '../util/decimal.ts';
 import type { Dataset } from './dataset.ts';
 import { DataError } from './errors.ts';
+import { forEachCsvRow } from './read-csv.ts';
 
 /** NOTE: the output layer has one unit per class; past this many, a label is a typo, not a class. */
 export const MAX_CLASSES = 65_536;
@@ -25,25 +25,10 @@ interface CsvRow {
   fields: string[];
 }
 
-/** Non-blank rows with the 1-based line each starts on (a quoted field may span lines). */
+/** Non-blank rows with the 1-based line each starts on. */
 function parseRows(text: string, source: string): CsvRow[] {
   const rows: CsvRow[] = [];
-  let rowStart = 0;
-  let line = 1;
-  // NOTE: the delimiter is fixed: guessing it can split a file wrongly and then blame a "ragged row".
-  Papa.parse<string[]>(text, {
-    delimiter: ',',
-    step: (result) => {
-      const error = result.errors[0];
-      if (error) throw new DataError(source, `${error.message} (${error.code})`, line);
-      const fields = result.data;
-      if (!(fields.length === 1 && fields[0].trim() === '')) rows.push({ line, fields });
-      const rowEnd = result.meta.cursor;
-      const linebreak = result.meta.linebreak || '\n';
-      for (let at = text.indexOf(linebreak, rowStart); at !== -1 && at < rowEnd; at = text.indexOf(linebreak, at + 1)) line++;
-      rowStart = rowEnd;
-    },
-  });
+  forEachCsvRow(text, ',', source, (fields, line) => rows.push({ line, fields }));
   return rows;
 }
 

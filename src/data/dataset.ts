@@ -1,4 +1,5 @@
 // The in-memory data set every loader produces and the engine uploads once per study.
+import type { Preprocess } from './transform.ts';
 
 /** Row counts of the three splits, stored in this order in `x` and `y`. */
 export interface SplitCounts {
@@ -18,7 +19,7 @@ export interface Folds {
 }
 
 export interface Dataset {
-  /** Short id: `mnist`, `spirals`, `circles`, `xor`, `gaussians`, `csv:<file name>`. */
+  /** Short id: `mnist`, `spirals`, `circles`, `xor`, `gaussians`, `csv:<file name>`, `table:<file name>`. */
   name: string;
   /** One line for reports: source, sizes, preprocessing. */
   description: string;
@@ -42,6 +43,8 @@ export interface Dataset {
   classNames?: string[];
   /** Optional names for the features (e.g. CSV header). */
   featureNames?: string[];
+  /** Tables: the transform fitted on the training rows, saved with the results as preprocess.json. */
+  preprocess?: Preprocess;
 }
 
 export function rowCount(split: SplitCounts): number {

@@ -1,22 +1,54 @@
-// Resolves a DataSpec to a Dataset; the platform supplies how to get the MNIST asset and a CSV file's text.
+// Resolves a DataSpec to a Dataset; the platform supplies how to get the MNIST asset and a data file's contents.
 import { csvDataset } from './csv.ts';
 import type { Dataset } from './dataset.ts';
 import { DataError } from './errors.ts';
 import type { MnistAsset } from './mnist-asset.ts';
 import { mnistDataset } from './mnist.ts';
-import type { DataSpec } from './spec.ts';
+import { formatOf, readTable } from './read-table.ts';
+import type { DataSpec, TableSpec } from './spec.ts';
 import { syntheticDataset } from './synthetic.ts';
+import { tableDataset, type TableLoad } from './table-dataset.ts';
+import { tableSource } from './table.ts';
 
 /** What a loader needs from its platform (Node: the file system; browser: fetch and uploads). */
 export interface DataIo {
   mnistAsset(): Promise<MnistAsset>;
   /** The text of a CSV file: a path in Node, an uploaded file's name in the browser. */
   readText(path: string): Promise<string>;
+  /** A table file's contents: bytes, or text for a text format the platform already holds as text (an upload). */
+  readFile(path: string): Promise<Uint8Array | string>;
 }
 
 /** The last path component, for either separator, so the name reads the same on every platform. */
-function fileName(path: string): string {
+export function fileName(path: string): string {
   return path.split(/[\\/]/).pop() || path;
+}
+
+async function read<T>(source: string, path: string, how: () => Promise<T>): Promise<T> {
+  try {
+    return await how();
+  } catch (error) {
+    if (error instanceof DataError) throw error;
+    throw new DataError(source, `cannot read "${path}": ${error instanceof Error ? error.message : String(error)}`, undefined, undefined, { cause: error });
+  }
+}
+
+/**
+ * Reads and encodes a table study's file. Arrow and Parquet columns the study cannot use are not read:
+ * those it sets to "ignore", and file-typed dates and times it does not name (their guess is "ignore").
+ */
+export async function loadTable(spec: TableSpec, io: Pick<DataIo, 'readFile'>): Promise<TableLoad> {
+  const name = fileName(spec.path);
+  const format = formatOf(name, spec.format);
+  const contents = await read(tableSource(name), spec.path, () => io.readFile(spec.path));
+  const named = new Set([spec.target, spec.split.orderBy, spec.split.column, spec.cv?.column].filter((n) => n !== undefined));
+  const want = (column: string, temporal: boolean) => {
+    const kind = spec.columns[column];
+    if (named.has(column)) return true;
+    return kind === undefined ? !temporal : kind !== 'ignore';
+  };
+  const table = await readTable(contents, { name, format, missing: spec.missing, want });
+  return tableDataset(table, spec);
 }
 
 export async function datasetFromSpec(spec: DataSpec, io: DataIo): Promise<Dataset> {
@@ -25,17 +57,11 @@ export async function datasetFromSpec(spec: DataSpec, io: DataIo): Promise<Datas
       return mnistDataset(await io.mnistAsset(), { pixels: spec.pixels, trainLimit: spec.trainLimit });
     case 'csv': {
       const name = fileName(spec.path);
-      let text: string;
-      try {
-        text = await io.readText(spec.path);
-      } catch (error) {
-        if (error instanceof DataError) throw error;
-        throw new DataError(`csv:${name}`, `cannot read "${spec.path}": ${error instanceof Error ? error.message : String(error)}`, undefined, undefined, {
-          cause: error,
-        });
-      }
+      const text = await read(`csv:${name}`, spec.path, () => io.readText(spec.path));
       return csvDataset(text, { name, labelColumn: spec.labelColumn, validation: spec.validation, standardize: spec.standardize });
     }
+    case 'table':
+      return (await loadTable(spec, io)).dataset;
     default:
       return syntheticDataset(spec);
   }

@@ -9,5 +9,6 @@ export function loadDatasetNode(spec: DataSpec): Promise<Dataset> {
   return datasetFromSpec(spec, {
     mnistAsset: async () => loadMnistAssetNode(),
     readText: (path) => readFile(path, 'utf8'),
+    readFile: (path) => readFile(path),
   });
 }

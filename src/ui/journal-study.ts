@@ -121,6 +121,8 @@ function dataLabel(data: DataSpec): string {
       return `MNIST ${data.pixels} pixels${data.trainLimit === undefined ? '' : `, first ${data.trainLimit} training rows`}`;
     case 'csv':
       return `CSV ${data.path}`;
+    case 'table':
+      return `table ${data.path}, target ${data.target}`;
     default:
       return `${data.kind} (synthetic, ${data.n} rows, seed ${data.seed}, noise ${data.noise})`;
   }

@@ -1,5 +1,7 @@
 // The browser path in Node: vite.config.ts's plugin serves the asset, fetchMnistAsset reads it; uploads feed CSV specs.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
@@ -8,7 +10,9 @@ import { loadDatasetBrowser } from '../../src/data/browser.ts';
 import { DataError } from '../../src/data/errors.ts';
 import { fetchMnistAsset } from '../../src/data/mnist-browser.ts';
 import { loadMnistAssetNode } from '../../src/data/mnist-node.ts';
+import { loadDatasetNode } from '../../src/data/node.ts';
 import { dataSpecSchema } from '../../src/data/spec.ts';
+import { sampleArrow, sampleParquet, vegaText } from '../helpers/tables.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
@@ -60,11 +64,35 @@ describe('fetchMnistAsset', () => {
 });
 
 describe('loadDatasetBrowser', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fusetune-upload-'));
+  writeFileSync(join(dir, 's.parquet'), sampleParquet(300, { rowGroupSize: 100 }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('reads a CSV spec from the uploaded files by name', async () => {
     const files = new Map([['upload.csv', 'a,b,label\n1,2,0\n3,4,1\n']]);
     const data = await loadDatasetBrowser(dataSpecSchema.parse({ kind: 'csv', path: 'upload.csv' }), files);
     expect(data.name).toBe('csv:upload.csv');
     expect(Array.from(data.x)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('reads table specs from uploads: Parquet and Arrow as bytes, JSON as text, the same data set as in Node', async () => {
+    const parquet = sampleParquet(300, { rowGroupSize: 100 });
+    const files = new Map<string, string | Uint8Array>([
+      ['s.parquet', parquet],
+      ['s.arrow', sampleArrow(60)],
+      ['penguins.json', vegaText('penguins.json')],
+    ]);
+    const fromParquet = await loadDatasetBrowser(dataSpecSchema.parse({ kind: 'table', path: 's.parquet', target: 'f', columns: { i: 'ignore' } }), files);
+    const inNode = await loadDatasetNode(dataSpecSchema.parse({ kind: 'table', path: join(dir, 's.parquet'), target: 'f', columns: { i: 'ignore' } }));
+    expect(fromParquet.description).toBe(inNode.description);
+    expect(sameBytes(fromParquet.x, inNode.x)).toBe(true);
+    const fromArrow = await loadDatasetBrowser(dataSpecSchema.parse({ kind: 'table', path: 's.arrow', target: 'word' }), files);
+    expect(fromArrow.classNames).toEqual(['blue', 'green', 'red']);
+    const fromJson = await loadDatasetBrowser(dataSpecSchema.parse({ kind: 'table', path: 'penguins.json', target: 'Species', missing: ['.'] }), files);
+    expect(fromJson.features).toBe(12);
+    await expect(loadDatasetBrowser(dataSpecSchema.parse({ kind: 'table', path: 'other.parquet', target: 'f' }), files)).rejects.toThrow(
+      'table:other.parquet: no uploaded file named "other.parquet" (uploaded: s.parquet, s.arrow, penguins.json)',
+    );
   });
 
   it('lists the uploaded files when the spec names another', async () => {

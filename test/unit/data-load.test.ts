@@ -21,6 +21,11 @@ function io(files: Record<string, string>): DataIo & { reads: string[] } {
       if (!(path in files)) throw new Error(`ENOENT: no such file, open '${path}'`);
       return files[path];
     },
+    readFile: async (path) => {
+      reads.push(path);
+      if (!(path in files)) throw new Error(`ENOENT: no such file, open '${path}'`);
+      return files[path];
+    },
   };
 }
 

@@ -87,7 +87,7 @@ describe('study validation', () => {
   });
 
   it('checks the data spec', () => {
-    expect(issues({ ...base, data: { kind: 'cifar' } })).toEqual([{ path: 'data.kind', message: 'must be one of mnist, spirals, circles, xor, gaussians, csv (got "cifar")' }]);
+    expect(issues({ ...base, data: { kind: 'cifar' } })).toEqual([{ path: 'data.kind', message: 'must be one of mnist, spirals, circles, xor, gaussians, csv, table (got "cifar")' }]);
     expect(issues({ ...base, data: { kind: 'mnist', pixels: 100 } })[0].path).toBe('data.pixels');
   });
 

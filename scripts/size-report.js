@@ -10,21 +10,21 @@ import { join } from 'node:path';
  * says why the layer needs the room, never in the change that crosses it.
  */
 export const CEILINGS = {
-  'src/model': 480,
+  'src/model': 540,
   'src/util': 120,
   'src/gpu': 1000,
   'src/data': 2400,
   'src/search': 2400,
   'src/schedule': 600,
-  'src/kernels': 1550,
-  'src/engine': 850,
+  'src/kernels': 1620,
+  'src/engine': 1150,
   'src/store': 3150,
-  'src/study': 1050,
+  'src/study': 1280,
   'src/bench': 2350,
-  'src/cli': 1250,
+  'src/cli': 1330,
   'src/ui': 5450,
   'src/*.ts': 50,
-  shaders: 1100,
+  shaders: 1130,
   bin: 30,
 };
 const CORE = ['src/model', 'src/gpu', 'src/kernels', 'src/engine', 'src/search', 'src/schedule', 'shaders'];

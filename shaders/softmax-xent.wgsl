@@ -3,6 +3,7 @@
 //   loss[t] = mean_b ( log Σ_c e^(z_bc - m_b) + m_b - z_b,y_b )
 //   dZ[t][b][c] = (p_bc - [c = y_b]) / B          (only when GRAD)
 //   correct[t] += #{ b : argmax_c z_bc = y_b }     (first maximum wins)
+// Rows whose label is PAD_LABEL (an evaluation chunk's padding) are skipped and not counted.
 // GRAD = true (training): also writes dZ, the step's mean loss into the loss history, and flags the
 // trial diverged when that loss is NaN/Inf. GRAD = false (evaluation): only accumulates.
 //
@@ -44,6 +45,7 @@ struct XentDims {
 
 var<workgroup> part_loss: array<f32, WG>;
 var<workgroup> part_correct: array<f32, WG>;
+var<workgroup> part_rows: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -52,9 +54,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let inv_b = 1.0 / f32(dims.B);
   var loss = 0.0;
   var correct = 0.0;
+  var rows = 0.0;
   for (var b = lid; b < dims.B; b += WG) {
     let z0 = t * dims.z_trial + b * C;
     let y = labels[dims.l_base + t * dims.l_trial + b];
+    if (y == PAD_LABEL) {
+      continue;
+    }
     var m = logits[z0];
     var arg = 0u;
     for (var c = 1u; c < C; c++) {
@@ -70,6 +76,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     loss += log(s) + m - logits[z0 + y];
     correct += select(0.0, 1.0, arg == y);
+    rows += 1.0;
     if (GRAD) {
       let inv_s = 1.0 / s;
       for (var c = 0u; c < C; c++) {
@@ -80,11 +87,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
   part_loss[lid] = loss;
   part_correct[lid] = correct;
+  part_rows[lid] = rows;
   workgroupBarrier();
   for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
     if (lid < stride) {
       part_loss[lid] += part_loss[lid + stride];
       part_correct[lid] += part_correct[lid + stride];
+      part_rows[lid] += part_rows[lid + stride];
     }
     workgroupBarrier();
   }
@@ -94,7 +103,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let acc = dims.acc_base + 4u * t;
     metrics[acc] += sum;
     metrics[acc + 1u] += part_correct[0];
-    metrics[acc + 2u] += f32(dims.B);
+    metrics[acc + 2u] += part_rows[0];
     metrics[acc + 3u] = mean;
     if (GRAD) {
       history[step_data.slot * dims.T + t] = mean;

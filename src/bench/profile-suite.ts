@@ -20,7 +20,7 @@ export type ProfileCategory = (typeof PROFILE_CATEGORIES)[number];
 export function dispatchCategory(kernelId: string): Exclude<ProfileCategory, 'gaps'> {
   if (kernelId.startsWith('dense-')) return 'matmul';
   if (kernelId === 'gather') return 'gather';
-  if (kernelId === 'softmax-xent') return 'loss';
+  if (kernelId === 'softmax-xent' || kernelId === 'regression-loss') return 'loss';
   if (kernelId === 'dropout') return 'dropout';
   if (kernelId === 'optimizer') return 'optimizer';
   throw new Error(`profile: no category for kernel "${kernelId}"`);

@@ -2,7 +2,9 @@
 // Shape key: T = trials, B = batch rows, I = inputs, O = outputs, C = classes, F = features,
 // P = floats of one trial's parameters (weights [I][O] row-major at wBase, bias [O] at bBase).
 // The tests compare the GPU with these; these are checked against finite differences first.
+import { regressionLossOf, type RegressionLoss } from '../model/loss.ts';
 import { parameterLayout, type DenseShape } from '../model/parameter-layout.ts';
+import { PAD_LABEL } from '../model/structs.ts';
 import type { Activation, OptimizerConfig } from '../model/trial-config.ts';
 
 type Numbers = ArrayLike<number>;
@@ -121,6 +123,7 @@ export interface XentResult {
   correct: Float64Array;
 }
 
+/** Rows labelled PAD_LABEL are skipped (their dlogits stay 0); the loss is still divided by B. */
 export function softmaxXent(logits: Numbers, labels: Numbers, T: number, B: number, C: number, labelTrial = B): XentResult {
   const loss = new Float64Array(T);
   const correct = new Float64Array(T);
@@ -129,6 +132,7 @@ export function softmaxXent(logits: Numbers, labels: Numbers, T: number, B: numb
     for (let b = 0; b < B; b++) {
       const z0 = (t * B + b) * C;
       const y = labels[t * labelTrial + b]!;
+      if (y === PAD_LABEL) continue;
       let m = logits[z0]!;
       let arg = 0;
       for (let c = 1; c < C; c++) {
@@ -146,6 +150,42 @@ export function softmaxXent(logits: Numbers, labels: Numbers, T: number, B: numb
     loss[t] /= B;
   }
   return { loss, dlogits, correct };
+}
+
+// ---- regression loss ----------------------------------------------------------------------------
+
+export interface RegressionLossResult {
+  /** Mean loss per trial (sum over the rows / B). */
+  loss: Float64Array;
+  /** dℓ/dz / B, [T][B]. */
+  doutputs: Float64Array;
+  /** Per trial: Σ|e|, Σe² and the rows counted (padding rows are not). */
+  absErr: Float64Array;
+  sqErr: Float64Array;
+  rows: Float64Array;
+}
+
+/**
+ * Squared error or Huber of T trials' outputs [T][B] against their targets (float values at
+ * t·targetTrial + b); a NaN target marks a padding row (PAD_LABEL's bits are a NaN), skipped.
+ */
+export function regressionLoss(outputs: Numbers, targets: Numbers, T: number, B: number, lossKind: RegressionLoss, targetTrial = B): RegressionLossResult {
+  const r: RegressionLossResult = { loss: new Float64Array(T), doutputs: new Float64Array(T * B), absErr: new Float64Array(T), sqErr: new Float64Array(T), rows: new Float64Array(T) };
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const y = targets[t * targetTrial + b]!;
+      if (Number.isNaN(y)) continue;
+      const e = outputs[t * B + b]! - y;
+      r.loss[t] += regressionLossOf(e, lossKind);
+      r.absErr[t] += Math.abs(e);
+      r.sqErr[t] += e * e;
+      r.rows[t]++;
+      const g = lossKind.kind === 'mse' ? 2 * e : Math.min(Math.max(e, -lossKind.delta), lossKind.delta);
+      r.doutputs[t * B + b] = g / B;
+    }
+    r.loss[t] /= B;
+  }
+  return r;
 }
 
 // ---- dropout ----------------------------------------------------------------------------------
@@ -313,16 +353,21 @@ export interface MlpShape {
 }
 
 export interface MlpPass {
-  /** Activation outputs per layer (before dropout); the last is the logits. */
+  /** Activation outputs per layer (before dropout); the last is the logits (or the regression output). */
   outputs: Float64Array[];
   /** The input of every layer (after dropout for hidden layers). */
   inputs: Float64Array[];
   loss: Float64Array;
+  /** Classification only (regression: zeros). */
   correct: Float64Array;
   grads: Float64Array;
 }
 
-/** Forward and backward of T independent MLPs on their batches, optional dropout after hidden layers. */
+/**
+ * Forward and backward of T independent MLPs on their batches, optional dropout after hidden
+ * layers. `regression` given: `labels` are the targets' values and the loss is that regression
+ * loss on the one output; otherwise softmax cross-entropy on class labels.
+ */
 export function mlpStep(
   x: Numbers,
   labels: Numbers,
@@ -331,6 +376,7 @@ export function mlpStep(
   T: number,
   B: number,
   dropoutSpec?: Omit<DropoutSpec, 'layer'>,
+  regression?: RegressionLoss,
 ): MlpPass {
   const { widths, activation } = shape;
   const layout = parameterLayout(widths);
@@ -351,14 +397,21 @@ export function mlpStep(
     outputs.push(y);
     if (l < L - 1) inputs.push(dropoutSpec ? dropout(y, { ...dropoutSpec, layer: l }, T, B * widths[l + 1]!) : y);
   }
-  const xent = softmaxXent(outputs[L - 1]!, labels, T, B, widths[L]!);
+  let head: { loss: Float64Array; dz: Float64Array; correct: Float64Array };
+  if (regression) {
+    const r = regressionLoss(outputs[L - 1]!, labels, T, B, regression);
+    head = { loss: r.loss, dz: r.doutputs, correct: new Float64Array(T) };
+  } else {
+    const r = softmaxXent(outputs[L - 1]!, labels, T, B, widths[L]!);
+    head = { loss: r.loss, dz: r.dlogits, correct: r.correct };
+  }
   const grads = new Float64Array(T * layout.P);
-  let dz = xent.dlogits;
+  let dz = head.dz;
   for (let l = L - 1; l >= 0; l--) {
     denseBackwardWeights(inputs[l]!, dz, dense(l), grads);
     if (l > 0) {
       dz = denseBackwardInput(dz, params, outputs[l - 1]!, dense(l), activation, dropoutSpec && { ...dropoutSpec, layer: l - 1 });
     }
   }
-  return { outputs, inputs, loss: xent.loss, correct: xent.correct, grads };
+  return { outputs, inputs, loss: head.loss, correct: head.correct, grads };
 }

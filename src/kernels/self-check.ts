@@ -12,6 +12,7 @@ import { createOptimizer } from './optimizer.ts';
 import * as ref from './reference.ts';
 import { availableMatmulVariants, preferredMatmulVariant, type MatmulVariant } from './shaders.ts';
 import { METRIC_FLOATS } from '../model/structs.ts';
+import { createRegressionLoss } from './regression-loss.ts';
 import { createSoftmaxXent } from './softmax-xent.ts';
 import { TrialParams, type TrialParamsValues } from '../model/structs.ts';
 import { freshStatus, StepRing, trialParamsOf, trialStepOf } from './trial-buffers.ts';
@@ -202,6 +203,32 @@ const checkXentDropoutGather: Check = async (b, rng) => {
   return out;
 };
 
+const checkRegressionLoss: Check = async (b, rng) => {
+  const out: CheckResult[] = [];
+  for (const [loss, T, B] of [
+    [{ kind: 'mse' }, 3, 7],
+    [{ kind: 'huber', delta: 0.7 }, 2, 130],
+  ] as const) {
+    const outputs = rng.floats(T * B, -3, 3);
+    const targets = rng.floats(T * B, -2, 2);
+    const doutputs = b.out(T * B);
+    const metrics = b.buffer(new Float32Array(T * METRIC_FLOATS));
+    const ring = b.step(T, { slot: 0 }, Array.from({ length: T }, () => ({ count: 2 })));
+    const kernel = await createRegressionLoss(b.ctx, true, loss);
+    const bound = kernel.bind(
+      b.owner,
+      { outputs: b.buffer(outputs), targets: b.buffer(targets), doutputs, metrics, history: b.out(T), status: b.buffer(freshStatus(T)), stepGroup: ring.bindGroup },
+      { T, B },
+    );
+    await b.run(bound);
+    const want = ref.regressionLoss(outputs, targets, T, B, loss);
+    const m = await b.read(metrics);
+    out.push(result(`regression-loss ${loss.kind} doutputs`, `T=${T} B=${B}`, await b.read(doutputs), want.doutputs));
+    out.push(result(`regression-loss ${loss.kind} loss`, `T=${T} B=${B}`, Array.from({ length: T }, (_, t) => m[t * METRIC_FLOATS]! / B), want.loss));
+  }
+  return out;
+};
+
 const checkOptimizer: Check = async (b, rng) => {
   const kinds: [OptimizerKind, object][] = [
     ['sgd', {}],
@@ -257,7 +284,7 @@ const checkOptimizer: Check = async (b, rng) => {
 /** Every check, each on fresh random inputs from `seed`; buffers are freed afterwards. */
 export async function selfCheck(ctx: GpuContext, seed: number, onResult?: (r: CheckResult) => void): Promise<CheckResult[]> {
   const all: CheckResult[] = [];
-  for (const check of [checkForward, checkBackward, checkXentDropoutGather, checkOptimizer]) {
+  for (const check of [checkForward, checkBackward, checkXentDropoutGather, checkRegressionLoss, checkOptimizer]) {
     const bench = new Bench(ctx, 'self-check');
     try {
       for (const r of await check(bench, new Rng(seed))) {

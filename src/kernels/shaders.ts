@@ -3,6 +3,7 @@
 import activation from '../../shaders/common/activation.wgsl?raw';
 import dropoutMask from '../../shaders/common/dropout-mask.wgsl?raw';
 import matmulDims from '../../shaders/common/matmul-dims.wgsl?raw';
+import padLabel from '../../shaders/common/pad-label.wgsl?raw';
 import trial from '../../shaders/common/trial.wgsl?raw';
 import copy from '../../shaders/copy.wgsl?raw';
 import fmaPeak from '../../shaders/fma-peak.wgsl?raw';
@@ -12,6 +13,7 @@ import denseForward from '../../shaders/dense-forward.wgsl?raw';
 import dropout from '../../shaders/dropout.wgsl?raw';
 import gather from '../../shaders/gather.wgsl?raw';
 import optimizer from '../../shaders/optimizer.wgsl?raw';
+import regressionLoss from '../../shaders/regression-loss.wgsl?raw';
 import softmaxXent from '../../shaders/softmax-xent.wgsl?raw';
 import matmul from '../../shaders/common/matmul.wgsl?raw';
 import matmulNaive from '../../shaders/variants/matmul-naive.wgsl?raw';
@@ -82,12 +84,13 @@ export function kernelFeatures(id: KernelId): GPUFeatureName[] {
   return needs ? [needs] : [];
 }
 
-export const SHADERS: Record<DenseId | 'copy' | 'fma-peak' | 'gather' | 'dropout' | 'softmax-xent' | 'optimizer', readonly string[]> = {
+export const SHADERS: Record<DenseId | 'copy' | 'fma-peak' | 'gather' | 'dropout' | 'softmax-xent' | 'regression-loss' | 'optimizer', readonly string[]> = {
   copy: [copy],
   'fma-peak': [fmaPeak],
   gather: [trial, gather],
   dropout: [trial, dropoutMask, dropout],
-  'softmax-xent': [trial, softmaxXent],
+  'softmax-xent': [trial, padLabel, softmaxXent],
+  'regression-loss': [trial, padLabel, regressionLoss],
   optimizer: [trial, optimizer],
   ...denseEntries(),
 };

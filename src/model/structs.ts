@@ -45,8 +45,14 @@ export type StepHeaderValues = Partial<Record<(typeof StepHeader.fields)[number]
 /** Bytes of one TrialStatus (flags, diverged_step): written by the GPU only. */
 export const STATUS_BYTES = 8;
 
-/** Floats per trial in a metrics accumulator: loss_sum, correct, rows, last_loss. */
+/**
+ * Floats per trial in a metrics accumulator: loss_sum, correct, rows, last_loss (softmax-xent);
+ * loss_sum, abs_err_sum, rows, sq_err_sum (regression-loss).
+ */
 export const METRIC_FLOATS = 4;
+
+/** The label word of the device data set's padding row (shaders/common/pad-label.wgsl): loss kernels skip it. */
+export const PAD_LABEL = 0xffffffff;
 
 /** NOTE: the most steps one submit records: the step ring's slots (and the loss history's rows). */
 export const RING_SLOTS = 64;

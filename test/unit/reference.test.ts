@@ -2,7 +2,8 @@
 // before any GPU result is compared with them.
 import { describe, expect, it } from 'vitest';
 import { parameterLayout } from '../../src/model/parameter-layout.ts';
-import { dropout, dropoutScale, hashU32, mlpStep, optimizerStep, softmaxXent, type MlpShape } from '../../src/kernels/reference.ts';
+import { dropout, dropoutScale, hashU32, mlpStep, optimizerStep, regressionLoss, softmaxXent, type MlpShape } from '../../src/kernels/reference.ts';
+import type { RegressionLoss } from '../../src/model/loss.ts';
 import { ACTIVATIONS, optimizerConfig } from '../../src/model/trial-config.ts';
 import { Rng, freshSeed } from '../../src/util/random.ts';
 import { expectClose } from '../helpers/close.ts';
@@ -41,6 +42,68 @@ describe('reference gradients match finite differences', () => {
       });
     }
   }
+});
+
+describe('regression reference gradients match finite differences', () => {
+  const losses: RegressionLoss[] = [{ kind: 'mse' }, { kind: 'huber', delta: 0.5 }];
+  for (const loss of losses) {
+    it(`MLP 4-5-1, tanh, ${loss.kind}`, () => {
+      const seed = freshSeed();
+      const rng = new Rng(seed);
+      const T = 2;
+      const B = 5;
+      const shape: MlpShape = { widths: [4, 5, 1], activation: 'tanh' };
+      const { P } = parameterLayout(shape.widths);
+      const x = Float64Array.from(rng.floats(T * B * 4));
+      const targets = Float64Array.from(rng.floats(T * B, -2, 2));
+      const params = Float64Array.from(rng.floats(T * P, -0.8, 0.8));
+      const { grads } = mlpStep(x, targets, params, shape, T, B, undefined, loss);
+      const lossAt = (p: Float64Array, t: number) => mlpStep(x, targets, p, shape, T, B, undefined, loss).loss[t]!;
+      const numeric = new Float64Array(T * P);
+      const h = 1e-6;
+      for (let j = 0; j < T * P; j++) {
+        const t = Math.floor(j / P);
+        const plus = params.slice();
+        plus[j]! += h;
+        const minus = params.slice();
+        minus[j]! -= h;
+        numeric[j] = (lossAt(plus, t) - lossAt(minus, t)) / (2 * h);
+      }
+      // Huber's kink at |e| = δ can make a difference straddle it; with random inputs that is rare.
+      expectClose(grads, numeric, { rtol: 1e-5, atol: 1e-8, label: `seed ${seed}` });
+    });
+  }
+
+  it('output gradients match finite differences on both sides of Huber’s δ', () => {
+    const outputs = [0.1, -0.3, 2.5, -4, 1.25];
+    const targets = [0, 0.2, 0, 1, 0.25];
+    const loss: RegressionLoss = { kind: 'huber', delta: 1 };
+    const r = regressionLoss(outputs, targets, 1, 5, loss);
+    const h = 1e-7;
+    const numeric = outputs.map((_z, b) => {
+      const at = (dz: number) => regressionLoss(outputs.map((v, i) => (i === b ? v + dz : v)), targets, 1, 5, loss).loss[0]!;
+      return (at(h) - at(-h)) / (2 * h);
+    });
+    expectClose(r.doutputs, numeric, { rtol: 1e-6, atol: 1e-8 });
+  });
+});
+
+describe('regression loss by hand', () => {
+  it('squared error: mean e², gradient 2e/B, and the error sums', () => {
+    const r = regressionLoss([1, 3, -1], [0, 1, 1], 1, 3, { kind: 'mse' });
+    // e = 1, 2, −2
+    expect(r.loss[0]).toBeCloseTo(9 / 3, 12);
+    expectClose(r.doutputs, [2 / 3, 4 / 3, -4 / 3], { rtol: 1e-12 });
+    expect([r.absErr[0], r.sqErr[0], r.rows[0]]).toEqual([5, 9, 3]);
+  });
+
+  it('Huber: ½e² inside δ, δ(|e| − ½δ) outside, gradient clamped to ±δ; NaN targets are padding', () => {
+    const r = regressionLoss([0.5, 3, 0, 7], [0, 0, 2, NaN], 1, 4, { kind: 'huber', delta: 1 });
+    // e = 0.5 → 0.125; e = 3 → 2.5; e = −2 → 1.5; the fourth row is skipped but B stays 4.
+    expect(r.loss[0]).toBeCloseTo((0.125 + 2.5 + 1.5) / 4, 12);
+    expectClose(r.doutputs, [0.5 / 4, 1 / 4, -1 / 4, 0], { rtol: 1e-12 });
+    expect(r.rows[0]).toBe(3);
+  });
 });
 
 describe('softmax cross-entropy by hand', () => {

@@ -11,7 +11,7 @@ it('every kernel and matmul variant matches its reference on Dawn', async () => 
   const seed = freshSeed();
   const results = await selfCheck(ctx, seed);
   const kernels = new Set(results.map((r) => r.kernel.split(' ')[0]));
-  expect([...kernels].sort()).toEqual(['dense-backward-input', 'dense-backward-weights', 'dense-forward', 'dropout', 'gather', 'optimizer', 'softmax-xent']);
+  expect([...kernels].sort()).toEqual(['dense-backward-input', 'dense-backward-weights', 'dense-forward', 'dropout', 'gather', 'optimizer', 'regression-loss', 'softmax-xent']);
   expect(results.filter((r) => !r.ok), `seed ${seed}`).toEqual([]);
   expect(results.every((r) => Number.isFinite(r.relativeError) && r.relativeError >= 0)).toBe(true);
   expect(ctx.memory.bytes()).toBe(before);

@@ -8,8 +8,9 @@ import type { ScalarStruct } from '../../src/model/struct.ts';
 import { MatmulDims } from '../../src/kernels/matmul.ts';
 import { OptimizerDims } from '../../src/kernels/optimizer.ts';
 import { SHADERS, matmulTile, MATMUL_VARIANTS, shaderSource, type KernelId } from '../../src/kernels/shaders.ts';
+import { RegressionDims } from '../../src/kernels/regression-loss.ts';
 import { XentDims } from '../../src/kernels/softmax-xent.ts';
-import { StepHeader, TrialParams, TrialStep } from '../../src/model/structs.ts';
+import { PAD_LABEL, StepHeader, TrialParams, TrialStep } from '../../src/model/structs.ts';
 
 /** Fields of `struct name { ... }` in WGSL source, as [name, type] pairs. */
 function wgslStruct(source: string, name: string): [string, string][] {
@@ -33,6 +34,7 @@ const cases: [ScalarStruct<string>, KernelId, number?][] = [
   [GatherDims, 'gather'],
   [DropoutDims, 'dropout'],
   [XentDims, 'softmax-xent'],
+  [RegressionDims, 'regression-loss'],
   [OptimizerDims, 'optimizer'],
   [TrialParams, 'optimizer'],
   [TrialStep, 'optimizer'],
@@ -58,6 +60,13 @@ describe('shader registry', () => {
       const own = SHADERS[id][SHADERS[id].length - 1]!;
       expect(own.startsWith('// '), id).toBe(true);
       expect(own).toMatch(/fn main\(/);
+    }
+  });
+
+  it('the padding row’s label is the same word in TS and in every loss kernel', () => {
+    for (const id of ['softmax-xent', 'regression-loss'] as const) {
+      const match = /const PAD_LABEL: u32 = (0x[0-9a-f]+)u;/.exec(shaderSource(id));
+      expect(Number(match?.[1]), id).toBe(PAD_LABEL);
     }
   });
 

@@ -21,6 +21,7 @@ import { toTrialConfig } from '../search/to-trial-config.ts';
 import { checkOutputFile, writeAtomic } from '../store/node-store.ts';
 import { decodeSafetensors, encodeSafetensors, mlpParams, mlpTensorNames, mlpTensors, SafetensorsError, type Tensor } from '../store/safetensors.ts';
 import { DIVERGENCE_FACTOR, explosion } from '../study/divergence.ts';
+import { chanceLoss } from '../model/loss.ts';
 import { InputError } from '../util/input-error.ts';
 import { fmt, pct, table } from './format.ts';
 import { decimalFlag, joinNegativeValues } from './flags.ts';
@@ -254,7 +255,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       signal: stop.signal,
       onChunk: (chunk) => {
         lastLoss = chunk.losses[chunk.steps - 1]!;
-        const hit = exploded === null && !chunk.status[0]!.diverged ? explosion(chunk.losses.subarray(0, chunk.steps), dataset.classes) : null;
+        const hit = exploded === null && !chunk.status[0]!.diverged ? explosion(chunk.losses.subarray(0, chunk.steps), chanceLoss(cohort.regression, dataset.classes)) : null;
         if (hit) {
           exploded = { step: chunk.firstStep + hit.at, reason: hit.reason(chunk.firstStep + hit.at) };
           cohort.freeze(0);

@@ -9,17 +9,28 @@ import { createDropout } from '../kernels/dropout.ts';
 import { createGather } from '../kernels/gather.ts';
 import { encodeBound, type BoundKernel } from '../kernels/kernel.ts';
 import { createOptimizer } from '../kernels/optimizer.ts';
+import { createRegressionLoss } from '../kernels/regression-loss.ts';
 import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
 import { createSoftmaxXent } from '../kernels/softmax-xent.ts';
+import type { RegressionLoss } from '../model/loss.ts';
 import { METRIC_FLOATS, RING_SLOTS, STATUS_BYTES, TrialParams, type TrialParamsValues } from '../model/structs.ts';
 import { freshStatus, StepRing, STATUS_DIVERGED, STEP_NONE, trialParamsOf, trialStepOf } from '../kernels/trial-buffers.ts';
 import { batchTooLarge } from '../model/steps.ts';
 import { shapeKey, type TrialConfig } from '../model/trial-config.ts';
 import type { DeviceDataset } from './device-dataset.ts';
 import { epochOrder, initialParameters } from './init.ts';
+import { regressionMetrics, rowRange, targetSumOfSquares, type RegressionMetrics, type SlotRows } from './rows.ts';
 import { cohortLayout, defaultEvalBatch, slotRefusal, type CohortLayout, type CohortShape, type SlotBuffers } from '../model/cohort-layout.ts';
 
 export type EvalSplit = 'validation' | 'test';
+
+/** Slots with rows of their own (cross-validation folds): see CohortInit.slotRows. */
+export interface SlotRowsInit {
+  /** Rows of the first slots' trials (undefined: the training and validation splits). */
+  rows: readonly (SlotRows | undefined)[];
+  /** The most rows any slot of this cohort will validate on (sizes the evaluation buffers). */
+  maxValidationRows: number;
+}
 
 export interface CohortInit {
   /** Prefix of every buffer label, e.g. `cohort-3`. */
@@ -42,6 +53,14 @@ export interface CohortInit {
   initial?: (Float32Array | undefined)[];
   /** The matmul core of the dense kernels; default: the one preferred for the adapter. */
   matmul?: MatmulVariant;
+  /** Regression data: the loss (default squared error). Classification always trains with softmax cross-entropy. */
+  loss?: RegressionLoss;
+  /**
+   * Each slot trains and validates on rows of its own (assign's `rows`): a cross-validation fold
+   * per slot. Validation then gathers every slot's own rows chunk by chunk; the test split stays
+   * shared. Without it every slot trains on the training split and validates on the validation split.
+   */
+  slotRows?: SlotRowsInit;
 }
 
 /** Per trial, what a chunk of steps left behind. */
@@ -51,15 +70,23 @@ export interface TrialStatusRead {
   divergedStep: number | null;
 }
 
-export interface MetricsRead {
+/**
+ * A slot's accumulated metrics. `loss` is the mean of what the loss kernel sees (for regression:
+ * the standardized target's units); classification has `accuracy`, regression NaN there and
+ * rmse/mae in the target's own units, r2 for evaluations.
+ */
+export interface MetricsRead extends Partial<RegressionMetrics> {
   loss: number;
   accuracy: number;
   rows: number;
 }
 
 interface EvalChunk {
+  /** Per-slot validation: gathers every slot's rows of this chunk (at `stepOffset` of the evaluation ring). */
+  gather?: BoundKernel;
   forwards: BoundKernel[];
-  xent: BoundKernel;
+  loss: BoundKernel;
+  stepOffset?: number;
 }
 
 /** One dispatch of the training step, named for the profile (e.g. `dense-forward 0 (784→128)`). */
@@ -84,6 +111,8 @@ interface Slot {
   frozen: boolean;
   /** The epoch whose row order is in this slot's part of the order buffer. */
   orderEpoch: number | null;
+  /** Its own training and validation rows (slotRows cohorts); null: the splits. */
+  rows: SlotRows | null;
 }
 
 /** Busy trial-steps (a training trial in the slot) over dispatched trial-steps (every slot). */
@@ -104,6 +133,10 @@ export class Cohort {
   private readonly trialParams: ArrayBuffer;
   private readonly slots: Slot[];
   private scratch: GPUBuffer | null = null;
+  /** Per-slot validation: one StepData per evaluation chunk (gather's batch index is the chunk). */
+  private readonly evalRing: StepRing | null = null;
+  /** Regression: R²'s denominator of the shared splits' rows (standardized target). */
+  private readonly splitSst = new Map<EvalSplit, number>();
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -118,24 +151,41 @@ export class Cohort {
       evalBatch: init.evalBatch,
       ringSlots: init.ringSlots,
       offsetAlignment: ctx.limits.minStorageBufferOffsetAlignment,
+      // A slot without rows of its own validates on the validation split.
+      slotValidationRows: init.slotRows && Math.max(init.slotRows.maxValidationRows, init.data.source.split.validation),
     });
-    this.slots = Array.from({ length: this.layout.T }, (_, t) => ({ config: init.trials[t] ?? null, steps: 0, frozen: t >= init.trials.length, orderEpoch: null }));
+    this.slots = Array.from({ length: this.layout.T }, (_, t) => ({
+      config: init.trials[t] ?? null,
+      steps: 0,
+      frozen: t >= init.trials.length,
+      orderEpoch: null,
+      rows: init.slotRows?.rows[t] ?? null,
+    }));
     this.trialParams = TrialParams.packArray(this.slots.map((slot) => (slot.config ? trialParamsOf(slot.config) : { frozen: 1 })));
     for (const plan of this.layout.buffers) {
-      if (plan.name === 'step-ring') continue;
+      if (plan.name === 'step-ring' || plan.name === 'eval/step-ring') continue;
       const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
       this.buffers.set(plan.name, ctx.memory.create(`${init.id}/${plan.name}`, plan.bytes, usage));
     }
     this.ring = new StepRing(ctx, init.id, this.T, init.ringSlots);
+    if (this.layout.slotEval) this.evalRing = new StepRing(ctx, `${init.id}/eval`, this.T, this.layout.slotEval.chunks);
   }
 
   static async create(ctx: GpuContext, init: CohortInit): Promise<Cohort> {
-    const { split } = init.data.source;
-    const evalBatch = init.evalBatch ?? defaultEvalBatch(split);
+    const source = init.data.source;
+    const { split } = source;
+    const validation = Math.max(split.validation, init.slotRows?.maxValidationRows ?? 0);
+    const evalBatch = init.evalBatch ?? defaultEvalBatch({ validation, test: split.test });
     const tooLarge = batchTooLarge(init.shape.batchSize, split.train);
-    if (tooLarge) throw new Error(`${init.id}: batch size ${init.shape.batchSize} ${tooLarge} of "${init.data.source.name}"`);
+    if (tooLarge) throw new Error(`${init.id}: batch size ${init.shape.batchSize} ${tooLarge} of "${source.name}"`);
+    const outputs = init.shape.widths.at(-1);
+    if (outputs !== source.classes) {
+      throw new Error(`${init.id}: the network has ${outputs} outputs, ${source.task} on "${source.name}" needs ${source.classes}`);
+    }
+    if (init.loss && source.task !== 'regression') throw new Error(`${init.id}: a regression loss was given for classification data "${source.name}"`);
     const cohort = new Cohort(ctx, { shuffle: true, ringSlots: RING_SLOTS, ...init, evalBatch });
     try {
+      cohort.slots.forEach((slot, t) => slot.rows && cohort.checkRows(t, slot.rows));
       await cohort.bindAll();
       cohort.upload();
     } catch (error) {
@@ -182,6 +232,49 @@ export class Cohort {
     queue.writeBuffer(this.buffer('weights'), 0, params);
     queue.writeBuffer(this.buffer('trials'), 0, this.trialParams);
     queue.writeBuffer(this.buffer('status'), 0, freshStatus(this.T));
+    if (this.evalRing) {
+      const chunks = this.layout.slotEval!.chunks;
+      for (let c = 0; c < chunks; c++) this.evalRing.set(c, {}, Array.from({ length: this.T }, () => ({ batch: c })));
+      this.evalRing.upload();
+      for (let t = 0; t < this.T; t++) this.writeEvalOrder(t);
+    }
+  }
+
+  /** The task's regression loss, or null for classification. */
+  get regression(): RegressionLoss | null {
+    return this.init.data.source.task === 'regression' ? (this.init.loss ?? { kind: 'mse' }) : null;
+  }
+
+  /** Refuses rows a slot of this cohort cannot take (too few to train a batch, too many to validate). */
+  private checkRows(t: number, rows: SlotRows): void {
+    const { split, name } = this.init.data.source;
+    const B = this.init.shape.batchSize;
+    if (!this.layout.slotEval) throw new Error(`${this.id}: slot ${t} was given rows of its own, but the cohort was created without slotRows`);
+    const tooLarge = batchTooLarge(B, rows.train.length);
+    if (tooLarge) throw new Error(`${this.id}: slot ${t}: batch size ${B} ${tooLarge} it was given`);
+    if (rows.train.length > split.train) throw new Error(`${this.id}: slot ${t} trains on ${rows.train.length} rows, more than the ${split.train} training rows of "${name}"`);
+    const most = this.init.slotRows!.maxValidationRows;
+    if (rows.validation.length > most) throw new Error(`${this.id}: slot ${t} validates on ${rows.validation.length} rows, more than the cohort's ${most}`);
+  }
+
+  /** Full batches in one epoch of slot `t`'s training rows. */
+  slotStepsPerEpoch(t: number): number {
+    const rows = this.slotAt(t).rows;
+    return rows ? Math.floor(rows.train.length / this.init.shape.batchSize) : this.stepsPerEpoch;
+  }
+
+  /** The rows slot `t` is validated on. */
+  private validationRows(t: number): Uint32Array {
+    const { split } = this.init.data.source;
+    return this.slotAt(t).rows?.validation ?? rowRange(split.train, split.validation);
+  }
+
+  /** Per-slot validation: slot `t`'s evaluation order, its validation rows padded with the padding row. */
+  private writeEvalOrder(t: number): void {
+    if (!this.layout.slotEval) return;
+    const order = new Uint32Array(this.layout.slotEval.rows).fill(this.init.data.padRow);
+    order.set(this.validationRows(t));
+    this.ctx.device.queue.writeBuffer(this.buffer('eval-order'), t * order.byteLength, order);
   }
 
   private async bindAll(): Promise<void> {
@@ -193,13 +286,13 @@ export class Cohort {
     const stepGroup = this.ring.bindGroup;
     const trials = this.buffer('trials');
     const variant = init.matmul ?? preferredMatmulVariant(ctx.report);
-    const [gather, hiddenForward, outputForward, dropout, xentTrain, xentEval, backwardWeights, backwardInput, optimizer] = await Promise.all([
+    const [gather, hiddenForward, outputForward, dropout, lossTrain, lossEval, backwardWeights, backwardInput, optimizer] = await Promise.all([
       createGather(ctx),
       createDenseForward(ctx, activation, variant),
       createDenseForward(ctx, 'linear', variant),
       createDropout(ctx),
-      createSoftmaxXent(ctx, true),
-      createSoftmaxXent(ctx, false),
+      this.createLoss(true),
+      this.createLoss(false),
       createDenseBackwardWeights(ctx, variant),
       createDenseBackwardInput(ctx, activation, layout.dropout, variant),
       createOptimizer(ctx),
@@ -222,22 +315,7 @@ export class Cohort {
         push(`dropout ${l}`, dropout.bind(owner, { y: this.buffer(`act-${l}`), out: this.buffer(`drop-${l}`), trials, stepGroup }, { T, B, W: widths[l + 1]!, layer: l }));
       }
     }
-    push(
-      'softmax-xent',
-      xentTrain.bind(
-        owner,
-        {
-          logits: this.buffer(`act-${L - 1}`),
-          labels: this.buffer('y0'),
-          dlogits: this.buffer(`dz-${L - 1}`),
-          metrics: this.buffer('metrics'),
-          history: this.buffer('history'),
-          status: this.buffer('status'),
-          stepGroup,
-        },
-        { T, B, C: widths[L]! },
-      ),
-    );
+    push(lossTrain.id, lossTrain.bind(owner, { outputs: this.buffer(`act-${L - 1}`), labels: this.buffer('y0'), doutputs: this.buffer(`dz-${L - 1}`), stepGroup }, { B }));
     for (let l = L - 1; l >= 0; l--) {
       push(layerName('dense-backward-weights', l), backwardWeights.bind(owner, { x: layerInput(l), dz: this.buffer(`dz-${l}`), grads: this.buffer('grads') }, dense(l)));
       if (l > 0) {
@@ -275,40 +353,69 @@ export class Cohort {
       ),
     );
 
-    // Evaluation: every trial reads the same rows straight from the data set (trial stride 0).
+    // Evaluation: every trial reads the same rows straight from the data set (trial stride 0), or,
+    // where slots validate on rows of their own, each chunk first gathers every slot's rows.
     const { split } = data.source;
     const F = widths[0]!;
+    const evalForwards = (r: number, x: GPUBuffer, xBase: number, xTrial: number) =>
+      Array.from({ length: L }, (_, l) =>
+        forwardKernel(l).bind(
+          owner,
+          { x: l === 0 ? x : this.buffer(`eval-${l - 1}`), params: this.buffer('weights'), y: this.buffer(`eval-${l}`) },
+          { ...dense(l), B: r, xBase: l === 0 ? xBase : 0, xTrial: l === 0 ? xTrial : r * widths[l]! },
+        ),
+      );
+    const evalLoss = (r: number, labels: GPUBuffer, labelBase: number, labelTrial: number, group: GPUBindGroup) =>
+      lossEval.bind(owner, { outputs: this.buffer(`eval-${L - 1}`), labels, doutputs: this.buffer(`dz-${L - 1}`), stepGroup: group }, { B: r, labelBase, labelTrial, metricsBase: T * METRIC_FLOATS });
     const starts: Record<EvalSplit, [number, number]> = {
       validation: [split.train, split.validation],
       test: [split.train + split.validation, split.test],
     };
     for (const [name, [start, rows]] of Object.entries(starts) as [EvalSplit, [number, number]][]) {
+      if (name === 'validation' && layout.slotEval) continue;
       const chunks: EvalChunk[] = [];
       for (let first = 0; first < rows; first += init.evalBatch) {
         const r = Math.min(init.evalBatch, rows - first);
-        const forwards: BoundKernel[] = [];
-        for (let l = 0; l < L; l++) {
-          const x = l === 0 ? data.x : this.buffer(`eval-${l - 1}`);
-          const xBase = l === 0 ? (start + first) * F : 0;
-          forwards.push(forwardKernel(l).bind(owner, { x, params: this.buffer('weights'), y: this.buffer(`eval-${l}`) }, { ...dense(l), B: r, xBase, xTrial: l === 0 ? 0 : r * widths[l]! }));
-        }
-        const xent = xentEval.bind(
-          owner,
-          {
-            logits: this.buffer(`eval-${L - 1}`),
-            labels: data.y,
-            dlogits: this.buffer(`dz-${L - 1}`),
-            metrics: this.buffer('metrics'),
-            history: this.buffer('history'),
-            status: this.buffer('status'),
-            stepGroup,
-          },
-          { T, B: r, C: widths[L]!, labelBase: start + first, labelTrial: 0, metricsBase: T * METRIC_FLOATS },
-        );
-        chunks.push({ forwards, xent });
+        chunks.push({ forwards: evalForwards(r, data.x, (start + first) * F, 0), loss: evalLoss(r, data.y, start + first, 0, stepGroup) });
       }
       this.evals.set(name, chunks);
     }
+    if (layout.slotEval) {
+      const r = init.evalBatch;
+      const evalGroup = this.evalRing!.bindGroup;
+      const gatherEval = gather.bind(
+        owner,
+        { data: data.x, labels: data.y, order: this.buffer('eval-order'), x: this.buffer('eval-x'), y: this.buffer('eval-y'), stepGroup: evalGroup },
+        { T, B: r, F, R: layout.slotEval.rows },
+      );
+      const forwards = evalForwards(r, this.buffer('eval-x'), 0, r * F);
+      const loss = evalLoss(r, this.buffer('eval-y'), 0, r, evalGroup);
+      const chunks = Array.from({ length: layout.slotEval.chunks }, (_, c): EvalChunk => ({ gather: gatherEval, forwards, loss, stepOffset: this.evalRing!.offset(c) }));
+      this.evals.set('validation', chunks);
+    }
+  }
+
+  /**
+   * The task's loss kernel (softmax cross-entropy, or the regression loss on the one output) behind
+   * one bind: outputs, labels (class or target bits) and their gradient, into this cohort's
+   * metrics, history and status.
+   */
+  private async createLoss(grad: boolean) {
+    const { ctx, T } = this;
+    const regression = this.regression;
+    const C = this.init.shape.widths.at(-1)!;
+    const xent = regression ? null : await createSoftmaxXent(ctx, grad);
+    const mse = regression ? await createRegressionLoss(ctx, grad, regression) : null;
+    const shared = () => ({ metrics: this.buffer('metrics'), history: this.buffer('history'), status: this.buffer('status') });
+    type Buffers = { outputs: GPUBuffer; labels: GPUBuffer; doutputs: GPUBuffer; stepGroup: GPUBindGroup };
+    type Dims = { B: number; labelBase?: number; labelTrial?: number; metricsBase?: number };
+    return {
+      id: regression ? 'regression-loss' : 'softmax-xent',
+      bind: (owner: string, b: Buffers, d: Dims): BoundKernel =>
+        mse
+          ? mse.bind(owner, { outputs: b.outputs, targets: b.labels, doutputs: b.doutputs, ...shared(), stepGroup: b.stepGroup }, { T, B: d.B, targetBase: d.labelBase, targetTrial: d.labelTrial, metricsBase: d.metricsBase })
+          : xent!.bind(owner, { logits: b.outputs, labels: b.labels, dlogits: b.doutputs, ...shared(), stepGroup: b.stepGroup }, { T, B: d.B, C, labelBase: d.labelBase, labelTrial: d.labelTrial, metricsBase: d.metricsBase }),
+    };
   }
 
   /** The dispatches of one training step, in order. */
@@ -320,6 +427,11 @@ export class Cohort {
   slot(t: number): { config: TrialConfig | null; steps: number; frozen: boolean } {
     const slot = this.slotAt(t);
     return { config: slot.config, steps: slot.steps, frozen: slot.frozen };
+  }
+
+  /** The rows slot `t` trains and validates on (null: the splits). */
+  slotRows(t: number): SlotRows | null {
+    return this.slotAt(t).rows;
   }
 
   /** Slots whose trial trains (assigned and not frozen). */
@@ -340,7 +452,10 @@ export class Cohort {
    */
   stepsToEpochEnd(): number {
     let steps = Infinity;
-    for (const t of this.activeSlots()) steps = Math.min(steps, this.stepsPerEpoch - (this.slots[t]!.steps % this.stepsPerEpoch));
+    for (const t of this.activeSlots()) {
+      const spe = this.slotStepsPerEpoch(t);
+      steps = Math.min(steps, spe - (this.slots[t]!.steps % spe));
+    }
     return steps;
   }
 
@@ -356,13 +471,17 @@ export class Cohort {
     const zeros = new Float32Array(METRIC_FLOATS);
     for (const t of this.activeSlots()) {
       const slot = this.slots[t]!;
-      const epoch = Math.floor(slot.steps / this.stepsPerEpoch);
+      const spe = this.slotStepsPerEpoch(t);
+      const epoch = Math.floor(slot.steps / spe);
       if (slot.orderEpoch !== epoch) {
-        const order = epochOrder(slot.config!.seed, epoch, this.init.data.source.split.train, B, this.init.shuffle);
+        const own = slot.rows?.train;
+        const order = epochOrder(slot.config!.seed, epoch, own?.length ?? this.init.data.source.split.train, B, this.init.shuffle);
+        // A slot's own rows are visited in the order its epoch permutes their positions.
+        if (own) order.forEach((position, i) => (order[i] = own[position]!));
         queue.writeBuffer(this.buffer('order'), t * R * 4, order);
         slot.orderEpoch = epoch;
       }
-      if (slot.steps % this.stepsPerEpoch === 0) queue.writeBuffer(this.buffer('metrics'), t * METRIC_FLOATS * 4, zeros);
+      if (slot.steps % spe === 0) queue.writeBuffer(this.buffer('metrics'), t * METRIC_FLOATS * 4, zeros);
     }
   }
 
@@ -375,14 +494,14 @@ export class Cohort {
     if (count > this.ring.slots) throw new Error(`${this.id}: ${count} steps exceed the ring's ${this.ring.slots} slots`);
     if (count > this.stepsToEpochEnd()) throw new Error(`${this.id}: ${count} steps would cross a trial's epoch boundary (${this.stepsToEpochEnd()} left)`);
     this.prepareSlots();
-    const spe = this.stepsPerEpoch;
+    const spe = this.slots.map((_, t) => this.slotStepsPerEpoch(t));
     for (let s = 0; s < count; s++) {
       this.ring.set(
         s,
         { slot: s },
-        this.slots.map((slot) => {
+        this.slots.map((slot, t) => {
           if (!slot.config || slot.frozen) return { count: Math.max(1, slot.steps), batch: 0 };
-          return { ...trialStepOf(slot.config, slot.steps + s + 1), batch: (slot.steps + s) % spe };
+          return { ...trialStepOf(slot.config, slot.steps + s + 1), batch: (slot.steps + s) % spe[t]! };
         }),
       );
     }
@@ -403,7 +522,8 @@ export class Cohort {
   skipToNextEpoch(): void {
     for (const t of this.activeSlots()) {
       const slot = this.slots[t]!;
-      slot.steps = (Math.floor(slot.steps / this.stepsPerEpoch) + 1) * this.stepsPerEpoch;
+      const spe = this.slotStepsPerEpoch(t);
+      slot.steps = (Math.floor(slot.steps / spe) + 1) * spe;
     }
   }
 
@@ -412,11 +532,12 @@ export class Cohort {
     encoder.clearBuffer(this.buffer('metrics'), this.T * METRIC_FLOATS * 4, this.T * METRIC_FLOATS * 4);
   }
 
-  /** Records a forward pass over all of `split` for every trial, accumulating loss and accuracy. */
+  /** Records a forward pass over all of `split` for every trial (validation: its own rows), accumulating the loss kernel's sums. */
   encodeEval(pass: GPUComputePassEncoder, split: EvalSplit): void {
     for (const chunk of this.evals.get(split) ?? []) {
+      if (chunk.gather) encodeBound(pass, chunk.gather, chunk.stepOffset);
       for (const bound of chunk.forwards) encodeBound(pass, bound);
-      encodeBound(pass, chunk.xent, 0);
+      encodeBound(pass, chunk.loss, chunk.stepOffset ?? 0);
     }
   }
 
@@ -443,13 +564,35 @@ export class Cohort {
     return count * this.T * 4 + this.T * 8;
   }
 
-  /** Reads the training (first) or evaluation (second) accumulators of every trial. */
-  async readMetrics(which: 'train' | 'eval'): Promise<MetricsRead[]> {
+  /**
+   * Reads every slot's training accumulators (this epoch's batches so far) or the evaluation
+   * accumulators of the `split` just evaluated (evaluateCohort). Regression metrics come back in
+   * the target's own units; R² against the evaluated rows' own mean.
+   */
+  async readMetrics(which: 'train' | EvalSplit): Promise<MetricsRead[]> {
     const floats = await this.ctx.memory.readF32(this.buffer('metrics'), this.T * METRIC_FLOATS, which === 'train' ? 0 : this.T * METRIC_FLOATS);
+    const scale = this.init.data.source.targetScale;
     return Array.from({ length: this.T }, (_, t) => {
-      const [sum, correct, rows] = [floats[t * METRIC_FLOATS]!, floats[t * METRIC_FLOATS + 1]!, floats[t * METRIC_FLOATS + 2]!];
-      return { loss: rows > 0 ? sum / rows : NaN, accuracy: rows > 0 ? correct / rows : NaN, rows };
+      const [sum, second, rows, fourth] = floats.subarray(t * METRIC_FLOATS, (t + 1) * METRIC_FLOATS);
+      const loss = rows! > 0 ? sum! / rows! : NaN;
+      if (!this.regression) return { loss, accuracy: rows! > 0 ? second! / rows! : NaN, rows: rows! };
+      const sst = which === 'train' ? NaN : this.sumOfSquares(which, t);
+      return { loss, accuracy: NaN, rows: rows!, ...regressionMetrics({ absErr: second!, sqErr: fourth!, rows: rows! }, scale?.std ?? 1, sst) };
     });
+  }
+
+  /** Regression: Σ (y − ȳ)² over the rows slot `t` is evaluated on in `split`. */
+  private sumOfSquares(split: EvalSplit, t: number): number {
+    const target = this.init.data.source.target!;
+    const own = split === 'validation' ? this.slotAt(t).rows : null;
+    if (own) return targetSumOfSquares(target, own.validation);
+    let sst = this.splitSst.get(split);
+    if (sst === undefined) {
+      const { train, validation, test } = this.init.data.source.split;
+      sst = targetSumOfSquares(target, split === 'validation' ? rowRange(train, validation) : rowRange(train + validation, test));
+      this.splitSst.set(split, sst);
+    }
+    return sst;
   }
 
   /** Every slot's parameters, [T][P] in the kernels' layout. */
@@ -504,13 +647,15 @@ export class Cohort {
 
   /**
    * Puts a new trial in slot `t`, on the device: its own initial weights (from its seed, or
-   * `initial`), zeroed optimizer state, fresh status, its own step count (0) and batch order.
-   * Nothing of the slot's previous trial can reach the new one.
+   * `initial`), zeroed optimizer state, fresh status, its own step count (0) and batch order, and
+   * (slotRows cohorts) its own training and validation rows (default: the splits). Nothing of the
+   * slot's previous trial can reach the new one.
    */
-  assign(t: number, config: TrialConfig, initial?: Float32Array): void {
+  assign(t: number, config: TrialConfig, initial?: Float32Array, rows?: SlotRows): void {
     const slot = this.slotAt(t);
     const problem = this.incompatibility(config);
     if (problem) throw new Error(`${this.id}: cannot assign slot ${t}: ${problem}`);
+    if (rows) this.checkRows(t, rows);
     const { queue } = this.ctx.device;
     const { P, state } = this.layout;
     const params = initial ?? initialParameters(this.init.shape.widths, config.seed);
@@ -520,7 +665,8 @@ export class Cohort {
     if (state.m) queue.writeBuffer(this.buffer('optimizer-m'), t * P * 4, zeros);
     if (state.v) queue.writeBuffer(this.buffer('optimizer-v'), t * P * 4, zeros);
     queue.writeBuffer(this.buffer('status'), t * STATUS_BYTES, freshStatus(1));
-    Object.assign(slot, { config, steps: 0, frozen: false, orderEpoch: null });
+    Object.assign(slot, { config, steps: 0, frozen: false, orderEpoch: null, rows: rows ?? null });
+    this.writeEvalOrder(t);
     this.writeTrialParams(t, trialParamsOf(config));
   }
 
@@ -559,7 +705,9 @@ export class Cohort {
     copy('metrics', METRIC_FLOATS * 4);
     device.queue.submit([encoder.finish()]);
     device.queue.writeBuffer(this.buffer('status'), to * STATUS_BYTES, freshStatus(1));
-    Object.assign(target, { config, steps: source.steps, frozen: false, orderEpoch: null });
+    // The target trains on from where the source is, on the source's rows.
+    Object.assign(target, { config, steps: source.steps, frozen: false, orderEpoch: null, rows: source.rows });
+    this.writeEvalOrder(to);
     this.writeTrialParams(to, trialParamsOf(config));
   }
 
@@ -576,6 +724,7 @@ export class Cohort {
     if (source.layout.P !== this.layout.P) throw new Error(`${this.id}: cannot adopt from ${source.id}: another parameter layout`);
     const problem = this.incompatibility(moving.config);
     if (problem) throw new Error(`${this.id}: cannot adopt slot ${from} of ${source.id}: ${problem}`);
+    if (moving.rows) this.checkRows(to, moving.rows);
     const { P } = this.layout;
     const encoder = this.ctx.device.createCommandEncoder({ label: `${this.id}.adopt` });
     const copy = (name: string, size: number) => encoder.copyBufferToBuffer(source.buffer(name), from * size, this.buffer(name), to * size, size);
@@ -593,7 +742,8 @@ export class Cohort {
     copy('metrics', METRIC_FLOATS * 4);
     copy('status', STATUS_BYTES);
     this.ctx.device.queue.submit([encoder.finish()]);
-    Object.assign(this.slotAt(to), { config: moving.config, steps: moving.steps, frozen: moving.frozen, orderEpoch: null });
+    Object.assign(this.slotAt(to), { config: moving.config, steps: moving.steps, frozen: moving.frozen, orderEpoch: null, rows: moving.rows });
+    this.writeEvalOrder(to);
     this.writeTrialParams(to, { ...trialParamsOf(moving.config), frozen: moving.frozen ? 1 : 0 });
   }
 

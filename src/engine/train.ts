@@ -122,12 +122,15 @@ export async function evaluateCohort(ctx: GpuContext, cohort: Cohort, split: Eva
   pass.end();
   const { errors } = scoped(device, `evaluate ${cohort.id} on ${split}`, () => device.queue.submit([encoder.finish()]));
   await errors;
-  return cohort.readMetrics('eval');
+  return cohort.readMetrics(split);
 }
 
 export interface EpochReport {
+  /** The epoch (0-based) that just ended for the reporting slots. */
   epoch: number;
   stepsDone: number;
+  /** The slots whose epoch (or planned training) ended here: every training slot, unless slots differ in epoch length (own rows). */
+  slots: number[];
   /** Training loss and accuracy accumulated over the epoch's batches (with dropout active). */
   train: MetricsRead[];
   validation: MetricsRead[];
@@ -135,7 +138,7 @@ export interface EpochReport {
 
 export interface RunCohortOptions extends Omit<AdvanceOptions, 'onChunk'> {
   epochs: number;
-  /** Stop every trial after this many steps. */
+  /** Stop every trial after this many of its own steps. */
   maxSteps?: number;
   /** Evaluate the test split after the last epoch. */
   evaluateTest?: boolean;
@@ -157,18 +160,20 @@ export interface CohortRunResult {
 }
 
 /**
- * Trains a cohort whose trials all start together for `epochs` epochs (or `maxSteps`), evaluating
- * after each epoch: `fusetune train` and the benchmarks. Studies drive cohorts slot by slot.
+ * Trains a cohort's training slots for `epochs` epochs of their own rows (or `maxSteps` of their
+ * own steps), evaluating whenever a slot ends an epoch; a slot whose training ends before the
+ * others' is frozen. `fusetune train`, the benchmarks and the engine's tests; studies drive
+ * cohorts slot by slot.
  */
 export async function runCohort(ctx: GpuContext, cohort: Cohort, options: RunCohortOptions): Promise<CohortRunResult> {
-  const maxSteps = Math.min(options.maxSteps ?? Infinity, options.epochs * cohort.stepsPerEpoch);
+  const planned = (t: number) => Math.min(options.maxSteps ?? Infinity, options.epochs * cohort.slotStepsPerEpoch(t));
+  const training = () => cohort.activeSlots().filter((t) => cohort.slot(t).steps < planned(t));
   const epochs: EpochReport[] = [];
   let trainMs = 0;
   let status: TrialStatusRead[] = Array.from({ length: cohort.T }, () => ({ diverged: false, divergedStep: null }));
   let stopped = false;
-  while (cohort.stepsDone < maxSteps && cohort.activeSlots().length > 0) {
-    const epoch = Math.floor(cohort.stepsDone / cohort.stepsPerEpoch);
-    const steps = Math.min(cohort.stepsToEpochEnd(), maxSteps - cohort.stepsDone);
+  for (let active = training(); active.length > 0; active = training()) {
+    const steps = Math.min(cohort.stepsToEpochEnd(), ...active.map((t) => planned(t) - cohort.slot(t).steps));
     const result = await advance(ctx, cohort, steps, options);
     trainMs += result.gpuMs;
     status = result.status;
@@ -176,13 +181,21 @@ export async function runCohort(ctx: GpuContext, cohort: Cohort, options: RunCoh
       stopped = true;
       break;
     }
-    if (cohort.stepsDone % cohort.stepsPerEpoch !== 0 && cohort.stepsDone < maxSteps) continue;
+    const ending = active.filter((t) => {
+      const own = cohort.slot(t).steps;
+      return own % cohort.slotStepsPerEpoch(t) === 0 || own >= planned(t);
+    });
+    if (ending.length === 0) continue;
     const validation = await evaluateCohort(ctx, cohort, 'validation');
     const train = await cohort.readMetrics('train');
-    const report: EpochReport = { epoch, stepsDone: cohort.stepsDone, train, validation };
+    const first = ending[0]!;
+    const report: EpochReport = { epoch: Math.ceil(cohort.slot(first).steps / cohort.slotStepsPerEpoch(first)) - 1, stepsDone: cohort.stepsDone, slots: ending, train, validation };
     epochs.push(report);
     options.onEpoch?.(report);
     if (status.every((s, t) => s.diverged || cohort.isFrozen(t))) break;
+    // Slots done while others train on stop updating; when all are done, none is frozen.
+    const rest = training();
+    if (rest.length > 0) for (const t of active) if (!rest.includes(t)) cohort.freeze(t);
   }
   const test = options.evaluateTest && !stopped ? await evaluateCohort(ctx, cohort, 'test') : null;
   return { stopped, stepsDone: cohort.stepsDone, trainMs, status, epochs, test, params: await cohort.readParams() };

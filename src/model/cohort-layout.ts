@@ -58,6 +58,12 @@ export interface CohortLayoutInput {
   trainRows: number;
   /** Rows per evaluation pass (validation/test are evaluated in chunks of this many rows). */
   evalBatch: number;
+  /**
+   * Slots validate on rows of their own (cross-validation folds), at most this many each: adds the
+   * buffers that gather each slot's evaluation rows, chunk by chunk. Absent: all slots validate on
+   * the validation split, read straight from the data set.
+   */
+  slotValidationRows?: number;
   /** Slots of the per-step ring (the most steps one submit records); default RING_SLOTS. */
   ringSlots?: number;
   /** The device's minStorageBufferOffsetAlignment (the ring's slots are bound at such offsets). */
@@ -74,6 +80,8 @@ export interface CohortLayout {
   stepsPerEpoch: number;
   dropout: boolean;
   state: { m: boolean; v: boolean };
+  /** Per-slot validation (slotValidationRows): evaluation chunks per pass, and rows of each slot's evaluation order (chunks · evalBatch). */
+  slotEval: { chunks: number; rows: number } | null;
   buffers: BufferPlan[];
 }
 
@@ -112,6 +120,18 @@ export function cohortLayout(input: CohortLayoutInput): CohortLayout {
     { name: 'history', category: 'control', bytes: (input.ringSlots ?? RING_SLOTS) * T * f32 },
     { name: 'step-ring', category: 'control', bytes: (input.ringSlots ?? RING_SLOTS) * ringStride(T, input.offsetAlignment) },
   ];
+  let slotEval: CohortLayout['slotEval'] = null;
+  if (input.slotValidationRows !== undefined) {
+    const chunks = Math.max(1, Math.ceil(input.slotValidationRows / evalBatch));
+    slotEval = { chunks, rows: chunks * evalBatch };
+    buffers.push(
+      { name: 'eval-order', category: 'batching', bytes: T * slotEval.rows * 4 },
+      { name: 'eval-x', category: 'activations', bytes: T * evalBatch * widths[0]! * f32 },
+      { name: 'eval-y', category: 'batching', bytes: T * evalBatch * 4 },
+      // One StepData per chunk, whose batch index is the chunk: gather reads the chunk's rows by it.
+      { name: 'eval/step-ring', category: 'control', bytes: chunks * ringStride(T, input.offsetAlignment) },
+    );
+  }
   for (let l = 0; l < L; l++) {
     const width = widths[l + 1]!;
     buffers.push({ name: `act-${l}`, category: 'activations', bytes: T * B * width * f32 });
@@ -119,7 +139,7 @@ export function cohortLayout(input: CohortLayoutInput): CohortLayout {
     if (dropout && l < L - 1) buffers.push({ name: `drop-${l}`, category: 'activations', bytes: T * B * width * f32 });
     buffers.push({ name: `eval-${l}`, category: 'activations', bytes: T * evalBatch * width * f32 });
   }
-  return { T, P: layout.P, nWeights: layout.nWeights, wBase: layout.wBase, bBase: layout.bBase, stepsPerEpoch: steps, dropout, state, buffers };
+  return { T, P: layout.P, nWeights: layout.nWeights, wBase: layout.wBase, bBase: layout.bBase, stepsPerEpoch: steps, dropout, state, slotEval, buffers };
 }
 
 export function totalBytes(buffers: readonly BufferPlan[]): number {

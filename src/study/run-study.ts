@@ -23,6 +23,7 @@ import { rankTrials, type EpochMetrics, type StudyRecord, type TrialRecord } fro
 import { CohortPool, type RunningCohort } from './cohort-pool.ts';
 import { DIVERGENCE_FACTOR, explosion } from './divergence.ts';
 import type { StudyEvent } from './events.ts';
+import { chanceLoss } from '../model/loss.ts';
 import { StudyStorageError, type JournalLedger } from './ledger.ts';
 import { ShapeCosts } from './shape-costs.ts';
 import { TrialBook } from './trial-book.ts';
@@ -337,7 +338,7 @@ class StudyRun {
       const first = chunk.slotSteps[t]!;
       const kept = status.diverged && status.divergedStep !== null ? losses.slice(0, Math.max(0, status.divergedStep - first)) : losses;
       this.book.trained(index, first, kept, speed);
-      const blown = explosion(losses, this.options.dataset.classes, this.options.divergenceFactor ?? DIVERGENCE_FACTOR);
+      const blown = explosion(losses, chanceLoss(r.cohort.regression, this.options.dataset.classes), this.options.divergenceFactor ?? DIVERGENCE_FACTOR);
       if (status.diverged || blown) {
         const step = status.diverged ? (status.divergedStep ?? first) : first + blown!.at;
         const reason = status.diverged ? `loss or an update became NaN/Inf at step ${step}` : blown!.reason(step);

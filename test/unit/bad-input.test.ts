@@ -12,6 +12,7 @@ import { parseStudy, parseStudyText } from '../../src/search/study.ts';
 import { toTrialConfig } from '../../src/search/to-trial-config.ts';
 import { checkOutputFile, folderSafeName, prepareResultsFolder, StudyFolder, writeAtomic } from '../../src/store/node-store.ts';
 import { SafetensorsError } from '../../src/store/safetensors.ts';
+import { chanceLoss } from '../../src/model/loss.ts';
 import { DIVERGENCE_FACTOR, explosion } from '../../src/study/divergence.ts';
 import { parseDecimal } from '../../src/util/decimal.ts';
 import { InputError } from '../../src/util/input-error.ts';
@@ -226,10 +227,20 @@ describe('results folders and output files are checked before any work', () => {
 describe('the explosion rule shared by studies and train', () => {
   it(`stops at the first batch loss past ${DIVERGENCE_FACTOR}× chance level`, () => {
     const limit = DIVERGENCE_FACTOR * Math.log(10);
-    expect(explosion([2.3, 50, limit * 0.99], 10)).toBeNull();
-    const hit = explosion([2.3, NaN, limit * 1.01, 1e19], 10)!;
+    const chance = chanceLoss(null, 10);
+    expect(chance).toBe(Math.log(10));
+    expect(explosion([2.3, 50, limit * 0.99], chance)).toBeNull();
+    const hit = explosion([2.3, NaN, limit * 1.01, 1e19], chance)!;
     expect(hit.at).toBe(2);
     expect(hit.reason(7)).toBe(`batch loss ${(limit * 1.01).toPrecision(3)} at step 7 exceeds 100× chance level (2.30)`);
+  });
+
+  it('regression: chance level is the loss of an error of one standard deviation', () => {
+    expect(chanceLoss({ kind: 'mse' }, 1)).toBe(1);
+    expect(chanceLoss({ kind: 'huber', delta: 2 }, 1)).toBe(0.5);
+    expect(chanceLoss({ kind: 'huber', delta: 0.5 }, 1)).toBe(0.375);
+    expect(explosion([0.9, 30, 99], chanceLoss({ kind: 'mse' }, 1))).toBeNull();
+    expect(explosion([0.9, 101], chanceLoss({ kind: 'mse' }, 1))?.at).toBe(1);
   });
 });
 

@@ -102,8 +102,8 @@ async function measureAll(): Promise<{ name: string; results: Measured[]; curves
         if (e.type === 'asked') for (const t of e.trials) batch.set(t.index, t.config.batchSize);
         if (e.type === 'curve') samples += e.losses.length * (batch.get(e.index) ?? 0);
         // Best validation accuracy evaluated so far, by any trial at any epoch (PBT's members finish together).
-        if (e.type === 'epoch' && e.metrics.valAccuracy > best) {
-          best = e.metrics.valAccuracy;
+        if (e.type === 'epoch' && (e.metrics.valAccuracy ?? -Infinity) > best) {
+          best = e.metrics.valAccuracy!;
           timeline.push({ samples, ms: performance.now() - started, best });
         }
       },

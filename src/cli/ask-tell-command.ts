@@ -95,7 +95,7 @@ export async function askCommand(argv: string[]): Promise<number> {
 /** A told value within its metric's range, or an InputError naming the flag. */
 function checkRange(flag: string, metric: Study['objective'][number]['metric'], value: number, text: string): number {
   const { min, max } = METRIC_RANGES[metric];
-  if (value < min || value > max) throw new InputError(`${flag}: ${text} is outside the range of ${metric} (${min} … ${max === Infinity ? '∞' : max})`);
+  if (value < min || value > max) throw new InputError(`${flag}: ${text} is outside the range of ${metric} (${min === -Infinity ? '−∞' : min} … ${max === Infinity ? '∞' : max})`);
   return value;
 }
 

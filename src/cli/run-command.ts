@@ -1,6 +1,7 @@
 // `fusetune run [study.json]`: runs a study with progress, prints the ranked table, writes the results folder.
 import { joinNegativeValues, numberFlag } from './flags.ts';
-import { budgetLine, paretoTable, scheduleCsv, scheduleTable } from './study-summary.ts';
+import { budgetLine, formatMetric, paretoTable, scheduleCsv, scheduleTable } from './study-summary.ts';
+import { METRIC_LABELS, SHAPE_METRICS } from '../model/objectives.ts';
 import { objectivesOf } from '../search/specs.ts';
 import { FINISHED_STATES } from '../model/states.ts';
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
@@ -10,11 +11,11 @@ import { parseArgs } from 'node:util';
 import { loadDatasetNode } from '../data/node.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
-import { checkStudyAgainstData, parseStudyText, type Study } from '../search/study.ts';
+import { parseStudyText, type Study } from '../search/study.ts';
 import { checkInputFile, folderSafeName, prepareResultsFolder, StudyFolder } from '../store/node-store.ts';
 import { InputError } from '../util/input-error.ts';
-import { objectiveValue, rankTrials, type StudyRecord } from '../store/records.ts';
-import { runStudy, summarizeTrials } from '../study/run-study.ts';
+import { objectiveValue, rankTrials, rawMetricValue, type StudyRecord, type TrialRecord } from '../store/records.ts';
+import { checkStudyForData, runStudy, summarizeTrials } from '../study/run-study.ts';
 import { JournalLedger, StudyStorageError } from '../study/ledger.ts';
 import { lockFolder } from '../store/folder-lock.ts';
 import { checkStorageSpec, openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
@@ -95,21 +96,48 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
+/** The columns of the ranked table: the task's validation and test metrics. */
+function metricColumns(record: StudyRecord): { head: string[]; cells: (t: TrialRecord) => string[] } {
+  if (record.dataset.task !== 'regression') {
+    return { head: ['val acc', 'val loss', 'test acc'], cells: (t) => [pct(t.valAccuracy), fmt(t.valLoss), t.test ? pct(t.test.accuracy) : ''] };
+  }
+  return {
+    head: ['val RMSE', 'val MAE', 'val R²', 'test RMSE'],
+    cells: (t) => [formatMetric('val_rmse', t.valRmse), formatMetric('val_mae', t.valMae), formatMetric('val_r2', t.valR2), t.test ? formatMetric('val_rmse', t.test.rmse) : ''],
+  };
+}
+
 export function rankedTable(record: StudyRecord, limit = 20): string {
   const ranked = rankTrials(record.trials, objectivesOf(record.study.objective)[0]!);
+  const columns = metricColumns(record);
   const rows = ranked.slice(0, limit).map((t, i) => [
     String(i + 1),
     String(t.index),
     t.state,
-    pct(t.valAccuracy),
-    fmt(t.valLoss),
-    t.test ? pct(t.test.accuracy) : '',
+    ...columns.cells(t),
     t.samplesPerSec === null ? '-' : Math.round(t.samplesPerSec).toString(),
     fmt(t.stepMs),
     `${t.config.optimizer.kind} lr=${fmt(t.config.optimizer.lr)} b=${t.config.batchSize} h=${t.config.hidden.join('-') || 'none'} drop=${fmt(t.config.dropout, 2)} l2=${fmt(t.config.l2, 2)}`,
   ]);
   const more = ranked.length > limit ? `\n… ${ranked.length - limit} more in trials.csv` : '';
-  return table(['rank', 'trial', 'state', 'val acc', 'val loss', 'test acc', 'samples/s', 'step ms', 'config'], rows) + more;
+  const { target, folds } = record.dataset;
+  const notes = [
+    ...(target ? [`RMSE and MAE are in ${target}'s own units; R² against the validation rows' mean`] : []),
+    ...(folds ? [`validation metrics are means over ${folds} cross-validation folds (every fold's values and their std: trials.csv, journal user attrs)`] : []),
+  ];
+  return table(['rank', 'trial', 'state', ...columns.head, 'samples/s', 'step ms', 'config'], rows) + more + notes.map((n) => `\n${n}`).join('');
+}
+
+/** The best trial in one line: its objective on validation (± its folds' std) and the same metric on the test split. */
+export function bestLine(record: StudyRecord, trial: TrialRecord): string {
+  const objective = objectivesOf(record.study.objective)[0]!;
+  const metric = SHAPE_METRICS.has(objective.metric) ? (record.dataset.task === 'regression' ? 'val_rmse' : 'val_accuracy') : objective.metric;
+  const units = record.dataset.target && (metric === 'val_rmse' || metric === 'val_mae') ? ` ${record.dataset.target}` : '';
+  const std = trial.folds?.std[metric];
+  const spread = std !== undefined ? ` ± ${formatMetric(metric, std)} over ${trial.folds!.k} folds` : '';
+  const testValue = { val_accuracy: trial.test?.accuracy, val_loss: trial.test?.loss, val_rmse: trial.test?.rmse, val_mae: trial.test?.mae, val_r2: trial.test?.r2 }[metric as string];
+  const test = testValue !== undefined ? `, test ${formatMetric(metric, testValue)}${units}` : '';
+  return `best trial ${trial.index}: ${METRIC_LABELS[metric]} ${formatMetric(metric, rawMetricValue(trial, metric))}${units}${spread}${test}`;
 }
 
 const RUN_OPTIONS = {
@@ -151,7 +179,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if ('path' in study.data && typeof study.data.path === 'string') checkInputFile(study.data.path, 'data.path');
 
   const dataset = await loadDatasetNode(study.data);
-  checkStudyAgainstData(study, dataset.split.train);
+  checkStudyForData(study, dataset);
   const folder = new StudyFolder(out);
   // One writer per results folder: a second run there would interleave two studies.
   mkdirSync(out, { recursive: true });
@@ -225,7 +253,7 @@ export async function runCommand(argv: string[]): Promise<number> {
             const value = objectiveValue(event.trial, objective);
             if (value !== null && (bestValue === null || (objective.direction === 'maximize' ? value > bestValue : value < bestValue))) {
               bestValue = value;
-              best = objective.metric === 'val_accuracy' ? pct(value) : fmt(value);
+              best = formatMetric(objective.metric, value);
             }
             break;
           }
@@ -257,7 +285,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       const params = weights.get(bestTrial.index)?.params ?? folder.readWeights(weightsFile(bestTrial.index), [dataset.features, ...bestTrial.config.hidden, dataset.classes]);
       if (params) {
         const widths = [dataset.features, ...bestTrial.config.hidden, dataset.classes];
-        written.push(folder.writeWeights('best.safetensors', params, widths, { trial: String(bestTrial.index), activation: bestTrial.config.activation, val_accuracy: String(bestTrial.valAccuracy), study: study.name }));
+        const value = String(rawMetricValue(bestTrial, objective.metric));
+        written.push(folder.writeWeights('best.safetensors', params, widths, { trial: String(bestTrial.index), activation: bestTrial.config.activation, task: dataset.task, [objective.metric]: value, study: study.name }));
       } else log(`best.safetensors: trial ${bestTrial.index} trained on another worker, which holds its weights`);
     }
     written.push(...kept.map((index) => join(out, weightsFile(index))));
@@ -267,7 +296,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       const failed = record.trials.filter((t) => t.state === 'failed' || t.state === 'diverged');
       console.log(
         `\n${record.state} in ${duration(record.wallMs ?? 0)} on ${adapterName(record.adapter)} (timing: ${record.timing})` +
-          (bestTrial ? `; best trial ${bestTrial.index}: val ${pct(bestTrial.valAccuracy)}, test ${pct(bestTrial.test?.accuracy)}` : '; no trial finished'),
+          (bestTrial ? `; ${bestLine(record, bestTrial)}` : '; no trial finished'),
       );
       for (const t of failed) console.log(`trial ${t.index} ${t.state}: ${t.reason ?? ''}`);
       console.log(budgetLine(record));

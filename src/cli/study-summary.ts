@@ -1,15 +1,19 @@
 // What `fusetune run` prints after the ranked table: the Pareto front, early stops, PBT schedules, occupancy.
-import { METRIC_LABELS, type Objective } from '../model/objectives.ts';
+import { METRIC_LABELS, type Objective, type ObjectiveMetric } from '../model/objectives.ts';
 import { objectivesOf } from '../search/specs.ts';
 import { metricValue, type StudyRecord, type TrialRecord } from '../store/records.ts';
 import { fmt, pct, table } from './format.ts';
 
+/** A metric's value as the CLI prints it: accuracy in percent, bytes in MiB, the rest as numbers. */
+export function formatMetric(metric: ObjectiveMetric, value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '-';
+  if (metric === 'val_accuracy') return pct(value);
+  if (metric === 'device_bytes') return `${fmt(value / 2 ** 20, 3)} MiB`;
+  return fmt(value, metric === 'samples_per_sec' ? 6 : 3);
+}
+
 function metricText(trial: TrialRecord, objective: Objective): string {
-  const value = metricValue(trial, objective.metric);
-  if (value === null) return '-';
-  if (objective.metric === 'val_accuracy') return pct(value);
-  if (objective.metric === 'device_bytes') return `${fmt(value / 2 ** 20, 3)} MiB`;
-  return fmt(value, objective.metric === 'samples_per_sec' ? 6 : 3);
+  return formatMetric(objective.metric, metricValue(trial, objective.metric));
 }
 
 /** The non-dominated trials of a study with several objectives, best first by the first objective. */

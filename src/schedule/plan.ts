@@ -51,6 +51,8 @@ export interface PlanInput {
   trainRows: number;
   /** Rows per evaluation pass (the engine's evalBatch). */
   evalBatch: number;
+  /** Cross-validation: the most rows a slot validates on (cohorts gather each slot's own). */
+  slotValidationRows?: number;
   budget: DeviceBudget;
   /** Upper bound on trials per cohort (default 64). */
   maxTrialsPerCohort?: number;
@@ -67,6 +69,7 @@ function layoutFor(input: PlanInput, shape: CohortShape, trials: readonly Planne
     trials: trials.map((t) => t.config),
     trainRows: input.trainRows,
     evalBatch: input.evalBatch,
+    slotValidationRows: input.slotValidationRows,
     offsetAlignment: input.budget.minStorageBufferOffsetAlignment,
   });
 }

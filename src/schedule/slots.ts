@@ -148,6 +148,8 @@ export function reportPlan(study: Study, first: TrialConfig, trainRows: number):
 export interface SlotClock {
   steps: number;
   end: number;
+  /** Its own epoch's steps, where it trains on rows of its own (a cross-validation fold); else the cohort's. */
+  stepsPerEpoch?: number;
 }
 
 /** What a slot reached at its current step: its trial's end, an epoch's end, a report. */
@@ -159,17 +161,19 @@ export interface SlotEvent {
 
 /** Steps until the next event of any of `slots` (Infinity when none trains). */
 export function stepsToNextEvent(slots: readonly SlotClock[], stepsPerEpoch: number, plan: ReportPlan): number {
-  const every = plan.unit === 'epoch' ? stepsPerEpoch * plan.every : plan.every;
   let steps = Infinity;
-  for (const { steps: done, end } of slots) {
+  for (const { steps: done, end, stepsPerEpoch: own } of slots) {
+    const spe = own ?? stepsPerEpoch;
+    const every = plan.unit === 'epoch' ? spe * plan.every : plan.every;
     const nextReport = (Math.floor(done / every) + 1) * every;
-    steps = Math.min(steps, stepsPerEpoch - (done % stepsPerEpoch), nextReport - done, end - done);
+    steps = Math.min(steps, spe - (done % spe), nextReport - done, end - done);
   }
   return steps;
 }
 
 /** The event a slot has reached, or null when it is between events. */
-export function eventAt(slot: SlotClock, stepsPerEpoch: number, plan: ReportPlan): SlotEvent | null {
+export function eventAt(slot: SlotClock, cohortStepsPerEpoch: number, plan: ReportPlan): SlotEvent | null {
+  const stepsPerEpoch = slot.stepsPerEpoch ?? cohortStepsPerEpoch;
   const end = slot.steps >= slot.end;
   const epochEnd = slot.steps % stepsPerEpoch === 0;
   const report = plan.unit === 'epoch' ? epochEnd && (slot.steps / stepsPerEpoch) % plan.every === 0 : slot.steps % plan.every === 0;

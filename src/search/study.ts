@@ -1,6 +1,7 @@
 // The study file: schema, parsing with readable errors, checks against the loaded data, and JSON export.
 import { z } from 'zod';
 import { dataSpecSchema } from '../data/spec.ts';
+import { metricTaskProblem, OBJECTIVE_METRICS, SHAPE_METRICS } from '../model/objectives.ts';
 import { batchTooLarge } from '../model/steps.ts';
 import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { StudyError, formatPath, issuesFromZod, type StudyIssue } from './errors.ts';
@@ -8,6 +9,8 @@ import { distributionProblems, isHyperparameter, reservedKeyIssues, unknownNameM
 import type { Sampler } from './samplers.ts';
 import { budgetSchema, HYPERPARAMETERS_NOT_MUTABLE, objectiveSchema, prunerSchema, samplerSchema } from './specs.ts';
 import { distributionSchema, gridCombinations, scalarSchema, spaceGrids, spaceSchema, stepCount, stepValue, type Distribution, type Scalar } from './space.ts';
+
+const VALIDATION_METRICS = OBJECTIVE_METRICS.filter((m) => !SHAPE_METRICS.has(m));
 
 /** NOTE: the grid sampler holds its combinations in memory; past this a study must shrink its grid. */
 export const MAX_GRID_COMBINATIONS = 100_000;
@@ -73,8 +76,8 @@ export const studySchema = z
         } else if (!(name in study.space)) add(['sampler', 'mutable', i], `${name} is not in the space: explore draws and perturbs values of the space`);
       });
     }
-    if (study.objective.some((o) => o.metric !== 'val_accuracy' && o.metric !== 'val_loss') && !several) {
-      add(['objective'], 'a speed or memory metric alone is a property of the shape: pair it with val_accuracy or val_loss in a list');
+    if (study.objective.every((o) => SHAPE_METRICS.has(o.metric))) {
+      add(['objective'], `a speed or memory metric alone is a property of the shape: pair it with a validation metric (${VALIDATION_METRICS.join(', ')}) in a list`);
     }
     if (study.budget.epochs !== undefined && ('epochs' in study.space || 'epochs' in study.defaults)) {
       add(['budget', 'epochs'], `epochs is also set in ${'epochs' in study.space ? 'space' : 'defaults'}; set it in one place`);
@@ -168,12 +171,27 @@ export function studyToJson(study: Study): StudyInput {
   return JSON.parse(JSON.stringify(study)) as StudyInput;
 }
 
+/** What the loaded data says about a study: its task, and whether trials train cross-validation folds. */
+export interface StudyData {
+  task?: 'classification' | 'regression';
+  folds?: number;
+}
+
 /**
- * Checks what needs the loaded data: every batch size the study can propose must fit in the
- * training split (a batch never wraps around the epoch). Throws a StudyError naming each one.
+ * Checks what needs the loaded data: every objective must score the data's task, PBT cannot train
+ * folds, and every batch size the study can propose must fit in `trainRows`, the rows a trial
+ * trains on (a batch never wraps around the epoch; with folds, the smallest fold's training rows).
+ * Throws a StudyError naming each problem.
  */
-export function checkStudyAgainstData(study: Study, trainRows: number): void {
+export function checkStudyAgainstData(study: Study, trainRows: number, data: StudyData = {}): void {
   const issues: StudyIssue[] = [];
+  study.objective.forEach((o, i) => {
+    const problem = metricTaskProblem(o.metric, data.task ?? 'classification');
+    if (problem) issues.push({ path: study.objective.length > 1 ? `objective[${i}].metric` : 'objective.metric', message: problem });
+  });
+  if (data.folds !== undefined && study.sampler.type === 'pbt') {
+    issues.push({ path: 'sampler.type', message: `pbt copies one trial's weights onto another's, which cross-validation's ${data.folds} folds of a trial cannot share: use another sampler, or no cv` });
+  }
   const check = (path: string, batchSize: number, what = String(batchSize), then = '') => {
     const problem = batchTooLarge(batchSize, trainRows);
     if (problem) issues.push({ path, message: `${what} ${problem}${then}` });

@@ -38,6 +38,9 @@ export function trialRow(trial: TrialRecord): Record<string, string | number | n
     dropout: c.dropout,
     seed: c.seed,
   };
+  // Regression and cross-validation columns only where the study has them.
+  if (trial.valRmse !== undefined) Object.assign(row, { val_rmse: trial.valRmse, val_mae: trial.valMae ?? null, val_r2: trial.valR2 ?? null, test_rmse: trial.test?.rmse ?? null, test_mae: trial.test?.mae ?? null, test_r2: trial.test?.r2 ?? null });
+  for (const [metric, std] of Object.entries(trial.folds?.std ?? {})) row[`cv_${metric}_std`] = std;
   for (const [name, value] of Object.entries(trial.params)) row[`param_${name}`] = value === null ? null : typeof value === 'boolean' ? String(value) : value;
   return row;
 }

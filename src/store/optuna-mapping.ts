@@ -1,6 +1,6 @@
 // fusetune's studies and trials as Optuna records and back: distributions, states, values, intermediate values and attrs.
 import { InputError } from '../util/input-error.ts';
-import type { Direction } from '../model/objectives.ts';
+import { OBJECTIVE_METRICS, type Direction, type ObjectiveMetric } from '../model/objectives.ts';
 import type { TrialState } from '../model/states.ts';
 import type { TrialConfig } from '../model/trial-config.ts';
 import { isHyperparameter, valueProblem } from '../search/hyperparameters.ts';
@@ -11,7 +11,7 @@ import { trialConfigOf } from '../search/to-trial-config.ts';
 import type { JournalStorage, TrialData } from './journal-storage.ts';
 import { FUSETUNE_ATTR, METRIC_NAMES_ATTR, formatOptunaDatetime, parseOptunaDatetime, trialParams, type JournalStudy, type JournalTrial, type OptunaDistribution, type OptunaTrialState } from './optuna-journal.ts';
 import type { JsonValue } from './python-json.ts';
-import { rawMetricValue, type EpochMetrics, type Exploit, type ShapeCost, type StudyRecord, type TrialBytes, type TrialRecord } from './records.ts';
+import { rawMetricValue, type EpochMetrics, type Exploit, type FoldValues, type ShapeCost, type StudyRecord, type TestMetrics, type TrialBytes, type TrialRecord } from './records.ts';
 
 /** Study user attrs: the study file as run, and its space with the rules Optuna's distributions cannot hold (normal, conditions, grids). */
 export const STUDY_ATTR = { study: 'fusetune:study', space: 'fusetune:space' } as const;
@@ -179,13 +179,27 @@ function trialUserAttrs(t: TrialRecord): Record<string, JsonValue> {
     ['cohort_trials', t.cohortTrials],
     ['device_bytes', t.bytes],
     ['shape_cost', t.cost],
+    ['val_rmse', t.valRmse],
+    ['val_mae', t.valMae],
+    ['val_r2', t.valR2],
     ['test_accuracy', t.test?.accuracy],
     ['test_loss', t.test?.loss],
+    ['test_rmse', t.test?.rmse],
+    ['test_mae', t.test?.mae],
+    ['test_r2', t.test?.r2],
     ['reason', t.reason],
     ['diverged_step', t.divergedStep],
     ['exploits', t.exploits],
   ];
   for (const [key, value] of optional) if (value !== undefined && value !== null) attrs[key] = value as JsonValue;
+  // Cross-validation: every fold's value of each validation metric, and their standard deviation.
+  if (t.folds) {
+    attrs.cv_folds = t.folds.k;
+    for (const [metric, values] of Object.entries(t.folds.values)) {
+      attrs[`cv_${metric}`] = values;
+      attrs[`cv_${metric}_std`] = t.folds.std[metric as ObjectiveMetric]!;
+    }
+  }
   attrs.config = t.config as unknown as JsonValue;
   attrs.epochs = t.epochs as unknown as JsonValue;
   return { ...attrs, ...curveAttrs(t.curve) };
@@ -330,6 +344,40 @@ function fusetuneState(trial: JournalTrial): TrialState {
 }
 
 const num = (v: JsonValue | undefined): number | null => (typeof v === 'number' ? v : null);
+
+/** A regression trial's validation metrics (attrs, or the study's values); none for classification. */
+function regressionMetrics(metric: (key: string, name: string) => number | null): Pick<TrialRecord, 'valRmse' | 'valMae' | 'valR2'> {
+  const [valRmse, valMae, valR2] = (['val_rmse', 'val_mae', 'val_r2'] as const).map((m) => metric(m, m));
+  return valRmse === null && valMae === null && valR2 === null ? {} : { valRmse, valMae, valR2 };
+}
+
+function testFromAttrs(a: Record<string, JsonValue>): TestMetrics | undefined {
+  if (typeof a.test_loss !== 'number') return undefined;
+  const test: TestMetrics = { loss: a.test_loss };
+  for (const [key, field] of [
+    ['test_accuracy', 'accuracy'],
+    ['test_rmse', 'rmse'],
+    ['test_mae', 'mae'],
+    ['test_r2', 'r2'],
+  ] as const) {
+    if (typeof a[key] === 'number') test[field] = a[key];
+  }
+  return test;
+}
+
+function foldsFromAttrs(a: Record<string, JsonValue>): FoldValues | undefined {
+  if (typeof a.cv_folds !== 'number') return undefined;
+  const folds: FoldValues = { k: a.cv_folds, values: {}, std: {} };
+  for (const metric of OBJECTIVE_METRICS) {
+    const values = a[`cv_${metric}`];
+    const std = a[`cv_${metric}_std`];
+    if (Array.isArray(values) && values.every((v) => typeof v === 'number') && typeof std === 'number') {
+      folds.values[metric] = values as number[];
+      folds.std[metric] = std;
+    }
+  }
+  return folds;
+}
 const isObject = (v: JsonValue | undefined): v is Record<string, JsonValue> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -359,6 +407,7 @@ export function trialFromOptuna(trial: JournalTrial, study: Study): TrialRecord 
     stepsDone: num(a.steps_done) ?? 0,
     valAccuracy: metric('val_accuracy', 'val_accuracy'),
     valLoss: metric('val_loss', 'val_loss'),
+    ...regressionMetrics(metric),
     trainLoss: num(a.train_loss),
     stepMs: num(a.step_ms),
     samplesPerSec: num(a.samples_per_sec),
@@ -371,7 +420,8 @@ export function trialFromOptuna(trial: JournalTrial, study: Study): TrialRecord 
     cohortTrials: num(a.cohort_trials) ?? undefined,
     divergedStep: num(a.diverged_step) ?? undefined,
     values: trial.values ? [...trial.values] : undefined,
-    test: typeof a.test_accuracy === 'number' && typeof a.test_loss === 'number' ? { accuracy: a.test_accuracy, loss: a.test_loss } : undefined,
+    test: testFromAttrs(a),
+    folds: foldsFromAttrs(a),
     cost: isObject(a.shape_cost) ? (a.shape_cost as unknown as ShapeCost) : undefined,
     bytes: isObject(a.device_bytes) ? (a.device_bytes as unknown as TrialBytes) : undefined,
     exploits: Array.isArray(a.exploits) ? (a.exploits as unknown as Exploit[]) : undefined,

@@ -7,13 +7,36 @@ import type { Objective, ObjectiveMetric } from '../model/objectives.ts';
 import type { TrialState } from '../model/states.ts';
 import type { TrialConfig } from '../model/trial-config.ts';
 
+/** A trial's metrics where an epoch ended (with cross-validation: the mean over its folds). */
 export interface EpochMetrics {
   epoch: number;
   step: number;
   trainLoss: number;
-  trainAccuracy: number;
   valLoss: number;
-  valAccuracy: number;
+  /** Classification. */
+  trainAccuracy?: number;
+  valAccuracy?: number;
+  /** Regression, in the target's own units; R² against the validation rows' mean. */
+  trainRmse?: number;
+  valRmse?: number;
+  valMae?: number;
+  valR2?: number;
+}
+
+/** Held-out test metrics of a trial (the task's: accuracy, or RMSE, MAE and R² in the target's units). */
+export interface TestMetrics {
+  loss: number;
+  accuracy?: number;
+  rmse?: number;
+  mae?: number;
+  r2?: number;
+}
+
+/** Cross-validation: the trial's value of each validation metric on every fold, in fold order, and their standard deviation. */
+export interface FoldValues {
+  k: number;
+  values: Partial<Record<ObjectiveMetric, number[]>>;
+  std: Partial<Record<ObjectiveMetric, number>>;
 }
 
 export interface TrialBytes {
@@ -59,13 +82,20 @@ export interface TrialRecord {
   curve: number[];
   stepsDone: number;
   divergedStep?: number;
+  /** Classification (null for regression). */
   valAccuracy: number | null;
   valLoss: number | null;
+  /** Regression: validation RMSE and MAE in the target's own units, and R². */
+  valRmse?: number | null;
+  valMae?: number | null;
+  valR2?: number | null;
   trainLoss: number | null;
+  /** Cross-validation: the validation metrics of every fold (the trial's own are their means). */
+  folds?: FoldValues;
   /** The objectives' values, in the study's order, once the trial is done. */
   values?: number[];
   /** Held-out test metrics: reported for the best trials only. */
-  test?: { accuracy: number; loss: number };
+  test?: TestMetrics;
   /** GPU milliseconds per training step of the trial's cohort (all its trials at once). */
   stepMs: number | null;
   /** Samples this trial trained per second: batch / stepMs. */
@@ -96,7 +126,19 @@ export interface StudyRecord {
   reason?: string;
   adapter: AdapterReport;
   timing: TimingSource;
-  dataset: { name: string; description: string; features: number; classes: number; split: { train: number; validation: number; test: number } };
+  dataset: {
+    name: string;
+    description: string;
+    features: number;
+    classes: number;
+    split: { train: number; validation: number; test: number };
+    /** Absent in records written before regression: classification. */
+    task?: 'classification' | 'regression';
+    /** Regression: the target column, whose units RMSE and MAE are in. */
+    target?: string;
+    /** Cross-validation folds over the training rows. */
+    folds?: number;
+  };
   trials: TrialRecord[];
   /** Index of the best finished trial by the (first) objective. */
   best: number | null;
@@ -126,6 +168,12 @@ export function rawMetricValue(trial: TrialRecord, metric: ObjectiveMetric): num
       return trial.valAccuracy;
     case 'val_loss':
       return trial.valLoss;
+    case 'val_rmse':
+      return trial.valRmse ?? null;
+    case 'val_mae':
+      return trial.valMae ?? null;
+    case 'val_r2':
+      return trial.valR2 ?? null;
     case 'samples_per_sec':
       return trial.cost?.samplesPerSec ?? null;
     case 'step_ms':

@@ -1,12 +1,19 @@
 // The cohorts a study trains at once, and which trial holds each slot: carries out the slot planner's
 // start, refill, compact and close on the engine, and keeps the occupancy of the cohorts it freed.
-import { Cohort } from '../engine/cohort.ts';
+import { Cohort, type SlotRowsInit } from '../engine/cohort.ts';
 import type { DeviceDataset } from '../engine/device-dataset.ts';
+import type { SlotRows } from '../engine/rows.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { CohortShape, SlotBuffers } from '../model/cohort-layout.ts';
 import { shapeKey, type TrialConfig } from '../model/trial-config.ts';
 import type { CohortView } from '../schedule/slots.ts';
 import type { StudyRecord } from '../store/records.ts';
+
+/** Cross-validation: the rows each member (a trial's fold) trains and validates on. */
+export interface PoolFolds {
+  rows(member: number): SlotRows;
+  maxValidationRows: number;
+}
 
 /** A cohort while it trains: which trial holds each slot. */
 export interface RunningCohort {
@@ -14,7 +21,7 @@ export interface RunningCohort {
   key: string;
   shape: CohortShape;
   bytes: number;
-  /** Trial number per slot; null while the slot idles. */
+  /** Trial number (with cross-validation: the fold's run number) per slot; null while the slot idles. */
   members: (number | null)[];
   /** Every trial that trained in it. */
   history: number[];
@@ -31,7 +38,13 @@ export class CohortPool {
     private readonly data: DeviceDataset,
     private readonly evalBatch: number,
     private readonly record: StudyRecord,
+    private readonly folds?: PoolFolds,
   ) {}
+
+  /** Cross-validation cohorts: every slot's own rows (`members` for the first slots). */
+  private slotRows(members: readonly number[]): SlotRowsInit | undefined {
+    return this.folds && { rows: members.map((m) => this.folds!.rows(m)), maxValidationRows: this.folds.maxValidationRows };
+  }
 
   /** The running cohorts as the slot planner sees them. */
   views(): CohortView[] {
@@ -51,8 +64,8 @@ export class CohortPool {
   /** A new cohort whose first slots hold `members`; on failure nothing stays allocated. */
   async start(id: string, shape: CohortShape, members: readonly { index: number; config: TrialConfig }[], reserve?: SlotBuffers): Promise<RunningCohort> {
     const configs = members.map((t) => t.config);
-    const cohort = await Cohort.create(this.ctx, { id, shape, trials: configs, data: this.data, evalBatch: this.evalBatch, reserve });
     const indexes = members.map((t) => t.index);
+    const cohort = await Cohort.create(this.ctx, { id, shape, trials: configs, data: this.data, evalBatch: this.evalBatch, reserve, slotRows: this.slotRows(indexes) });
     const r: RunningCohort = { cohort, key: shapeKey(configs[0]!), shape, bytes: cohort.bytesHeld, members: [...indexes], history: [...indexes] };
     this.running.push(r);
     return r;
@@ -60,7 +73,7 @@ export class CohortPool {
 
   /** Puts trial `index` in free slot `t` of `r`, on the device (fresh weights and state). */
   refill(r: RunningCohort, t: number, index: number, config: TrialConfig): void {
-    r.cohort.assign(t, config);
+    r.cohort.assign(t, config, undefined, this.folds?.rows(index));
     r.members[t] = index;
     r.history.push(index);
   }
@@ -86,7 +99,8 @@ export class CohortPool {
     const { state, dropout } = r.cohort.layout;
     let cohort: Cohort;
     try {
-      cohort = await Cohort.create(this.ctx, { id, shape: r.shape, trials: [...configs], data: this.data, evalBatch: this.evalBatch, reserve: { m: state.m, v: state.v, dropout } });
+      // The moving trials bring their own rows (adopt), as they bring their weights.
+      cohort = await Cohort.create(this.ctx, { id, shape: r.shape, trials: [...configs], data: this.data, evalBatch: this.evalBatch, reserve: { m: state.m, v: state.v, dropout }, slotRows: this.slotRows([]) });
     } catch {
       this.count--;
       return null;

@@ -3,6 +3,8 @@
 // event, report, prune or exploit, tell, repeat. The one library call behind `fusetune run` and the app.
 import type { Dataset } from '../data/dataset.ts';
 import { freeDataset, uploadDataset, type DeviceDataset } from '../engine/device-dataset.ts';
+import type { MetricsRead } from '../engine/cohort.ts';
+import { foldRows, largestFold } from '../engine/rows.ts';
 import { advance, evaluateCohort, type ChunkReport } from '../engine/train.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { DeviceLostError } from '../gpu/errors.ts';
@@ -14,15 +16,16 @@ import { plannedSteps } from '../model/steps.ts';
 import { deviceBudget, type CohortPlan, type DeviceBudget } from '../schedule/plan.ts';
 import { pbtRound } from '../schedule/pbt.ts';
 import { createPruner, type Pruner } from '../schedule/pruners.ts';
-import { eventAt, planSlots, refillReserve, reportPlan, reportStep, stepsToNextEvent, type ReportPlan, type SlotClock } from '../schedule/slots.ts';
+import { eventAt, planSlots, refillReserve, reportPlan, reportStep, stepsToNextEvent, type ReportPlan, type SlotClock, type WaitingTrial } from '../schedule/slots.ts';
 import type { AskedTrial } from '../search/ask-tell.ts';
 import { LEARNING_SAMPLERS } from '../search/learning-samplers.ts';
 import { checkStudyAgainstData, studyToJson, trialCount, type Study } from '../search/study.ts';
 import { trialConfigOf } from '../search/to-trial-config.ts';
-import { rankTrials, type EpochMetrics, type StudyRecord, type TrialRecord } from '../store/records.ts';
+import { rankTrials, type EpochMetrics, type StudyRecord, type TestMetrics, type TrialRecord } from '../store/records.ts';
 import { CohortPool, type RunningCohort } from './cohort-pool.ts';
 import { DIVERGENCE_FACTOR, explosion } from './divergence.ts';
 import type { StudyEvent } from './events.ts';
+import { evaluatedValue, FoldBook, foldValues, meanMetrics, Runs } from './folds.ts';
 import { chanceLoss } from '../model/loss.ts';
 import { StudyStorageError, type JournalLedger } from './ledger.ts';
 import { ShapeCosts } from './shape-costs.ts';
@@ -95,6 +98,18 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   return run.conclude();
 }
 
+/**
+ * Checks a study against its loaded data (checkStudyAgainstData: the task's objectives, batch sizes
+ * against the rows a trial trains on, PBT and folds); returns those rows: the training split, or
+ * with cross-validation the smallest fold's training rows.
+ */
+export function checkStudyForData(study: Study, dataset: Dataset): number {
+  const { folds } = dataset;
+  const trainRows = folds ? Math.min(...Array.from({ length: folds.k }, (_, f) => foldRows(dataset, f).train.length)) : dataset.split.train;
+  checkStudyAgainstData(study, trainRows, { task: dataset.task, ...(folds ? { folds: folds.k } : {}) });
+  return trainRows;
+}
+
 /** Trials in flight for the samplers that learn, unless the study says otherwise: each batch learns from the last. */
 const LEARNING_PARALLEL = 8;
 
@@ -105,14 +120,30 @@ function reportObjective(objectives: readonly Objective[]): Objective {
 
 const errorOf = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
-/** A slot at an event: its trial, the steps it took, and what it reached. */
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** A slot's evaluation of the test split as a record's test metrics: the task's. */
+function testMetrics(m: MetricsRead): TestMetrics {
+  if (m.rmse === undefined) return { loss: m.loss, accuracy: m.accuracy };
+  return { loss: m.loss, rmse: m.rmse, mae: m.mae!, ...(Number.isFinite(m.r2) ? { r2: m.r2! } : {}) };
+}
+
+/** A slot at an event: its run (a trial, or one fold of it), the steps it took, and what it reached. */
 interface SlotAtEvent {
   t: number;
-  index: number;
+  run: number;
   steps: number;
+  stepsPerEpoch: number;
   end: boolean;
   epochEnd: boolean;
   report: boolean;
+}
+
+/** What a run leaves when it ends: its last validation, and with cross-validation its test metrics and (fold 0) its weights. */
+interface RunEnd {
+  validation: MetricsRead;
+  test?: MetricsRead;
+  params?: Float32Array;
 }
 
 /** One run of a study: carries out the slot planner's decisions and writes every outcome through the trial book. */
@@ -123,8 +154,8 @@ class StudyRun {
   readonly record: StudyRecord;
   readonly book: TrialBook;
   readonly pool: CohortPool;
-  /** Trials asked and waiting for a slot, in the order they were asked. */
-  readonly waiting: AskedTrial[] = [];
+  /** Runs (trials, or their folds) asked and waiting for a slot, in the order they were asked. */
+  readonly waiting: WaitingTrial[] = [];
   readonly weights = new Map<number, { params: Float32Array; widths: number[] }>();
   private readonly study: Study;
   private readonly ctx: GpuContext;
@@ -133,7 +164,13 @@ class StudyRun {
   private readonly costs: ShapeCosts;
   private readonly budget: DeviceBudget;
   private readonly evalBatch: number;
+  /** The rows one run trains on (with cross-validation: the smallest fold's training rows). */
   private readonly trainRows: number;
+  /** Cross-validation: k runs per trial, and each fold's evaluations, reports and ends until all k have them. */
+  private readonly runs: Runs;
+  private readonly foldMetrics: FoldBook<{ validation: MetricsRead; train?: MetricsRead }>;
+  private readonly foldReports: FoldBook<number>;
+  private readonly foldEnds: FoldBook<RunEnd>;
   private readonly reported: Objective;
   private readonly parallel: number;
   private readonly reserve: SlotBuffers;
@@ -144,10 +181,14 @@ class StudyRun {
 
   constructor(private readonly options: RunStudyOptions) {
     const { ctx, study, dataset } = options;
-    checkStudyAgainstData(study, dataset.split.train);
+    const k = dataset.folds?.k ?? 1;
+    this.runs = new Runs(k);
+    this.foldMetrics = new FoldBook(k);
+    this.foldReports = new FoldBook(k);
+    this.foldEnds = new FoldBook(k);
+    this.trainRows = checkStudyForData(study, dataset);
     this.ctx = ctx;
     this.study = study;
-    this.trainRows = dataset.split.train;
     this.reported = reportObjective(study.objective);
     this.timer = new GpuTimer(ctx);
     this.record = {
@@ -156,7 +197,16 @@ class StudyRun {
       state: 'running',
       adapter: ctx.report,
       timing: this.timer.source,
-      dataset: { name: dataset.name, description: dataset.description, features: dataset.features, classes: dataset.classes, split: dataset.split },
+      dataset: {
+        name: dataset.name,
+        description: dataset.description,
+        features: dataset.features,
+        classes: dataset.classes,
+        split: dataset.split,
+        task: dataset.task,
+        ...(dataset.targetScale ? { target: dataset.targetScale.name } : {}),
+        ...(dataset.folds ? { folds: k } : {}),
+      },
       trials: [],
       best: null,
       samplesTrained: 0,
@@ -168,12 +218,13 @@ class StudyRun {
     this.emit({ type: 'planned', record: this.record, cohorts: [] });
 
     this.budget = deviceBudget(ctx.limits, options.memoryBudget);
-    this.evalBatch = defaultEvalBatch(dataset.split);
+    const maxValidationRows = largestFold(dataset);
+    this.evalBatch = defaultEvalBatch({ validation: Math.max(dataset.split.validation, maxValidationRows), test: dataset.split.test });
     const learning = LEARNING_SAMPLERS.includes(study.sampler.type);
     this.parallel = study.parallel ?? (study.sampler.type === 'pbt' ? study.sampler.population : learning ? LEARNING_PARALLEL : this.maxConcurrent * this.maxT);
     this.reserve = refillReserve(study);
     this.data = uploadDataset(ctx, dataset, 'study-data');
-    this.pool = new CohortPool(ctx, this.data, this.evalBatch, this.record);
+    this.pool = new CohortPool(ctx, this.data, this.evalBatch, this.record, dataset.folds && { rows: (run) => foldRows(dataset, this.runs.fold(run)), maxValidationRows });
     const timed = study.objective.some((o) => o.metric === 'samples_per_sec' || o.metric === 'step_ms');
     this.costs = new ShapeCosts(ctx, this.data, this.evalBatch, this.timer, timed);
   }
@@ -205,7 +256,7 @@ class StudyRun {
     const { study } = this;
     const { ledger } = this.options;
     const search = this.book.search;
-    const inFlight = this.waiting.length + this.pool.training;
+    const inFlight = Math.ceil((this.waiting.length + this.pool.training) / this.runs.k);
     if (inFlight >= this.parallel || !this.budgetLeft()) return;
     let asked: AskedTrial[];
     if (ledger) {
@@ -218,7 +269,7 @@ class StudyRun {
     } else asked = search.ask(this.parallel - inFlight);
     if (asked.length === 0) return;
     this.book.asked(asked);
-    this.waiting.push(...asked);
+    for (const trial of asked) this.waiting.push(...this.runs.all(trial.number).map((number) => ({ number, config: trial.config })));
     if (!this.plan) {
       const first = asked[0]!.config;
       const plan = reportPlan(study, first, this.trainRows);
@@ -229,8 +280,27 @@ class StudyRun {
     }
   }
 
-  private takeWaiting(number: number): AskedTrial {
-    return this.waiting.splice(this.waiting.findIndex((t) => t.number === number), 1)[0]!;
+  private takeWaiting(run: number): WaitingTrial {
+    return this.waiting.splice(this.waiting.findIndex((t) => t.number === run), 1)[0]!;
+  }
+
+  /** Where run `run` trains now (a trial's first run to start marks it running). */
+  private placed(run: number, where: { cohort: string; slot: number; cohortTrials: number }, now: string): void {
+    const index = this.runs.trial(run);
+    this.book.placed(index, where, this.book.get(index).state === 'pending' ? now : undefined);
+  }
+
+  /**
+   * Stops every run of a trial that ended early (pruned, diverged, failed): its slots freeze, its
+   * runs still waiting are dropped. Without cross-validation that is the one slot.
+   */
+  private stopRuns(index: number): void {
+    const runs = new Set(this.runs.all(index));
+    for (const r of this.pool.running) r.members.forEach((run, t) => run !== null && runs.has(run) && this.pool.freeze(r, t));
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (runs.has(this.waiting[i]!.number)) this.waiting.splice(i, 1);
+    this.foldMetrics.forget(index);
+    this.foldReports.forget(index);
+    this.foldEnds.forget(index);
   }
 
   /** Carries out the slot planner's decisions: close, refill, refuse, start, compact. */
@@ -239,21 +309,31 @@ class StudyRun {
     const cohorts = [...this.pool.running];
     const decided = planSlots({
       cohorts: this.pool.views(),
-      waiting: this.waiting.map((t) => ({ number: t.number, config: t.config })),
+      waiting: this.waiting,
       moreToCome: this.book.search.remaining > 0 || this.study.sampler.type === 'pbt',
       maxConcurrent: this.maxConcurrent,
-      packing: { features: dataset.features, classes: dataset.classes, trainRows: this.trainRows, evalBatch: this.evalBatch, budget: this.budget, maxTrialsPerCohort: this.maxT },
+      packing: {
+        features: dataset.features,
+        classes: dataset.classes,
+        trainRows: dataset.split.train,
+        evalBatch: this.evalBatch,
+        ...(dataset.folds ? { slotValidationRows: largestFold(dataset) } : {}),
+        budget: this.budget,
+        maxTrialsPerCohort: this.maxT,
+      },
     });
     for (const i of decided.close) this.pool.close(cohorts[i]!);
-    for (const { trial, cohort, slot } of decided.refill) {
+    for (const { trial: run, cohort, slot } of decided.refill) {
       const r = cohorts[cohort]!;
-      this.pool.refill(r, slot, trial, this.takeWaiting(trial).config);
-      this.book.placed(trial, { cohort: r.cohort.id, slot, cohortTrials: r.cohort.T }, new Date().toISOString());
-      this.emit({ type: 'slot-refilled', cohort: r.cohort.id, slot, index: trial });
+      this.pool.refill(r, slot, run, this.takeWaiting(run).config);
+      this.placed(run, { cohort: r.cohort.id, slot, cohortTrials: r.cohort.T }, new Date().toISOString());
+      this.emit({ type: 'slot-refilled', cohort: r.cohort.id, slot, index: this.runs.trial(run) });
     }
     for (const refused of decided.refuse) {
-      this.takeWaiting(refused.index);
-      this.book.finish(refused.index, 'failed', { reason: refused.reason });
+      const index = this.runs.trial(refused.index);
+      if (isFinished(this.book.get(index).state)) continue;
+      this.stopRuns(index);
+      this.book.finish(index, 'failed', { reason: refused.reason });
     }
     for (const { plan, reserve } of decided.start) await this.startCohort(plan, reserve);
     for (const { cohort, members } of decided.compact) {
@@ -261,13 +341,13 @@ class StudyRun {
       const moved = await this.pool.compact(
         r,
         members.map((m) => m.slot),
-        members.map((m) => this.book.get(m.trial).config),
+        members.map((m) => this.book.get(this.runs.trial(m.trial)).config),
       );
       // No room for a smaller copy now: the cohort trains on as it is.
       if (!moved) continue;
       const id = moved.cohort.id;
-      members.forEach(({ trial }, slot) => this.book.placed(trial, { cohort: id, slot, cohortTrials: moved.cohort.T }));
-      this.emit({ type: 'cohort-started', cohort: id, trials: members.map((m) => m.trial), slots: moved.cohort.T });
+      members.forEach(({ trial: run }, slot) => this.book.placed(this.runs.trial(run), { cohort: id, slot, cohortTrials: moved.cohort.T }));
+      this.emit({ type: 'cohort-started', cohort: id, trials: members.map((m) => this.runs.trial(m.trial)), slots: moved.cohort.T });
     }
   }
 
@@ -279,8 +359,8 @@ class StudyRun {
       if (this.costs.timed || this.study.objective.some((o) => o.metric === 'device_bytes')) await this.costs.measure(planned.shape, planned.trials[0]!.config);
       const r = await this.pool.start(id, planned.shape, planned.trials, reserve ? this.reserve : undefined);
       const now = new Date().toISOString();
-      members.forEach((index, slot) => this.book.placed(index, { cohort: id, slot, cohortTrials: r.cohort.T }, now));
-      this.emit({ type: 'cohort-started', cohort: id, trials: members, slots: r.cohort.T });
+      members.forEach((run, slot) => this.placed(run, { cohort: id, slot, cohortTrials: r.cohort.T }, now));
+      this.emit({ type: 'cohort-started', cohort: id, trials: members.map((run) => this.runs.trial(run)), slots: r.cohort.T });
     } catch (error) {
       await this.failTrials(members, id, error);
     }
@@ -316,12 +396,14 @@ class StudyRun {
     this.progress();
   }
 
-  /** The clock of every slot whose trial trains. */
-  private clocks(r: RunningCohort): { t: number; index: number; clock: SlotClock }[] {
-    return r.members.flatMap((index, t) => {
-      if (index === null || this.book.get(index).state !== 'running') return [];
-      const end = plannedSteps(this.book.get(index).config, this.trainRows, this.study.budget.maxStepsPerTrial);
-      return [{ t, index, clock: { steps: r.cohort.slot(t).steps, end } }];
+  /** The clock of every slot whose trial trains: its run's steps, planned steps and epoch (a fold's own). */
+  private clocks(r: RunningCohort): { t: number; run: number; clock: Required<SlotClock> }[] {
+    const { dataset } = this.options;
+    return r.members.flatMap((run, t) => {
+      if (run === null || this.book.get(this.runs.trial(run)).state !== 'running') return [];
+      const rows = dataset.folds ? foldRows(dataset, this.runs.fold(run)).train.length : dataset.split.train;
+      const end = plannedSteps(this.book.get(this.runs.trial(run)).config, rows, this.study.budget.maxStepsPerTrial);
+      return [{ t, run, clock: { steps: r.cohort.slot(t).steps, end, stepsPerEpoch: r.cohort.slotStepsPerEpoch(t) } }];
     });
   }
 
@@ -331,57 +413,85 @@ class StudyRun {
     const stepMs = chunk.gpuMs / chunk.steps;
     const speed = { stepMs, samplesPerSec: (B / stepMs) * 1000, cohortSamplesPerSec: ((r.cohort.T * B) / stepMs) * 1000 };
     this.lastRate = ((r.cohort.activeSlots().length * B) / stepMs) * 1000;
-    r.members.forEach((index, t) => {
-      if (index === null || this.book.get(index).state !== 'running') return;
+    r.members.forEach((run, t) => {
+      if (run === null) return;
+      const index = this.runs.trial(run);
+      if (this.book.get(index).state !== 'running') return;
       const losses = Array.from({ length: chunk.steps }, (_, s) => chunk.losses[s * r.cohort.T + t]!);
       const status = chunk.status[t]!;
       const first = chunk.slotSteps[t]!;
       const kept = status.diverged && status.divergedStep !== null ? losses.slice(0, Math.max(0, status.divergedStep - first)) : losses;
-      this.book.trained(index, first, kept, speed);
+      // With cross-validation the trial's curve is its first fold's.
+      if (this.runs.fold(run) === 0) this.book.trained(index, first, kept, speed);
       const blown = explosion(losses, chanceLoss(r.cohort.regression, this.options.dataset.classes), this.options.divergenceFactor ?? DIVERGENCE_FACTOR);
       if (status.diverged || blown) {
         const step = status.diverged ? (status.divergedStep ?? first) : first + blown!.at;
         const reason = status.diverged ? `loss or an update became NaN/Inf at step ${step}` : blown!.reason(step);
-        this.pool.freeze(r, t);
-        this.book.finish(index, 'diverged', { divergedStep: step, reason });
+        const fold = this.runs.k > 1 ? ` (fold ${this.runs.fold(run)})` : '';
+        this.stopRuns(index);
+        this.book.finish(index, 'diverged', { divergedStep: step, reason: reason + fold });
       }
     });
   }
 
-  /** Evaluates where a slot reached an event and applies reports, prunes, exploits and ends. */
+  /**
+   * Evaluates where a slot reached an event and applies reports, prunes, exploits and ends. With
+   * cross-validation a trial's evaluation, report or end waits for all its folds, then takes their mean.
+   */
   private async handleEvents(r: RunningCohort): Promise<void> {
-    const spe = r.cohort.stepsPerEpoch;
     const plan = this.plan!;
-    const at: SlotAtEvent[] = this.clocks(r).flatMap(({ t, index, clock }) => {
-      const event = eventAt(clock, spe, plan);
-      return event ? [{ t, index, steps: clock.steps, ...event }] : [];
+    const at: SlotAtEvent[] = this.clocks(r).flatMap(({ t, run, clock }) => {
+      const event = eventAt(clock, clock.stepsPerEpoch, plan);
+      return event ? [{ t, run, steps: clock.steps, stepsPerEpoch: clock.stepsPerEpoch, ...event }] : [];
     });
     if (at.length === 0) return;
     const validation = await evaluateCohort(this.ctx, r.cohort, 'validation');
     // Training accumulators matter only where an epoch (or a trial) ends.
     const train = at.some((e) => e.epochEnd || e.end) ? await r.cohort.readMetrics('train') : [];
-    const valueOf = (m: { loss: number; accuracy: number }) => (this.reported.metric === 'val_loss' ? m.loss : m.accuracy);
-    const done: SlotAtEvent[] = [];
+    const ended: SlotAtEvent[] = [];
     for (const e of at) {
-      const v = validation[e.t]!;
-      const epoch: EpochMetrics | undefined =
-        e.epochEnd || e.end ? { epoch: Math.ceil(e.steps / spe) - 1, step: e.steps, trainLoss: train[e.t]!.loss, trainAccuracy: train[e.t]!.accuracy, valLoss: v.loss, valAccuracy: v.accuracy } : undefined;
-      this.book.evaluated(e.index, { valAccuracy: v.accuracy, valLoss: v.loss, ...(train[e.t] ? { trainLoss: train[e.t]!.loss } : {}) }, epoch);
+      const index = this.runs.trial(e.run);
+      const fold = this.runs.fold(e.run);
+      // Another fold of this trial may have ended it in this round.
+      if (this.book.get(index).state !== 'running') continue;
+      const atEpoch = e.epochEnd || e.end;
+      const epochIndex = Math.ceil(e.steps / e.stepsPerEpoch) - 1;
+      const folds = this.foldMetrics.add(index, atEpoch ? `epoch ${epochIndex}` : `step ${e.steps}`, fold, { validation: validation[e.t]!, train: train[e.t] });
+      if (folds) {
+        const v = meanMetrics(folds.map((f) => f.validation));
+        const tr = atEpoch ? meanMetrics(folds.map((f) => f.train!)) : undefined;
+        this.book.evaluated(index, this.latestOf(v, tr), tr && this.epochOf(epochIndex, e.steps, v, tr));
+      }
       if (e.report) {
-        const step = reportStep(e.steps, spe, plan);
-        const value = valueOf(v);
-        this.book.report(e.index, step, value);
-        const search = this.book.search;
-        if (!e.end && this.pruner?.shouldPrune(search.trial(e.index)!, search.history)) {
-          this.pool.freeze(r, e.t);
-          this.book.finish(e.index, 'pruned', { reason: `pruned by ${this.pruner.name} at ${plan.unit} ${step}: ${this.reported.metric} ${value.toFixed(4)}` });
-          continue;
+        const step = reportStep(e.steps, e.stepsPerEpoch, plan);
+        const values = this.foldReports.add(index, `report ${step}`, fold, evaluatedValue(validation[e.t]!, this.reported.metric));
+        if (values) {
+          const value = values.reduce((sum, v) => sum + v, 0) / values.length;
+          this.book.report(index, step, value);
+          const search = this.book.search;
+          if (!e.end && this.pruner?.shouldPrune(search.trial(index)!, search.history)) {
+            this.stopRuns(index);
+            this.book.finish(index, 'pruned', { reason: `pruned by ${this.pruner.name} at ${plan.unit} ${step}: ${this.reported.metric} ${value.toFixed(4)}` });
+            continue;
+          }
         }
       }
-      if (e.end) done.push(e);
+      if (e.end) ended.push(e);
     }
-    if (this.study.sampler.type === 'pbt' && at.some((e) => e.report && !e.end)) this.exploit(r, validation.map(valueOf));
-    if (done.length > 0) await this.complete(r, done);
+    if (this.study.sampler.type === 'pbt' && at.some((e) => e.report && !e.end)) this.exploit(r, validation.map((m) => evaluatedValue(m, this.reported.metric)));
+    if (ended.length > 0) await this.complete(r, ended, validation);
+  }
+
+  /** A trial's latest validation metrics (and training loss) for its record. */
+  private latestOf(v: MetricsRead, train?: MetricsRead): Pick<TrialRecord, 'valAccuracy' | 'valLoss' | 'valRmse' | 'valMae' | 'valR2'> & Partial<Pick<TrialRecord, 'trainLoss'>> {
+    const regression = v.rmse !== undefined ? { valRmse: v.rmse, valMae: v.mae!, valR2: finiteOrNull(v.r2!) } : {};
+    return { valAccuracy: v.rmse !== undefined ? null : v.accuracy, valLoss: v.loss, ...regression, ...(train ? { trainLoss: train.loss } : {}) };
+  }
+
+  private epochOf(epoch: number, step: number, v: MetricsRead, train: MetricsRead): EpochMetrics {
+    const metrics: EpochMetrics = { epoch, step, trainLoss: train.loss, valLoss: v.loss };
+    if (v.rmse === undefined) return { ...metrics, trainAccuracy: train.accuracy, valAccuracy: v.accuracy };
+    return { ...metrics, trainRmse: train.rmse!, valRmse: v.rmse, valMae: v.mae!, ...(Number.isFinite(v.r2) ? { valR2: v.r2! } : {}) };
   }
 
   /** PBT's round over the cohort's trials: exploit (a copy on the device) and explore (new hyperparameters). */
@@ -401,55 +511,93 @@ class StudyRun {
     }
   }
 
-  /** Trials that trained their whole budget: test metrics and weights for the best so far, slots freed, outcomes told. */
-  private async complete(r: RunningCohort, done: readonly SlotAtEvent[]): Promise<void> {
+  /**
+   * Runs that trained their whole budget leave their slots. A trial is done when all its runs are:
+   * the best so far get held-out test metrics and keep their weights; the others are told.
+   * Cross-validation: each fold's test metrics and fold 0's weights are kept as the fold ends (its
+   * slot is refilled at once), and the trial's are their means, with every fold's values.
+   */
+  private async complete(r: RunningCohort, ended: readonly SlotAtEvent[], validation: readonly MetricsRead[]): Promise<void> {
+    const { dataset } = this.options;
+    const hasTest = dataset.split.test > 0;
+    const cv = this.runs.k > 1;
+    const foldTest = cv && hasTest ? await evaluateCohort(this.ctx, r.cohort, 'test') : null;
+    /** Trials done now: their slot in `r` (no cross-validation) or their folds' ends. */
+    const done = new Map<number, { t?: number; folds?: RunEnd[] }>();
+    for (const e of ended) {
+      const index = this.runs.trial(e.run);
+      if (!cv) {
+        done.set(index, { t: e.t });
+        continue;
+      }
+      const fold = this.runs.fold(e.run);
+      const end: RunEnd = { validation: validation[e.t]!, ...(foldTest ? { test: foldTest[e.t]! } : {}), ...(fold === 0 ? { params: await r.cohort.readSlotParams(e.t) } : {}) };
+      this.pool.release(r, e.t);
+      const folds = this.foldEnds.add(index, 'end', fold, end);
+      if (folds) done.set(index, { folds });
+    }
+    if (done.size === 0) return;
     const extras = new Map(
-      done.map(({ index }) => {
+      [...done.entries()].map(([index, { folds }]) => {
         const trial = this.book.get(index);
         const cost = this.costs.of(trial.config);
         const bytes = trialBytes(r.cohort.layout, trial.config);
-        return [index, { ...(cost ? { cost } : {}), bytes: { ...bytes, total: bytes.weights + bytes.gradients + bytes.optimizer + bytes.activations } }] as const;
+        const extra: Partial<TrialRecord> = { ...(cost ? { cost } : {}), bytes: { ...bytes, total: bytes.weights + bytes.gradients + bytes.optimizer + bytes.activations } };
+        if (folds) {
+          extra.folds = foldValues(dataset.task, folds.map((f) => f.validation));
+          if (hasTest) extra.test = testMetrics(meanMetrics(folds.map((f) => f.test!)));
+        }
+        return [index, extra] as const;
       }),
     );
     // The best so far by the first objective get held-out test metrics and keep their weights.
     const asDone = this.book.all().map((t) => (extras.has(t.index) ? { ...t, ...extras.get(t.index), state: 'done' as const } : t));
     const ranked = rankTrials(asDone, this.study.objective[0]!).filter((t) => t.state === 'done');
     const best = new Set(ranked.slice(0, this.options.testTopK ?? 3).map((t) => t.index));
-    const keep = done.filter(({ index }) => best.has(index));
+    const keep = [...done.entries()].filter(([index]) => best.has(index));
     if (keep.length > 0) {
-      const test = await evaluateCohort(this.ctx, r.cohort, 'test');
-      for (const { t, index } of keep) {
-        Object.assign(extras.get(index)!, { test: { accuracy: test[t]!.accuracy, loss: test[t]!.loss } });
-        const final = { params: await r.cohort.readSlotParams(t), widths: r.shape.widths };
+      const test = !cv && hasTest ? await evaluateCohort(this.ctx, r.cohort, 'test') : null;
+      for (const [index, { t, folds }] of keep) {
+        if (test) extras.get(index)!.test = testMetrics(test[t!]!);
+        const final = { params: folds ? folds[0]!.params! : await r.cohort.readSlotParams(t!), widths: r.shape.widths };
         this.weights.set(index, final);
         this.emit({ type: 'weights', index, ...final });
       }
       for (const index of [...this.weights.keys()]) if (!best.has(index)) this.weights.delete(index);
     }
-    for (const { t, index } of done) {
-      this.pool.release(r, t);
+    for (const [index, { t }] of done) {
+      if (t !== undefined) this.pool.release(r, t);
       this.book.finish(index, 'done', extras.get(index));
     }
   }
 
   /** A cohort that failed: its trials fail (or stop, when the device is lost), and it is freed. */
   private async failCohort(r: RunningCohort, error: unknown): Promise<void> {
-    await this.failTrials(r.members, r.cohort.id, error);
+    const members = [...r.members];
     r.members.fill(null);
+    await this.failTrials(members, r.cohort.id, error);
     this.pool.close(r);
   }
 
-  private async failTrials(members: readonly (number | null)[], id: string, error: unknown): Promise<void> {
+  /** The trials of `runs` (slots' members, or runs about to start). */
+  private trialsOf(runs: readonly (number | null)[]): number[] {
+    return [...new Set(runs.flatMap((run) => (run === null ? [] : [this.runs.trial(run)])))];
+  }
+
+  private async failTrials(runs: readonly (number | null)[], id: string, error: unknown): Promise<void> {
     const { ctx } = this;
     const message = error instanceof Error ? error.message : String(error);
     // The failing call can report before device.lost resolves: give a loss a moment to show.
     const lost = await Promise.race([ctx.device.lost, new Promise<null>((done) => setTimeout(() => done(null), 250))]);
     if (error instanceof DeviceLostError || ctx.lost || lost) this.fatal ??= ctx.lost ?? (lost ? new DeviceLostError(lost.reason ?? 'unknown', lost.message) : (error as Error));
-    for (const index of members) {
-      if (index === null || isFinished(this.book.get(index).state)) continue;
+    for (const index of this.trialsOf(runs)) {
+      if (isFinished(this.book.get(index).state)) continue;
       // A lost device is not the trials' fault: they stop, and a resumed run trains them again.
       if (this.fatal) this.book.stop(index, `cohort ${id}: ${message}`);
-      else this.book.finish(index, 'failed', { reason: `cohort ${id}: ${message}` });
+      else {
+        this.stopRuns(index);
+        this.book.finish(index, 'failed', { reason: `cohort ${id}: ${message}` });
+      }
     }
   }
 
@@ -458,11 +606,13 @@ class StudyRun {
     const { maxStepsPerTrial } = this.study.budget;
     const trialsDone = all.filter((t) => isFinished(t.state)).length;
     const live = all.filter((t) => !isFinished(t.state));
-    const plannedOf = (t: TrialRecord) => plannedSteps(t.config, this.trainRows, maxStepsPerTrial);
+    // Steps of every run: k folds per trial with cross-validation (a trial's steps are its first fold's).
+    const { k } = this.runs;
+    const plannedOf = (t: TrialRecord) => k * plannedSteps(t.config, this.trainRows, maxStepsPerTrial);
     const mean = all.length > 0 ? all.reduce((s, t) => s + plannedOf(t), 0) / all.length : 0;
     const remaining = this.book.search.remaining;
     const more = Number.isFinite(remaining) ? remaining : 0;
-    const stepsTotal = all.filter((t) => isFinished(t.state)).reduce((s, t) => s + t.stepsDone, 0) + live.reduce((s, t) => s + plannedOf(t), 0) + more * mean;
+    const stepsTotal = all.filter((t) => isFinished(t.state)).reduce((s, t) => s + k * t.stepsDone, 0) + live.reduce((s, t) => s + plannedOf(t), 0) + more * mean;
     const { busy, dispatched } = this.pool.work();
     const occupancy = busy / Math.max(1, dispatched);
     this.emit({ type: 'progress', stepsDone: busy, stepsTotal: Math.max(busy, stepsTotal), samplesPerSec: this.lastRate, elapsedMs: performance.now() - this.started, trialsDone, trialsTotal: trialsDone + live.length + more, occupancy });
@@ -470,17 +620,19 @@ class StudyRun {
 
   /** Stops the trials still training (a resumed run trains them again) and frees the device. */
   release(): void {
-    for (const r of [...this.pool.running]) {
-      for (const index of r.members) if (index !== null && !isFinished(this.book.get(index).state)) this.book.stop(index, 'the run stopped before the trial finished');
-      this.pool.close(r);
+    for (const index of this.trialsOf(this.pool.running.flatMap((r) => r.members))) {
+      if (!isFinished(this.book.get(index).state)) this.book.stop(index, 'the run stopped before the trial finished');
     }
+    for (const r of [...this.pool.running]) this.pool.close(r);
     freeDataset(this.ctx, this.data);
   }
 
   /** Stops the trials that never started, and writes the study's result. */
   async conclude(): Promise<StudyOutcome> {
     const { fatal, record } = this;
-    for (const trial of this.waiting) this.book.stop(trial.number, fatal ? `not started: ${fatal.message}` : 'not started before the run stopped');
+    for (const index of this.trialsOf(this.waiting.map((w) => w.number))) {
+      if (!isFinished(this.book.get(index).state)) this.book.stop(index, fatal ? `not started: ${fatal.message}` : 'not started before the run stopped');
+    }
     await this.options.ledger?.flush().catch((error: unknown) => {
       if (!(error instanceof StudyStorageError)) throw error;
       this.fatal ??= error;

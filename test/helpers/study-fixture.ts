@@ -6,6 +6,9 @@ import type { EpochMetrics, Exploit, StudyRecord, TrialRecord } from '../../src/
 import { nonDominated } from '../../src/ui/analysis/pareto.ts';
 import { Rng } from '../../src/util/random.ts';
 
+/** The fixture is a classification study: every epoch has its accuracies. */
+type ClassificationEpoch = EpochMetrics & Required<Pick<EpochMetrics, 'trainAccuracy' | 'valAccuracy'>>;
+
 export interface FixtureOptions {
   name?: string;
   trials?: number;
@@ -104,7 +107,7 @@ export function fixtureStudy(options: FixtureOptions = {}): StudyRecord {
       const blowUp = divergedAt !== null ? Math.exp((6 * s) / divergedAt) * 0.05 : 0;
       return floor + (2.3 - floor) * Math.exp(-1.3 * progress) + blowUp + rng.uniform(-0.08, 0.08);
     });
-    const epochs: EpochMetrics[] = Array.from({ length: epochsRun }, (_, e) => {
+    const epochs: ClassificationEpoch[] = Array.from({ length: epochsRun }, (_, e) => {
       const valAccuracy = accuracyAt(final, e) + rng.uniform(-0.004, 0.004);
       return { epoch: e, step: (e + 1) * stepsPerEpoch, valAccuracy, trainAccuracy: Math.min(1, valAccuracy + 0.01), valLoss: -Math.log(valAccuracy) * 0.9, trainLoss: -Math.log(valAccuracy) * 0.85 };
     });
@@ -193,9 +196,10 @@ function addExploits(trials: TrialRecord[], rng: Rng): void {
       const exploit: Exploit = { step, from: source.index, params: { lr } };
       (loser.exploits ??= []).push(exploit);
       const lift = source.valAccuracy! - loser.valAccuracy!;
-      for (const e of loser.epochs) if (e.step > step) e.valAccuracy += lift * 0.9;
-      loser.intermediate = loser.epochs.map((e) => ({ step: e.epoch + 1, value: e.valAccuracy }));
-      loser.valAccuracy = loser.epochs.at(-1)!.valAccuracy;
+      const epochs = loser.epochs as ClassificationEpoch[];
+      for (const e of epochs) if (e.step > step) e.valAccuracy += lift * 0.9;
+      loser.intermediate = epochs.map((e) => ({ step: e.epoch + 1, value: e.valAccuracy }));
+      loser.valAccuracy = epochs.at(-1)!.valAccuracy;
       loser.values = [loser.valAccuracy];
     }
   }

@@ -45,9 +45,9 @@ describe('study validation', () => {
     expect(issues({ ...base, objective: { metric: 'val_loss', direction: 'maximize' } })).toEqual([
       { path: 'objective.direction', message: 'val_loss is to minimize, so direction must be "minimize" (or left out)' },
     ]);
-    expect(issues({ ...base, objective: { metric: 'accuracy' } })).toEqual([{ path: 'objective.metric', message: 'must be one of val_accuracy, val_loss, samples_per_sec, step_ms, device_bytes (got "accuracy")' }]);
+    expect(issues({ ...base, objective: { metric: 'accuracy' } })).toEqual([{ path: 'objective.metric', message: 'must be one of val_accuracy, val_loss, val_rmse, val_mae, val_r2, samples_per_sec, step_ms, device_bytes (got "accuracy")' }]);
     expect(issues({ ...base, objective: [{ metric: 'val_accuracy' }, { metric: 'speed' }] })).toEqual([
-      { path: 'objective[1].metric', message: 'must be one of val_accuracy, val_loss, samples_per_sec, step_ms, device_bytes (got "speed")' },
+      { path: 'objective[1].metric', message: 'must be one of val_accuracy, val_loss, val_rmse, val_mae, val_r2, samples_per_sec, step_ms, device_bytes (got "speed")' },
     ]);
     expect(issues({ ...base, objective: [{ metric: 'val_accuracy' }, { metric: 'val_accuracy' }] })).toEqual([{ path: 'objective[1].metric', message: 'val_accuracy appears more than once' }]);
     expect(issues({ ...base, objective: [] })).toEqual([{ path: 'objective', message: 'needs at least one objective' }]);

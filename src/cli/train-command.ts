@@ -4,7 +4,9 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDatasetNode } from '../data/node.ts';
 import { dataSpecSchema, SYNTHETIC_KINDS, type DataSpec, type DataSpecInput } from '../data/spec.ts';
-import { Cohort } from '../engine/cohort.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { Cohort, type MetricsRead } from '../engine/cohort.ts';
+import { DEFAULT_HUBER_DELTA, type RegressionLoss } from '../model/loss.ts';
 import { uploadDataset } from '../engine/device-dataset.ts';
 import { shapeOf } from '../model/cohort-layout.ts';
 import { runCohort } from '../engine/train.ts';
@@ -41,7 +43,10 @@ Trains one network (a single trial) and reports loss and accuracy per epoch.
   --epochs N          epochs (default ${TRIAL_DEFAULTS.epochs})
   --steps N           stop after N optimizer steps
   --no-shuffle        batches are the rows in order (batch i = rows i·B … i·B+B−1), so a step can be
-                      replayed exactly elsewhere; the reported loss is the batch-mean cross-entropy
+                      replayed exactly elsewhere; the reported loss is the batch mean of the task's
+                      loss (cross-entropy, or --loss on the standardized target for regression)
+  --loss NAME         regression data: mse (torch.nn.MSELoss, the default) or huber (torch.nn.HuberLoss)
+  --delta X           huber's δ, in standard deviations of the target (default ${DEFAULT_HUBER_DELTA})
   --dropout P         inverted dropout after every hidden layer (default 0)
                       (defaults are those of a study's trials: see docs/study-format.md)
   --l1 X, --l2 X      L1 / L2 penalties on weights (default 0)
@@ -70,6 +75,8 @@ const OPTIONS = {
   epochs: { type: 'string' },
   steps: { type: 'string' },
   'no-shuffle': { type: 'boolean' },
+  loss: { type: 'string' },
+  delta: { type: 'string' },
   dropout: { type: 'string' },
   l1: { type: 'string' },
   l2: { type: 'string' },
@@ -203,6 +210,48 @@ function readInit(path: string, layers: number): Record<string, Tensor> {
   }
 }
 
+/** --loss and --delta: a regression loss, or null when neither is given. */
+function regressionLoss(values: Values, issues: StudyIssue[]): RegressionLoss | null {
+  if (values.loss === undefined) {
+    if (values.delta !== undefined) issues.push({ path: '--delta', message: 'applies to --loss huber only' });
+    return null;
+  }
+  if (values.loss === 'mse') {
+    if (values.delta !== undefined) issues.push({ path: '--delta', message: 'applies to --loss huber only' });
+    return { kind: 'mse' };
+  }
+  if (values.loss !== 'huber') {
+    issues.push({ path: '--loss', message: `expected mse or huber (got ${JSON.stringify(values.loss)})` });
+    return null;
+  }
+  if (values.delta === undefined) return { kind: 'huber', delta: DEFAULT_HUBER_DELTA };
+  const delta = decimalFlag(values.delta);
+  if (typeof delta === 'string' || !(delta > 0) || !Number.isFinite(delta)) {
+    issues.push({ path: '--delta', message: typeof delta === 'string' ? delta : `must be a number > 0 (got ${values.delta})` });
+    return null;
+  }
+  return { kind: 'huber', delta };
+}
+
+/** The table's and the JSON lines' metrics: accuracy for classes; RMSE, MAE (the target's units) and R² for regression. */
+function metricColumns(dataset: Dataset) {
+  if (dataset.task !== 'regression') {
+    return {
+      head: ['train loss', 'train acc', 'val loss', 'val acc'],
+      json: (train: MetricsRead, val: MetricsRead) => ({ trainLoss: train.loss, trainAccuracy: train.accuracy, valLoss: val.loss, valAccuracy: val.accuracy }),
+      cells: (train: MetricsRead, val: MetricsRead) => [fmt(train.loss, 4), pct(train.accuracy), fmt(val.loss, 4), pct(val.accuracy)],
+      test: (test: MetricsRead | null) => `test accuracy ${pct(test?.accuracy)}`,
+    };
+  }
+  const units = dataset.targetScale ? ` ${dataset.targetScale.name}` : '';
+  return {
+    head: ['train loss', 'train RMSE', 'val loss', 'val RMSE', 'val MAE', 'val R²'],
+    json: (train: MetricsRead, val: MetricsRead) => ({ trainLoss: train.loss, trainRmse: train.rmse, valLoss: val.loss, valRmse: val.rmse, valMae: val.mae, valR2: val.r2 }),
+    cells: (train: MetricsRead, val: MetricsRead) => [fmt(train.loss, 4), fmt(train.rmse ?? NaN, 4), fmt(val.loss, 4), fmt(val.rmse ?? NaN, 4), fmt(val.mae ?? NaN, 4), fmt(val.r2 ?? NaN, 4)],
+    test: (test: MetricsRead | null) => `test RMSE ${fmt(test?.rmse ?? NaN, 4)}${units}, MAE ${fmt(test?.mae ?? NaN, 4)}${units}, R² ${fmt(test?.r2 ?? NaN, 4)}`,
+  };
+}
+
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: joinNegativeValues(argv, OPTIONS), options: OPTIONS });
   if (values.help) {
@@ -218,11 +267,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (values.matmul !== undefined && !(MATMUL_VARIANTS as readonly string[]).includes(values.matmul)) {
     issues.push({ path: '--matmul', message: `expected one of ${MATMUL_VARIANTS.join(', ')} (got ${JSON.stringify(values.matmul)})` });
   }
+  const loss = regressionLoss(values, issues);
   if (issues.length > 0 || config === null || spec === null) throw new StudyError(issues, 'invalid flags');
   if (values.save !== undefined) checkOutputFile(values.save, '--save');
   const initTensors = values.init === undefined ? undefined : readInit(values.init, config.hidden.length + 1);
 
   const dataset = await loadDatasetNode(spec);
+  if (loss && dataset.task !== 'regression') throw new InputError(`--loss applies to regression data; ${dataset.name} is ${dataset.task}`);
   const tooLarge = batchTooLarge(config.batchSize, dataset.split.train);
   if (tooLarge) throw new InputError(`--batch ${config.batchSize} ${tooLarge} of ${dataset.name}`);
   const shape = shapeOf(config, dataset.features, dataset.classes);
@@ -238,7 +289,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   try {
     const data = uploadDataset(ctx, dataset);
     const matmul = (values.matmul as MatmulVariant | undefined) ?? preferredMatmulVariant(ctx.report);
-    const cohort = await Cohort.create(ctx, { id: 'train', shape, trials: [config], data, shuffle: !values['no-shuffle'], initial: [initial], matmul });
+    const cohort = await Cohort.create(ctx, { id: 'train', shape, trials: [config], data, shuffle: !values['no-shuffle'], initial: [initial], matmul, ...(loss ? { loss } : {}) });
+    const columns = metricColumns(dataset);
     const log = (line: string) => (values.json ? undefined : console.log(line));
     log(`${dataset.description}`);
     log(`${shape.widths.join('-')} ${config.activation}, ${config.optimizer.kind} lr ${config.optimizer.lr}, batch ${config.batchSize} on ${adapterName(ctx.report)}`);
@@ -263,9 +315,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
         }
       },
       onEpoch: (e) => {
-        const line = { epoch: e.epoch + 1, steps: e.stepsDone, lastBatchLoss: lastLoss, trainLoss: e.train[0]!.loss, trainAccuracy: e.train[0]!.accuracy, valLoss: e.validation[0]!.loss, valAccuracy: e.validation[0]!.accuracy };
+        const line = { epoch: e.epoch + 1, steps: e.stepsDone, lastBatchLoss: lastLoss, ...columns.json(e.train[0]!, e.validation[0]!) };
         if (values.json) console.log(JSON.stringify({ type: 'epoch', ...line }));
-        rows.push([String(line.epoch), String(line.steps), fmt(line.lastBatchLoss, 6), fmt(line.trainLoss, 4), pct(line.trainAccuracy), fmt(line.valLoss, 4), pct(line.valAccuracy)]);
+        rows.push([String(line.epoch), String(line.steps), fmt(line.lastBatchLoss, 6), ...columns.cells(e.train[0]!, e.validation[0]!)]);
       },
     });
     const status = result.status[0]!;
@@ -293,12 +345,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
     }
     if (values.json) console.log(JSON.stringify(final));
     else {
-      console.log(table(['epoch', 'steps', 'last batch loss', 'train loss', 'train acc', 'val loss', 'val acc'], rows));
+      console.log(table(['epoch', 'steps', 'last batch loss', ...columns.head], rows));
       const speed = `${final.steps} steps, ${fmt(stepMs)} ms/step, ${Math.round(final.samplesPerSec)} samples/s`;
       console.log(
         divergence
           ? `diverged: ${divergence.reason}; ${speed}${values.save ? '; weights not saved' : ''}`
-          : `done: ${speed}; test accuracy ${pct(final.test?.accuracy)} (${final.test?.rows ?? 0} rows)${save ? `; weights in ${basename(values.save!)}` : ''}`,
+          : `done: ${speed}; ${columns.test(final.test)} (${final.test?.rows ?? 0} rows)${save ? `; weights in ${basename(values.save!)}` : ''}`,
       );
     }
     return divergence ? 1 : 0;

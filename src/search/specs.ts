@@ -1,5 +1,6 @@
-// The study file's policy sections: objectives, samplers, pruners and budgets (validated by zod, named by path).
+// The study file's policy sections: objectives, samplers, pruners, the regression loss and budgets (validated by zod, named by path).
 import { z } from 'zod';
+import { DEFAULT_HUBER_DELTA, type RegressionLoss } from '../model/loss.ts';
 import { METRIC_DIRECTIONS, OBJECTIVE_METRICS, type Objective } from '../model/objectives.ts';
 import { issueMessage } from './errors.ts';
 import { LEARNING_SAMPLER_SCHEMAS } from './learning-samplers.ts';
@@ -134,6 +135,15 @@ export const prunerSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 export type PrunerSpec = z.output<typeof prunerSchema>;
+
+/**
+ * Regression's training loss: squared error (default) or Huber with δ in standard deviations of the
+ * target (the loss sees it standardized); torch.nn.MSELoss / HuberLoss.
+ */
+export const lossSchema: z.ZodType<RegressionLoss, unknown> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('mse') }).strict(),
+  z.object({ kind: z.literal('huber'), delta: z.number().positive().max(1e6).default(DEFAULT_HUBER_DELTA) }).strict(),
+]);
 
 export const budgetSchema = z
   .object({

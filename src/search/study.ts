@@ -7,7 +7,7 @@ import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { StudyError, formatPath, issuesFromZod, type StudyIssue } from './errors.ts';
 import { distributionProblems, isHyperparameter, reservedKeyIssues, unknownNameMessage, unusedSettingIssues, valueProblem } from './hyperparameters.ts';
 import type { Sampler } from './samplers.ts';
-import { budgetSchema, HYPERPARAMETERS_NOT_MUTABLE, objectiveSchema, prunerSchema, samplerSchema } from './specs.ts';
+import { budgetSchema, HYPERPARAMETERS_NOT_MUTABLE, lossSchema, objectiveSchema, prunerSchema, samplerSchema } from './specs.ts';
 import { distributionSchema, gridCombinations, scalarSchema, spaceGrids, spaceSchema, stepCount, stepValue, type Distribution, type Scalar } from './space.ts';
 
 const VALIDATION_METRICS = OBJECTIVE_METRICS.filter((m) => !SHAPE_METRICS.has(m));
@@ -41,6 +41,8 @@ export const studySchema = z
     parallel: z.number().int().min(1).max(4096).optional(),
     /** One metric, or a list for a Pareto search; parsed into a list. */
     objective: objectiveSchema.default([{ metric: 'val_accuracy', direction: 'maximize' }]),
+    /** Regression data only: squared error (the default) or Huber. */
+    loss: lossSchema.optional(),
   })
   .strict()
   .superRefine((study, ctx) => {
@@ -189,6 +191,7 @@ export function checkStudyAgainstData(study: Study, trainRows: number, data: Stu
     const problem = metricTaskProblem(o.metric, data.task ?? 'classification');
     if (problem) issues.push({ path: study.objective.length > 1 ? `objective[${i}].metric` : 'objective.metric', message: problem });
   });
+  if (study.loss && data.task !== 'regression') issues.push({ path: 'loss', message: `applies to regression data; ${data.task ?? 'classification'} trains with softmax cross-entropy` });
   if (data.folds !== undefined && study.sampler.type === 'pbt') {
     issues.push({ path: 'sampler.type', message: `pbt copies one trial's weights onto another's, which cross-validation's ${data.folds} folds of a trial cannot share: use another sampler, or no cv` });
   }

@@ -5,6 +5,7 @@ import type { DeviceDataset } from '../engine/device-dataset.ts';
 import type { SlotRows } from '../engine/rows.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { CohortShape, SlotBuffers } from '../model/cohort-layout.ts';
+import type { RegressionLoss } from '../model/loss.ts';
 import { shapeKey, type TrialConfig } from '../model/trial-config.ts';
 import type { CohortView } from '../schedule/slots.ts';
 import type { StudyRecord } from '../store/records.ts';
@@ -38,8 +39,13 @@ export class CohortPool {
     private readonly data: DeviceDataset,
     private readonly evalBatch: number,
     private readonly record: StudyRecord,
-    private readonly folds?: PoolFolds,
+    /** Cross-validation's rows per member, and regression's loss (default squared error). */
+    private readonly options: { folds?: PoolFolds; loss?: RegressionLoss } = {},
   ) {}
+
+  private get folds(): PoolFolds | undefined {
+    return this.options.folds;
+  }
 
   /** Cross-validation cohorts: every slot's own rows (`members` for the first slots). */
   private slotRows(members: readonly number[]): SlotRowsInit | undefined {
@@ -65,7 +71,7 @@ export class CohortPool {
   async start(id: string, shape: CohortShape, members: readonly { index: number; config: TrialConfig }[], reserve?: SlotBuffers): Promise<RunningCohort> {
     const configs = members.map((t) => t.config);
     const indexes = members.map((t) => t.index);
-    const cohort = await Cohort.create(this.ctx, { id, shape, trials: configs, data: this.data, evalBatch: this.evalBatch, reserve, slotRows: this.slotRows(indexes) });
+    const cohort = await Cohort.create(this.ctx, { id, shape, trials: configs, data: this.data, evalBatch: this.evalBatch, reserve, slotRows: this.slotRows(indexes), loss: this.options.loss });
     const r: RunningCohort = { cohort, key: shapeKey(configs[0]!), shape, bytes: cohort.bytesHeld, members: [...indexes], history: [...indexes] };
     this.running.push(r);
     return r;
@@ -100,7 +106,7 @@ export class CohortPool {
     let cohort: Cohort;
     try {
       // The moving trials bring their own rows (adopt), as they bring their weights.
-      cohort = await Cohort.create(this.ctx, { id, shape: r.shape, trials: [...configs], data: this.data, evalBatch: this.evalBatch, reserve: { m: state.m, v: state.v, dropout }, slotRows: this.slotRows([]) });
+      cohort = await Cohort.create(this.ctx, { id, shape: r.shape, trials: [...configs], data: this.data, evalBatch: this.evalBatch, reserve: { m: state.m, v: state.v, dropout }, slotRows: this.slotRows([]), loss: this.options.loss });
     } catch {
       this.count--;
       return null;

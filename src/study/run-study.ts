@@ -224,7 +224,10 @@ class StudyRun {
     this.parallel = study.parallel ?? (study.sampler.type === 'pbt' ? study.sampler.population : learning ? LEARNING_PARALLEL : this.maxConcurrent * this.maxT);
     this.reserve = refillReserve(study);
     this.data = uploadDataset(ctx, dataset, 'study-data');
-    this.pool = new CohortPool(ctx, this.data, this.evalBatch, this.record, dataset.folds && { rows: (run) => foldRows(dataset, this.runs.fold(run)), maxValidationRows });
+    this.pool = new CohortPool(ctx, this.data, this.evalBatch, this.record, {
+      ...(dataset.folds ? { folds: { rows: (run: number) => foldRows(dataset, this.runs.fold(run)), maxValidationRows } } : {}),
+      ...(study.loss ? { loss: study.loss } : {}),
+    });
     const timed = study.objective.some((o) => o.metric === 'samples_per_sec' || o.metric === 'step_ms');
     this.costs = new ShapeCosts(ctx, this.data, this.evalBatch, this.timer, timed);
   }

@@ -109,6 +109,18 @@ describe('regression objectives', () => {
     expect(maes[0]).toBe(Math.min(...front.record.trials.filter((t) => t.state === 'done').map((t) => t.valMae!)));
   });
 
+  it('trains with the study’s loss: Huber’s validation loss differs from squared error’s, the metrics stay comparable', async () => {
+    const ctx = await gpu();
+    const data = regressionDataset(15, { train: 48, validation: 16, test: 0 });
+    const one = { budget: { trials: 1 }, defaults: { batch_size: 8, epochs: 2, optimizer: 'adam', units: 4 } };
+    const mse = (await runStudy({ ctx, study: study(one), dataset: data })).record.trials[0]!;
+    const huber = (await runStudy({ ctx, study: study({ ...one, loss: { kind: 'huber', delta: 0.3 } }), dataset: data })).record.trials[0]!;
+    expect(huber.params).toEqual(mse.params);
+    // Squared error's validation loss is the squared RMSE in standardized units; Huber's is smaller.
+    expect(mse.valLoss).toBeCloseTo((mse.valRmse! / data.targetScale!.std) ** 2, 4);
+    expect(huber.valLoss).toBeLessThan(0.5 * (huber.valRmse! / data.targetScale!.std) ** 2);
+  });
+
   it('refuses an objective of the other task by name', () => {
     const regression = regressionDataset(1, { train: 40, validation: 10, test: 0 });
     const classes = { ...regression, task: 'classification' as const, classes: 2, target: undefined, targetScale: undefined };

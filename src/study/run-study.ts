@@ -459,7 +459,9 @@ class StudyRun {
       if (this.book.get(index).state !== 'running') continue;
       const atEpoch = e.epochEnd || e.end;
       const epochIndex = Math.ceil(e.steps / e.stepsPerEpoch) - 1;
-      const folds = this.foldMetrics.add(index, atEpoch ? `epoch ${epochIndex}` : `step ${e.steps}`, fold, { validation: validation[e.t]!, train: train[e.t] });
+      // Folds of different sizes may end (budget.maxStepsPerTrial) in different epochs: an end is its own point.
+      const key = e.end ? 'end' : e.epochEnd ? `epoch ${epochIndex}` : `step ${e.steps}`;
+      const folds = this.foldMetrics.add(index, key, fold, { validation: validation[e.t]!, train: train[e.t] });
       if (folds) {
         const v = meanMetrics(folds.map((f) => f.validation));
         const tr = atEpoch ? meanMetrics(folds.map((f) => f.train!)) : undefined;

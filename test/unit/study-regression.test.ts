@@ -215,6 +215,20 @@ describe('cross-validation', () => {
     expect(ctx.memory.bytes('study-data/')).toBe(0);
   });
 
+  it('folds whose epochs differ in length end mid-epoch (maxStepsPerTrial) and still give the trial their mean', async () => {
+    const ctx = await gpu();
+    const data = regressionDataset(24, { train: 80, validation: 0, test: 0 }, k);
+    const spe = Array.from({ length: k }, (_, f) => Math.floor(foldRows(data, f).train.length / 8));
+    const steps = 2 * Math.min(...spe) + 1;
+    // The same step count falls in different epochs of different folds.
+    expect(new Set(spe.map((n) => Math.ceil(steps / n))).size).toBeGreaterThan(1);
+    const { record } = await runStudy({ ctx, study: study({ budget: { trials: 2, maxStepsPerTrial: steps } }), dataset: data });
+    for (const t of record.trials) {
+      expect(t.state).toBe('done');
+      expect(t.valRmse).toBeCloseTo(mean(t.folds!.values.val_rmse!), 12);
+    }
+  });
+
   it('classification folds report mean accuracy; PBT is refused with folds', async () => {
     const ctx = await gpu();
     const base = regressionDataset(23, { train: 60, validation: 0, test: 10 }, k);

@@ -1,8 +1,7 @@
 // What the trade-off and parallel-coordinates charts draw, computed from trial records.
-import { METRIC_LABELS, type Objective } from '../model/objectives.ts';
-import type { TrialRecord } from '../store/records.ts';
-import { objectiveValue } from '../store/records.ts';
-import { formatNumber, formatPercent, formatScalar } from './format.ts';
+import { objectiveAxes as axesOfObjectives, type Filter } from './analysis/filters.ts';
+import { formatNumber, formatScalar, formatValue } from './format.ts';
+import { valuesOf, type ParamInfo, type ViewObjective, type ViewTrial } from './viewer/model.ts';
 
 export interface TradeoffPoint {
   trial: number;
@@ -12,13 +11,17 @@ export interface TradeoffPoint {
 }
 
 /**
- * Finished trials as (samples/s, validation accuracy), each marked when no other trial is at least
- * as fast and as accurate and better in one: the front the user chooses along.
+ * Finished fusetune trials as (samples/s, validation accuracy), each marked when no other trial is
+ * at least as fast and as accurate and better in one: the front the user chooses along. `speed`
+ * says which samples/s: the trial's in its cohort, or its shape's alone.
  */
-export function tradeoffPoints(trials: readonly TrialRecord[]): TradeoffPoint[] {
-  const points = trials
-    .filter((t) => t.state === 'done' && t.samplesPerSec !== null && t.valAccuracy !== null && Number.isFinite(t.valAccuracy))
-    .map((t) => ({ trial: t.index, samplesPerSec: t.samplesPerSec!, accuracy: t.valAccuracy!, pareto: false }));
+export function tradeoffPoints(trials: readonly ViewTrial[], speed: 'cohort' | 'alone' = 'cohort'): TradeoffPoint[] {
+  const points = trials.flatMap((t) => {
+    const run = t.run;
+    const samplesPerSec = speed === 'alone' ? (run?.cost?.samplesPerSec ?? null) : (run?.samplesPerSec ?? null);
+    if (!run || t.state !== 'done' || samplesPerSec === null || !Number.isFinite(samplesPerSec) || run.valAccuracy === null || !Number.isFinite(run.valAccuracy)) return [];
+    return [{ trial: t.index, samplesPerSec, accuracy: run.valAccuracy, pareto: false }];
+  });
   const bySpeed = [...points].sort((a, b) => b.samplesPerSec - a.samplesPerSec || b.accuracy - a.accuracy);
   let best = -Infinity;
   for (const p of bySpeed) {
@@ -45,12 +48,20 @@ export interface ParallelTick {
   label: string;
 }
 
+/** One axis's scale: positions 0 (bottom) … 1 (top) to values and back, for brushes. */
+export interface AxisScale {
+  position: (v: unknown) => number;
+  /** The filter a brush over positions [low, high] stands for. */
+  filterOf: (low: number, high: number) => Filter;
+  /** Where a filter's brush lies, in positions (null when it is not one this axis draws). */
+  rangeOf: (filter: Filter) => [number, number] | null;
+}
+
 export interface ParallelData {
   axes: string[];
   rows: ParallelRow[];
   ticks: ParallelTick[];
-  /** Each trial's position on each axis it has. */
-  positions: Map<number, Map<string, number>>;
+  scales: Map<string, AxisScale>;
 }
 
 /** NOTE: about this many labelled ticks per numeric axis (d3's nice steps of 1, 2 or 5 × 10^k). */
@@ -80,38 +91,62 @@ export function logTicks(min: number, max: number): number[] {
 /** NOTE: a numeric axis with at most this many distinct values labels each of them (1, 2 layers; not 1.2, 1.4…). */
 const MAX_VALUE_TICKS = 6;
 
-function axisOf(values: unknown[], options: { log: boolean; categorical: boolean; format: (x: number) => string }): { position: (v: unknown) => number; ticks: { position: number; label: string }[] } {
+function axisOf(values: unknown[], options: { log: boolean; categorical: boolean; format: (x: number) => string }): AxisScale & { ticks: { position: number; label: string }[] } {
   const numbers = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (!options.categorical && numbers.length > 0 && numbers.length === values.length) {
-    const min = Math.min(...numbers);
-    const max = Math.max(...numbers);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of numbers) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
     const log = options.log && min > 0;
     const f = log ? Math.log10 : (x: number) => x;
+    const inverse = log ? (p: number) => 10 ** p : (p: number) => p;
     const span = f(max) - f(min);
     const position = (v: unknown) => (span === 0 ? 0.5 : (f(v as number) - f(min)) / span);
-    if (span === 0) return { position, ticks: [{ position: 0.5, label: options.format(min) }] };
+    const at = (p: number) => (span === 0 ? min : inverse(f(min) + p * span));
+    const numeric = {
+      position,
+      filterOf: (low: number, high: number): Filter => ({ kind: 'range', low: at(low), high: at(high) }),
+      rangeOf: (filter: Filter): [number, number] | null =>
+        filter.kind === 'range' ? [Math.max(0, Math.min(1, filter.low <= 0 && log ? 0 : position(filter.low))), Math.max(0, Math.min(1, position(filter.high)))] : null,
+    };
+    if (span === 0) return { ...numeric, ticks: [{ position: 0.5, label: options.format(min) }] };
     // The ends are labelled too, unless a round tick sits almost on them.
     const distinct = [...new Set(numbers)].sort((p, q) => p - q);
-    if (distinct.length <= MAX_VALUE_TICKS) return { position, ticks: distinct.map((v) => ({ position: position(v), label: options.format(v) })) };
+    if (distinct.length <= MAX_VALUE_TICKS) return { ...numeric, ticks: distinct.map((v) => ({ position: position(v), label: options.format(v) })) };
     const inner = (log ? logTicks(min, max) : niceTicks(min, max)).map((v) => ({ position: position(v), label: options.format(v) }));
     const ends = [min, max].map((v) => ({ position: position(v), label: options.format(v) })).filter((e) => inner.every((t) => Math.abs(t.position - e.position) > 0.08));
-    return { position, ticks: [...inner, ...ends].sort((a, b) => a.position - b.position) };
+    return { ...numeric, ticks: [...inner, ...ends].sort((a, b) => a.position - b.position) };
   }
   const categories = [...new Set(values.map((v) => formatScalar(v)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const position = (v: unknown) => (categories.length === 1 ? 0.5 : categories.indexOf(formatScalar(v)) / (categories.length - 1));
-  return { position, ticks: categories.map((label, i) => ({ position: categories.length === 1 ? 0.5 : i / (categories.length - 1), label })) };
+  const index = new Map(categories.map((c, i) => [c, i]));
+  const at = (i: number) => (categories.length === 1 ? 0.5 : i / (categories.length - 1));
+  const position = (v: unknown) => at(index.get(formatScalar(v)) ?? NaN);
+  return {
+    position,
+    filterOf: (low, high) => ({ kind: 'values', values: categories.filter((_, i) => at(i) >= low - 1e-9 && at(i) <= high + 1e-9) }),
+    rangeOf: (filter) => {
+      if (filter.kind !== 'values') return null;
+      const inside = filter.values.map((v) => index.get(v)).filter((i): i is number => i !== undefined).map(at);
+      // A brush covers a run of categories: a set that is not one draws as the run from its first to its last.
+      return inside.length === 0 ? null : [Math.max(0, Math.min(...inside) - 0.02), Math.min(1, Math.max(...inside) + 0.02)];
+    },
+    ticks: categories.map((label, i) => ({ position: at(i), label })),
+  };
 }
 
 /**
  * One polyline per scored trial across the parameters that vary and then each objective; a
  * parameter a trial lacks (inactive under its condition) leaves a gap. Log parameters get log axes.
  */
-export function parallelCoordinates(trials: readonly TrialRecord[], params: readonly { name: string; log: boolean; kind: 'numeric' | 'categorical' }[], objectives: readonly Objective[]): ParallelData {
+export function parallelCoordinates(trials: readonly ViewTrial[], params: readonly ParamInfo[], objectives: readonly ViewObjective[]): ParallelData {
   const scored = trials.flatMap((t) => {
-    const values = objectives.map((o) => objectiveValue(t, o));
-    return values.every((v) => v !== null) ? [{ trial: t, values: values as number[] }] : [];
+    const values = valuesOf(t, objectives.length);
+    return values ? [{ trial: t, values }] : [];
   });
-  const objectiveAxes = objectives.map((o) => METRIC_LABELS[o.metric]);
+  const objectiveAxes = axesOfObjectives(params, objectives);
   const axes = [...params.map((p) => p.name), ...objectiveAxes];
   const ticks: ParallelTick[] = [];
   const valueOf = (s: (typeof scored)[number], axis: string): unknown => {
@@ -122,25 +157,20 @@ export function parallelCoordinates(trials: readonly TrialRecord[], params: read
   const scales = new Map(
     axes.map((axis) => {
       const k = objectiveAxes.indexOf(axis);
-      const metric = k >= 0 ? objectives[k]!.metric : null;
-      const format = metric === 'val_accuracy' ? formatPercent : (x: number) => formatNumber(x, 3);
+      const format = k >= 0 ? (x: number) => formatValue(objectives[k]!, x) : (x: number) => formatNumber(x, 3);
       const param = params.find((p) => p.name === axis);
       const scale = axisOf(scored.filter((s) => has(s, axis)).map((s) => valueOf(s, axis)), { log: param?.log ?? false, categorical: param?.kind === 'categorical', format });
-      ticks.push(...scale.ticks.map((t) => ({ axis, ...t })));
-      return [axis, scale] as const;
+      for (const t of scale.ticks) ticks.push({ axis, ...t });
+      return [axis, scale as AxisScale] as const;
     }),
   );
   const rows: ParallelRow[] = [];
-  const positions = new Map<number, Map<string, number>>();
   for (const s of scored) {
-    const own = new Map<string, number>();
     for (const axis of axes) {
-      // NaN breaks the line: Plot's line mark draws only defined points.
+      // NaN breaks the line, as Plot's line mark draws only defined points.
       const position = has(s, axis) ? scales.get(axis)!.position(valueOf(s, axis)) : NaN;
-      if (!Number.isNaN(position)) own.set(axis, position);
       rows.push({ trial: s.trial.index, axis, position, objective: s.values[0]! });
     }
-    positions.set(s.trial.index, own);
   }
-  return { axes, rows, ticks, positions };
+  return { axes, rows, ticks, scales };
 }

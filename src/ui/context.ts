@@ -1,9 +1,9 @@
 // The app's shared state, provided by <ft-app> through @lit/context: the study session and the page's GPU.
 import { createContext } from '@lit/context';
 import type { SavedStudy, SavedStudySummary } from '../store/browser-store.ts';
-import type { TrialRecord } from '../store/records.ts';
 import type { GpuController } from './controllers/gpu-controller.ts';
-import type { JournalStudyChoice } from './journal-study.ts';
+import type { JournalStudyChoice } from './viewer/journal-viewer.ts';
+import type { ViewStudy } from './viewer/model.ts';
 
 /** What the study controller is doing. `loading`: reading data or acquiring the device before training. */
 export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'stopping';
@@ -36,10 +36,13 @@ export interface OpenedJournal {
  */
 export interface Session {
   status: RunStatus;
-  /** The study on show: the one running, or the last one opened. */
+  /** fusetune's study on show (the one running, or the last one opened), when it is fusetune's: what runs, resumes and exports. */
   saved: SavedStudy | null;
-  /** Its trials as of this snapshot (copies: the running study mutates its own). */
-  trials: readonly TrialRecord[];
+  /**
+   * The study on show as every view sees it (any Optuna study, or fusetune's with its record):
+   * its trials as of this snapshot (a running study's are copies of those that changed).
+   */
+  view: ViewStudy | null;
   progress: RunProgress | null;
   /** Why the last start or resume failed before or while training. */
   error: string | null;
@@ -47,7 +50,7 @@ export interface Session {
   resumable: boolean;
   /** Whether the best trial's weights are saved, so they can be downloaded. */
   bestWeights: boolean;
-  /** Whether the study on show was opened from a results file: shown, never saved or resumed. */
+  /** Whether the study on show was opened from a results file or a journal: shown, never saved or resumed. */
   readOnly: boolean;
   /** Results files and journal studies opened in this page (ids `file:…`), to show again or compare. */
   files: readonly { id: string; name: string }[];

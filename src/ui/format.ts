@@ -55,3 +55,13 @@ export function formatMetric(metric: string, value: number | null | undefined): 
 
 /** d3-format specifier for colour legends and axes of large numbers: 3 significant digits with an SI prefix (19.2k, not 19.223108k). */
 export const SI_TICKS = '.3~s';
+
+/** An objective's value as tables, tips and labels show it: its fusetune metric's format, else a short number. */
+export function formatValue(objective: { metric?: string }, value: number | null | undefined): string {
+  return formatMetric(objective.metric ?? '', value);
+}
+
+/** d3-format specifier for an objective's axis: percent for accuracy, SI prefixes for fusetune's rates and bytes, else general. */
+export function objectiveTicks(objective: { metric?: string }): string {
+  return objective.metric === 'val_accuracy' ? '.0%' : objective.metric ? SI_TICKS : '~g';
+}

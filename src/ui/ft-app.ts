@@ -11,7 +11,9 @@ import './ft-run-panel.ts';
 import type { RunAction } from './ft-run-panel.ts';
 import './ft-study-editor.ts';
 import './ft-study-list.ts';
-import type { SavedStudy } from '../store/browser-store.ts';
+import type { SavedStudySummary } from '../store/browser-store.ts';
+import type { Study } from '../search/study.ts';
+import type { ViewStudy } from './viewer/model.ts';
 import { checkCsv, checkDraft, draftFromHash, draftToHash, presetDraft, type CsvCheck, type Draft, type DraftCheck } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
 
@@ -45,8 +47,10 @@ export class FtApp extends LitElement {
   @state() private csv: CsvCheck | null = null;
   /** Why the Study JSON text does not apply, while it does not parse. */
   @state() private jsonError = '';
-  /** Studies picked on the Compare tab, whole. */
-  @state() private compared: SavedStudy[] = [];
+  /** Studies picked on the Compare tab, as the views see them. */
+  @state() private compared: ViewStudy[] = [];
+  /** Run was pressed on a study a saved run of the very same study could resume: ask before replacing it. */
+  @state() private confirmRun: { study: Study; saved: SavedStudySummary } | null = null;
   @state() private fileError = '';
   @state() private tab: Tab = 'study';
   /** The lab runs benchmarks on the GPU, so it is built only once someone opens it. */
@@ -74,6 +78,9 @@ export class FtApp extends LitElement {
       .alert { border: 1px solid var(--ft-error); background: var(--ft-error-soft); padding: 0.75rem 1rem; border-radius: 6px; margin-bottom: 0.75rem; }
       .alert p { margin: 0.3rem 0 0; }
       .notice { font-size: 0.85rem; margin: 0 0 0.5rem; }
+      .confirm { border-top: 1px solid var(--ft-line); margin-top: 0.5rem; padding-top: 0.5rem; font-size: 0.9rem; }
+      .confirm p { margin: 0 0 0.4rem; }
+      .confirm .buttons { display: flex; flex-wrap: wrap; gap: 0.4rem; }
     `,
   ];
 
@@ -88,8 +95,11 @@ export class FtApp extends LitElement {
       if (!saved) return;
       // Without a link, pick up where the last visit left off (unless editing began meanwhile).
       if (!fromLink && !this.edited) this.setDraft(structuredClone(saved.study) as Draft);
+      // A study that can resume (paused, cut off by the reload) is where the user was: its results, with Resume.
+      if (this.study.session.resumable && this.tab === 'study' && !this.edited) this.show('results');
       await this.addFiles(saved.id);
     });
+    void this.followJournal();
   }
 
   override connectedCallback(): void {
@@ -131,6 +141,7 @@ export class FtApp extends LitElement {
       <div class="runbar panel">
         <ft-run-panel .blocker=${this.blocker()} .draftName=${String(this.draft.name ?? 'study')} .draftTrials=${this.check.trials} .gridSize=${this.check.gridSize}
           .bytesHeld=${gpu.status === 'ready' ? gpu.bytesHeld : 0} @run-action=${this.onRunAction}></ft-run-panel>
+        ${this.renderConfirmRun()}
       </div>
       <nav role="tablist" aria-label="Views" @keydown=${this.onTabKey}>
         ${tabs.map(
@@ -153,10 +164,14 @@ export class FtApp extends LitElement {
                 this.csv = checkCsv(this.draft.data, this.files);
               }}></ft-study-editor>
           </div>
-          <aside class="panel">
+          <aside class="panel" aria-label="WebGPU adapter">
             ${gpu.status === 'pending' ? html`<p role="status">Requesting a WebGPU adapter…</p>` : nothing}
             ${gpu.status === 'ready' || gpu.status === 'lost'
               ? html`<ft-device-panel .report=${gpu.report} .bytesHeld=${gpu.status === 'ready' ? gpu.bytesHeld : 0}></ft-device-panel>`
+              : nothing}
+            ${gpu.status === 'unavailable'
+              ? html`<h2>No WebGPU adapter</h2>
+                  <p class="muted" data-testid="no-adapter">This browser offers no WebGPU adapter, so there is nothing to report here and no study can run. ${gpu.message}</p>`
               : nothing}
           </aside>
         </div>
@@ -248,15 +263,59 @@ export class FtApp extends LitElement {
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${tab.id}`)?.focus());
   }
 
+  /** Asks before Run replaces a saved run of the very same study that could resume with finished trials. */
+  private renderConfirmRun() {
+    const ask = this.confirmRun;
+    if (!ask) return nothing;
+    const finished = ask.saved.trialsFinished;
+    return html`<div class="confirm" role="alertdialog" aria-labelledby="confirm-run-text" data-testid="confirm-run" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.answerRun('cancel')}>
+      <p id="confirm-run-text">A saved run of this very study is <strong>${ask.saved.status}</strong> with ${finished} of ${ask.saved.trialsTotal} trials finished. Run starts it again from the first trial; Resume keeps those ${finished} and trains the rest.</p>
+      <div class="buttons">
+        <button type="button" class="primary" data-answer="resume" @click=${() => this.answerRun('resume')}>Resume it</button>
+        <button type="button" data-answer="keep" @click=${() => this.answerRun('keep')}>Run anew, keep the saved run</button>
+        <button type="button" data-answer="replace" @click=${() => this.answerRun('replace')}>Run anew, replace the saved run</button>
+        <button type="button" data-answer="cancel" @click=${() => this.answerRun('cancel')}>Cancel</button>
+      </div>
+    </div>`;
+  }
+
+  private async answerRun(answer: 'resume' | 'keep' | 'replace' | 'cancel'): Promise<void> {
+    const ask = this.confirmRun;
+    this.confirmRun = null;
+    if (!ask) return;
+    if (answer === 'cancel') {
+      await this.updateComplete;
+      this.renderRoot.querySelector('ft-run-panel')?.focusAction('start');
+      return;
+    }
+    this.exportError = '';
+    this.fileError = '';
+    this.show('results');
+    if (answer === 'resume') {
+      await this.study.open(ask.saved.id);
+      await this.study.resume();
+    } else await this.study.start(ask.study, this.files, { replace: answer === 'replace' });
+  }
+
   private async onRunAction(event: CustomEvent<{ action: RunAction }>): Promise<void> {
     switch (event.detail.action) {
-      case 'start':
-        if (!this.check.study || this.blocker()) return;
+      case 'start': {
+        const study = this.check.study;
+        if (!study || this.blocker()) return;
+        // NOTE: Run on a paused study would replace its saved run and its finished trials: ask first, and keep it unless told.
+        const resumable = (await this.study.identicalSaved(study)).find((s) => StudyController.canResume(s.status) && s.trialsFinished > 0);
+        if (resumable) {
+          this.confirmRun = { study, saved: resumable };
+          await this.updateComplete;
+          this.renderRoot.querySelector<HTMLElement>('[data-answer="resume"]')?.focus();
+          return;
+        }
         this.exportError = '';
         this.fileError = '';
         this.show('results');
-        await this.study.start(this.check.study, this.files);
+        await this.study.start(study, this.files);
         return;
+      }
       case 'resume':
         this.show('results');
         await this.study.resume();
@@ -291,8 +350,35 @@ export class FtApp extends LitElement {
     this.setFileError(this.study.openResults(name, json));
   }
 
-  private async onJournalFile(event: CustomEvent<{ name: string; text: string }>): Promise<void> {
-    this.setFileError(await this.study.openJournal(event.detail.name, event.detail.text));
+  private onJournalFile(event: CustomEvent<{ name: string; text: string }>): void {
+    this.setFileError(this.study.openJournal(event.detail.name, event.detail.text));
+  }
+
+  /**
+   * `?journal=<url>` (what `fusetune app` opens): reads the journal text at that address as it
+   * arrives, and keeps reading while the response stays open, so a study that workers are still
+   * writing shows each record as it is appended.
+   */
+  private async followJournal(): Promise<void> {
+    const url = new URLSearchParams(location.search).get('journal');
+    if (!url) return;
+    const name = decodeURIComponent(url.split('/').pop() || 'journal.log');
+    this.show('results');
+    try {
+      const response = await fetch(url);
+      if (!response.ok || !response.body) throw new Error(`${response.status} ${response.statusText}`);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let opened = false;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        this.setFileError(opened ? this.study.appendJournal(value) : this.study.openJournal(name, value, true));
+        opened = true;
+      }
+      if (!opened) this.setFileError(this.study.openJournal(name, '', true));
+    } catch (error) {
+      this.fileError = `cannot read the journal at ${url}: ${message(error)}`;
+    }
   }
 
   private setFileError(error: string | null): void {

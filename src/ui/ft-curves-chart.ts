@@ -2,11 +2,12 @@
 import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { TrialRecord } from '../store/records.ts';
 import { emaSmooth, thin } from './analysis/smoothing.ts';
 import { stepToX, topTrials, type StudyView, type XUnit } from './analysis/study-view.ts';
+import { linesAsPaths } from './fast-marks.ts';
 import { SI_TICKS } from './format.ts';
 import { PlotElement } from './plot-element.ts';
+import type { ViewTrial } from './viewer/model.ts';
 
 /** NOTE: curves drawn in colour by default; the rest are left out (or grey with "all"), so 150 trials stay readable. */
 export const TOP_K = 8;
@@ -31,10 +32,11 @@ export class FtCurvesChart extends PlotElement {
   @state() private unit: XUnit = 'steps';
 
   /** The trials in colour, in legend order: the top k by the objective, then picked and running ones. */
-  private coloured(view: StudyView): TrialRecord[] {
-    if (view.trials.length <= TOP_K) return [...view.trials];
-    const top = topTrials(view, TOP_K);
-    const extra = view.trials.filter((t) => !top.includes(t) && (view.selected.has(t.index) || t.state === 'running'));
+  private coloured(view: StudyView): ViewTrial[] {
+    const trials = view.trials.filter((t) => t.run !== undefined);
+    if (trials.length <= TOP_K) return trials;
+    const top = topTrials({ trials, objectives: view.objectives }, TOP_K);
+    const extra = trials.filter((t) => !top.includes(t) && (view.selected.has(t.index) || t.state === 'running'));
     return [...top, ...extra];
   }
 
@@ -46,7 +48,7 @@ export class FtCurvesChart extends PlotElement {
         <label class="muted">show
           <select aria-label="Curves shown" @change=${(e: Event) => (this.show = (e.target as HTMLSelectElement).value as 'top' | 'all')}>
             <option value="top" ?selected=${this.show === 'top'}>top ${TOP_K} and picked</option>
-            <option value="all" ?selected=${this.show === 'all'}>all ${view.trials.length} (others grey)</option>
+            <option value="all" ?selected=${this.show === 'all'}>all ${view.trials.filter((t) => t.run).length} (others grey)</option>
           </select></label>
         <label class="muted">x
           <select aria-label="Curves x axis" @change=${(e: Event) => (this.unit = (e.target as HTMLSelectElement).value as XUnit)}>
@@ -73,10 +75,12 @@ export class FtCurvesChart extends PlotElement {
     const view = this.view;
     if (!view) return '';
     const coloured = this.coloured(view);
-    const grey = this.show === 'all' ? view.trials.filter((t) => !coloured.includes(t)) : [];
-    const curve = (t: TrialRecord): CurvePoint[] => {
-      const smoothed = emaSmooth(t.curve, this.smoothing);
-      return thin(smoothed, POINTS_PER_CURVE).map((p) => ({ trial: t.index, x: stepToX(t, p.at, this.unit, view.trainRows), loss: p.value }));
+    const colouredSet = new Set(coloured);
+    const grey = this.show === 'all' ? view.trials.filter((t) => t.run !== undefined && !colouredSet.has(t)) : [];
+    const curve = (t: ViewTrial): CurvePoint[] => {
+      const run = t.run!;
+      const smoothed = emaSmooth(run.curve, this.smoothing);
+      return thin(smoothed, POINTS_PER_CURVE).map((p) => ({ trial: t.index, x: stepToX(run, p.at, this.unit, view.trainRows), loss: p.value }));
     };
     const front = coloured.flatMap(curve).filter((p) => p.loss > 0);
     const back = grey.flatMap(curve).filter((p) => p.loss > 0);
@@ -90,7 +94,7 @@ export class FtCurvesChart extends PlotElement {
       x: { label: this.unit === 'samples' ? 'samples seen' : this.unit, grid: true, tickFormat: this.unit === 'samples' ? SI_TICKS : undefined },
       y: { label: `batch loss${this.smoothing > 0 ? ` (smoothed ${this.smoothing.toFixed(2)})` : ''}`, type: 'log', grid: true, tickFormat: '~g' },
       marks: [
-        Plot.line(back, { x: 'x', y: 'loss', z: 'trial', stroke: '#aab4c0', strokeOpacity: 0.35, strokeWidth: 1 }),
+        Plot.line(back, { x: 'x', y: 'loss', z: 'trial', stroke: '#aab4c0', render: linesAsPaths({ width: 1, opacity: 0.35, stroke: '#aab4c0' }) }),
         Plot.line(front, {
           x: 'x',
           y: 'loss',

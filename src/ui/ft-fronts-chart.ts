@@ -1,10 +1,9 @@
 // <ft-fronts-chart>: the Pareto fronts of several studies overlaid, each study in its colour, its dominated trials faint.
 import * as Plot from '@observablehq/plot';
 import { customElement, property } from 'lit/decorators.js';
-import type { Objective } from '../model/objectives.ts';
-import { objectiveLabel } from './analysis/study-params.ts';
-import { formatMetric, SI_TICKS } from './format.ts';
+import { formatValue, objectiveTicks } from './format.ts';
 import { PlotElement } from './plot-element.ts';
+import type { ViewObjective } from './viewer/model.ts';
 
 export interface FrontSeries {
   name: string;
@@ -15,8 +14,8 @@ export interface FrontSeries {
 export class FtFrontsChart extends PlotElement {
   @property({ attribute: false }) series: readonly FrontSeries[] = [];
   /** The objective on each axis. */
-  @property({ attribute: false }) x: Objective = { metric: 'samples_per_sec', direction: 'maximize' };
-  @property({ attribute: false }) y: Objective = { metric: 'val_accuracy', direction: 'maximize' };
+  @property({ attribute: false }) x: ViewObjective = { label: 'samples/s', metric: 'samples_per_sec', direction: 'maximize' };
+  @property({ attribute: false }) y: ViewObjective = { label: 'val accuracy', metric: 'val_accuracy', direction: 'maximize' };
   /** The x axis's words, when x is not the objective itself (samples/s a trial trained at in its cohort). */
   @property() xLabel = '';
 
@@ -29,19 +28,18 @@ export class FtFrontsChart extends PlotElement {
         .sort((a, b) => a.x - b.x)
         .map((p) => ({ ...p, study: s.name })),
     );
-    const tick = (o: Objective) => (o.metric === 'val_accuracy' ? '.0%' : SI_TICKS);
     return Plot.plot({
       width,
       height: 280,
       marginLeft: 52,
-      x: { label: `${this.xLabel || objectiveLabel(this.x)} ${this.x.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: tick(this.x) },
-      y: { label: objectiveLabel(this.y), grid: true, tickFormat: tick(this.y) },
+      x: { label: `${this.xLabel || this.x.label} ${this.x.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: objectiveTicks(this.x) },
+      y: { label: this.y.label, grid: true, tickFormat: objectiveTicks(this.y) },
       color: { legend: true, domain: this.series.map((s) => s.name), scheme: 'tableau10' },
       marks: [
         Plot.dot(rows, { x: 'x', y: 'y', fill: 'study', r: 2, fillOpacity: 0.25 }),
         Plot.line(fronts, { x: 'x', y: 'y', z: 'study', stroke: 'study', strokeWidth: 2, curve: this.x.direction === this.y.direction ? 'step-before' : 'step-after' }),
         Plot.dot(fronts, { x: 'x', y: 'y', fill: 'study', r: 4.5, stroke: 'white' }),
-        Plot.tip(rows, Plot.pointer({ x: 'x', y: 'y', title: (p) => `${p.study}, trial ${p.trial}${p.pareto ? ' (front)' : ''}\n${formatMetric(this.y.metric, p.y)}\n${formatMetric(this.x.metric, p.x)}` })),
+        Plot.tip(rows, Plot.pointer({ x: 'x', y: 'y', title: (p) => `${p.study}, trial ${p.trial}${p.pareto ? ' (front)' : ''}\n${formatValue(this.y, p.y)}\n${formatValue(this.x, p.x)}` })),
       ],
     });
   }

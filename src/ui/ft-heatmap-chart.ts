@@ -2,18 +2,18 @@
 import * as Plot from '@observablehq/plot';
 import { html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { objectiveValue, type TrialRecord } from '../store/records.ts';
 import { binnedCells, binValues } from './analysis/binning.ts';
-import { objectiveLabel } from './analysis/study-params.ts';
 import type { StudyView } from './analysis/study-view.ts';
-import { formatMetric, formatRate, SI_TICKS } from './format.ts';
-import { PlotElement } from './plot-element.ts';
+import { formatRate, formatValue, objectiveTicks, SI_TICKS } from './format.ts';
+import { PARETO_COLOR, PlotElement } from './plot-element.ts';
+import { valueOf, type ViewTrial } from './viewer/model.ts';
 
 /** The width that drives a trial's speed: its first hidden layer (0 for a linear model). */
-const widthOf = (t: TrialRecord) => t.config.hidden[0] ?? 0;
+const widthOf = (t: ViewTrial) => t.run?.config.hidden[0] ?? null;
+const batchOf = (t: ViewTrial) => t.run?.config.batchSize ?? null;
 
 /** A trial's throughput: its shape's when measured alone (a Pareto study), else what it trained at in its cohort. */
-const throughputOf = (t: TrialRecord) => t.cost?.samplesPerSec ?? t.samplesPerSec;
+const throughputOf = (t: ViewTrial) => t.run?.cost?.samplesPerSec ?? t.run?.samplesPerSec ?? null;
 
 @customElement('ft-heatmap-chart')
 export class FtHeatmapChart extends PlotElement {
@@ -62,16 +62,16 @@ export class FtHeatmapChart extends PlotElement {
     const binningOf = (p: typeof px) => binValues(view.all.map((t) => t.params[p!.name]), { log: p!.log });
     const bx = binningOf(px);
     const by = binningOf(py);
-    const cells = binnedCells(view.trials, { binning: bx, of: (t) => t.params[px!.name] }, { binning: by, of: (t) => t.params[py!.name] }, (t) => objectiveValue(t, objective), (t) => t.index);
+    const cells = binnedCells(view.trials, { binning: bx, of: (t) => t.params[px!.name] }, { binning: by, of: (t) => t.params[py!.name] }, (t) => valueOf(t, 0), (t) => t.index);
     if (cells.length === 0) return 'Cells appear as trials finish.';
-    const format = (v: number) => formatMetric(objective.metric, v);
-    return this.draw2d(width, cells, bx.labels, by.labels, `${px!.name}${bx.kind === 'log' ? ' (log bins)' : ''}`, `${py!.name}${by.kind === 'log' ? ' (log bins)' : ''}`, objectiveLabel(objective), format, objective.metric === 'val_accuracy' ? '.0%' : SI_TICKS, objective.direction === 'minimize', view);
+    const format = (v: number) => formatValue(objective, v);
+    return this.draw2d(width, cells, bx.labels, by.labels, `${px!.name}${bx.kind === 'log' ? ' (log bins)' : ''}`, `${py!.name}${by.kind === 'log' ? ' (log bins)' : ''}`, objective.label, format, objectiveTicks(objective), objective.direction === 'minimize', view);
   }
 
   private throughput(view: StudyView, width: number): Element | string {
-    const bx = binValues(view.all.map((t) => t.config.batchSize));
+    const bx = binValues(view.all.map(batchOf));
     const by = binValues(view.all.map(widthOf));
-    const cells = binnedCells(view.trials, { binning: bx, of: (t) => t.config.batchSize }, { binning: by, of: widthOf }, throughputOf, (t) => t.index);
+    const cells = binnedCells(view.trials, { binning: bx, of: batchOf }, { binning: by, of: widthOf }, throughputOf, (t) => t.index);
     if (cells.length === 0) return 'Throughput per cell appears as trials train.';
     return this.draw2d(width, cells, bx.labels, by.labels, 'batch size', 'width (first hidden layer)', 'samples/s', formatRate, SI_TICKS, false, view, 'blues');
   }
@@ -102,7 +102,7 @@ export class FtHeatmapChart extends PlotElement {
       color: { type: 'linear', scheme, reverse, legend: true, label: valueLabel, tickFormat },
       marks: [
         Plot.cell(cells, { x: 'x', y: 'y', fill: 'value', inset: 1, title: (c) => `${xLabel} ${c.x}, ${yLabel} ${c.y}: ${format(c.value)} (mean of ${c.trials.length} trial${c.trials.length === 1 ? '' : 's'})` }),
-        Plot.cell(cells.filter(front), { x: 'x', y: 'y', stroke: '#d1495b', strokeWidth: 2, inset: 1.5 }),
+        Plot.cell(cells.filter(front), { x: 'x', y: 'y', stroke: PARETO_COLOR, strokeWidth: 2, inset: 1.5 }),
         Plot.cell(cells.filter(picked), { x: 'x', y: 'y', stroke: 'black', strokeWidth: 2, inset: 3 }),
         Plot.text(cells, { x: 'x', y: 'y', text: (c) => format(c.value), fill: 'black', stroke: 'white', strokeWidth: 3, paintOrder: 'stroke', fontSize: 10 }),
       ],

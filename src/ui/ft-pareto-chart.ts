@@ -1,13 +1,13 @@
-// <ft-pareto-chart>: the trade-off of two objectives, the Pareto front joined and red: the study's own objectives, or accuracy against speed.
+// <ft-pareto-chart>: the trade-off of two objectives, the Pareto front joined and red, drawn over the dominated trials: the study's own objectives, or (one objective, fusetune's trials) accuracy against speed.
 import * as Plot from '@observablehq/plot';
-import { customElement, property } from 'lit/decorators.js';
-import type { Objective } from '../model/objectives.ts';
-import { objectiveValues } from '../store/records.ts';
-import { objectiveLabel } from './analysis/study-params.ts';
+import { html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { StudyView } from './analysis/study-view.ts';
 import { tradeoffPoints } from './chart-data.ts';
-import { formatMetric, SI_TICKS } from './format.ts';
-import { PlotElement } from './plot-element.ts';
+import { dotsAsPaths } from './fast-marks.ts';
+import { formatValue, objectiveTicks } from './format.ts';
+import { PARETO_COLOR, PlotElement } from './plot-element.ts';
+import { paretoIndices, valueOf, type ViewObjective } from './viewer/model.ts';
 
 interface Point {
   trial: number;
@@ -16,44 +16,81 @@ interface Point {
   pareto: boolean;
 }
 
-const tickFormat = (o: Objective) => (o.metric === 'val_accuracy' ? '.0%' : SI_TICKS);
-
 /**
  * @fires trial-select - `detail: { index }`: a trial's dot was clicked.
  */
 @customElement('ft-pareto-chart')
 export class FtParetoChart extends PlotElement {
   @property({ attribute: false }) view: StudyView | null = null;
+  /** The objectives on the y and x axes (with more than two). */
+  @state() private yk = 0;
+  @state() private xk = 1;
+
+  protected override controls() {
+    const objectives = this.view?.objectives ?? [];
+    if (objectives.length < 3) return nothing;
+    const select = (label: string, value: number, set: (k: number) => void) =>
+      html`<label class="muted">${label}
+        <select aria-label="Pareto ${label}" @change=${(e: Event) => set(Number((e.target as HTMLSelectElement).value))}>
+          ${objectives.map((o, k) => html`<option value=${k} ?selected=${k === value}>${o.label}</option>`)}
+        </select></label>`;
+    return html`<div style="display:flex;gap:0.8rem;font-size:0.8rem">${select('y', this.yk, (k) => (this.yk = k))}${select('x', this.xk, (k) => (this.xk = k))}</div>`;
+  }
+
+  /** The points and axes: two objectives (the front on the whole study's objectives when it has two, else on the pair drawn), or accuracy against samples/s. */
+  private points(view: StudyView): { points: Point[]; x: ViewObjective; y: ViewObjective; xLabel: string } {
+    const objectives = view.objectives;
+    if (objectives.length > 1) {
+      const yk = Math.min(this.yk, objectives.length - 1);
+      const xk = this.xk === yk || this.xk >= objectives.length ? (yk === 0 ? 1 : 0) : this.xk;
+      const pair = [objectives[yk]!, objectives[xk]!];
+      // With two objectives the front is the study's; with more, the front of the two drawn (what the eye can check).
+      const front = objectives.length === 2 ? view.pareto : paretoIndices(view.trials.map((t) => ({ ...t, values: t.values ? [t.values[yk]!, t.values[xk]!] : null })), pair);
+      const points = view.trials.flatMap((t) => {
+        const y = valueOf(t, yk);
+        const x = valueOf(t, xk);
+        return x === null || y === null ? [] : [{ trial: t.index, x, y, pareto: front.has(t.index) }];
+      });
+      return { points, y: pair[0]!, x: pair[1]!, xLabel: pair[1]!.label };
+    }
+    const points = tradeoffPoints(view.trials).map((p) => ({ trial: p.trial, x: p.samplesPerSec, y: p.accuracy, pareto: p.pareto }));
+    return { points, y: { label: 'val accuracy', direction: 'maximize', metric: 'val_accuracy' }, x: { label: 'samples/s', direction: 'maximize', metric: 'samples_per_sec' }, xLabel: 'samples/s per trial (in its cohort)' };
+  }
+
+  protected override describe(): string {
+    const view = this.view;
+    if (!view) return '';
+    const { points, x, y } = this.points(view);
+    const front = points.filter((p) => p.pareto).length;
+    return points.length ? `${points.length} trials; ${front} on the Pareto front of ${y.label} and ${x.label}.` : '';
+  }
 
   protected plot(width: number): Element | string {
     const view = this.view;
     if (!view) return '';
-    const [yObjective, xObjective] = view.objectives.length > 1 ? [view.objectives[0]!, view.objectives[1]!] : [{ metric: 'val_accuracy', direction: 'maximize' } as const, { metric: 'samples_per_sec', direction: 'maximize' } as const];
-    const points: Point[] =
-      view.objectives.length > 1
-        ? view.trials.flatMap((t) => {
-            const v = objectiveValues(t, view.objectives);
-            return v ? [{ trial: t.index, x: v[1]!, y: v[0]!, pareto: view.pareto.has(t.index) }] : [];
-          })
-        : tradeoffPoints(view.trials).map((p) => ({ trial: p.trial, x: p.samplesPerSec, y: p.accuracy, pareto: p.pareto }));
+    const { points, x: xObjective, y: yObjective, xLabel } = this.points(view);
     if (points.length === 0) return 'The trade-off appears as trials finish.';
     const front = points.filter((p) => p.pareto).sort((a, b) => a.x - b.x);
-    const xLabel = view.objectives.length > 1 ? objectiveLabel(xObjective) : 'samples/s per trial (in its cohort)';
     const figure = Plot.plot({
       width,
       height: 260,
       marginLeft: 52,
-      x: { label: `${xLabel} ${xObjective.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: tickFormat(xObjective) },
-      y: { label: `${objectiveLabel(yObjective)}`, grid: true, tickFormat: tickFormat(yObjective) },
-      color: { domain: ['Pareto front', 'dominated'], range: ['#d1495b', '#8795a8'], legend: true },
+      x: { label: `${xLabel} ${xObjective.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: objectiveTicks(xObjective) },
+      y: { label: `${yObjective.label}`, grid: true, tickFormat: objectiveTicks(yObjective) },
+      color: { domain: ['Pareto front', 'dominated'], range: [PARETO_COLOR, '#8795a8'], legend: true },
       marks: [
-        Plot.line(front, { x: 'x', y: 'y', stroke: '#d1495b', strokeWidth: 1.5, curve: xObjective.direction === yObjective.direction ? 'step-before' : 'step-after' }),
+        Plot.line(front, { x: 'x', y: 'y', stroke: PARETO_COLOR, strokeWidth: 1.5, curve: xObjective.direction === yObjective.direction ? 'step-before' : 'step-after' }),
         Plot.dot(
           points.filter((p) => view.selected.has(p.trial)),
           { x: 'x', y: 'y', r: 9, stroke: 'black', strokeWidth: 1.5 },
         ),
-        Plot.dot(points, { x: 'x', y: 'y', fill: (p: Point) => (p.pareto ? 'Pareto front' : 'dominated'), r: 4.5, stroke: 'white' }),
-        Plot.tip(points, Plot.pointer({ x: 'x', y: 'y', title: (p: Point) => `trial ${p.trial}${p.pareto ? ' (Pareto front)' : ''}\n${formatMetric(yObjective.metric, p.y)}\n${formatMetric(xObjective.metric, p.x)} ${xObjective.metric === 'samples_per_sec' ? 'samples/s' : ''}` })),
+        // The dominated trials first, then the front over them: no front point hides under a dominated one.
+        Plot.dot(
+          points.filter((p) => !p.pareto),
+          { x: 'x', y: 'y', render: dotsAsPaths({ radius: 4.5, fill: '#8795a8', stroke: 'white' }) },
+        ),
+        Plot.dot(front, { x: 'x', y: 'y', render: dotsAsPaths({ radius: 4.5, fill: PARETO_COLOR, stroke: 'white' }) }),
+        Plot.tip(points, Plot.pointer({ x: 'x', y: 'y', title: (p: Point) => `trial ${p.trial}${p.pareto ? ' (Pareto front)' : ''}\n${yObjective.label} ${formatValue(yObjective, p.y)}\n${xObjective.label} ${formatValue(xObjective, p.x)}` })),
       ],
     });
     figure.addEventListener('click', () => {

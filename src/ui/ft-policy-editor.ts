@@ -3,6 +3,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { METRIC_DIRECTIONS, METRIC_LABELS, OBJECTIVE_METRICS } from '../model/objectives.ts';
 import type { StudyIssue } from '../search/errors.ts';
+import { TPE_DEFAULTS } from '../search/tpe.ts';
 import './ft-field.ts';
 import type { FieldKind, FieldOption } from './ft-field.ts';
 import { issuesAt, issuesUnder } from './study-draft.ts';
@@ -15,15 +16,17 @@ interface OptionSpec {
   label: string;
   kind: FieldKind;
   hint: string;
+  /** What the schema takes when the key is absent (a checkbox shows it, and a choice equal to it removes the key). */
+  default?: unknown;
 }
 
 const number = (key: string, label: string, hint: string): OptionSpec => ({ key, label, kind: 'number', hint });
-const check = (key: string, label: string, hint: string): OptionSpec => ({ key, label, kind: 'checkbox', hint });
+const check = (key: string, label: string, hint: string, byDefault = false): OptionSpec => ({ key, label, kind: 'checkbox', hint, default: byDefault });
 const TPE: OptionSpec[] = [
   number('startupTrials', 'startup trials', 'random before modelling; default 10'),
   number('candidates', 'candidates', 'default 24'),
-  check('multivariate', 'multivariate', 'one joint density'),
-  check('constantLiar', 'constant liar', 'default on: spreads a batch'),
+  check('multivariate', 'multivariate', 'one joint density', TPE_DEFAULTS.multivariate),
+  check('constantLiar', 'constant liar', `default ${TPE_DEFAULTS.constantLiar ? 'on' : 'off'}: spreads a batch`, TPE_DEFAULTS.constantLiar),
 ];
 
 /** Each sampler's options as the schema names them (src/search/specs.ts); left empty, the schema's default applies. */
@@ -154,8 +157,10 @@ export class FtPolicyEditor extends LitElement {
     return specs.map((spec) => {
       const path = `${section}.${spec.key}`;
       const options = spec.kind === 'select' ? [{ label: 'epochs', value: 'epoch' }, { label: 'optimizer steps', value: 'step' }] : [];
-      return html`<ft-field label=${spec.label} context=${section} kind=${spec.kind} hint=${spec.hint} .value=${value[spec.key]} .options=${options} .issues=${issuesAt(this.issues, path)}
-        @field-change=${(e: CustomEvent<{ value: unknown }>) => this.set(section, { ...value, [spec.key]: spec.kind === 'checkbox' && e.detail.value === false ? undefined : e.detail.value })}></ft-field>`;
+      // A checkbox shows the default when the key is absent; choosing the default removes the key, the other value is written.
+      const shown = spec.kind === 'checkbox' ? (value[spec.key] ?? spec.default) : value[spec.key];
+      return html`<ft-field label=${spec.label} context=${section} kind=${spec.kind} hint=${spec.hint} .value=${shown} .options=${options} .issues=${issuesAt(this.issues, path)}
+        @field-change=${(e: CustomEvent<{ value: unknown }>) => this.set(section, { ...value, [spec.key]: spec.kind === 'checkbox' && e.detail.value === spec.default ? undefined : e.detail.value })}></ft-field>`;
     });
   }
 

@@ -1,15 +1,12 @@
 // <ft-run-panel>: run, pause, stop and resume the study, with a progress bar, throughput, the time left and the best value so far.
 import { FINISHED_STATES } from '../model/states.ts';
-import { objectivesOf } from '../search/specs.ts';
-import type { Objective } from '../model/objectives.ts';
-import type { TrialRecord } from '../store/records.ts';
 import { bestSoFar, type BestPoint } from './analysis/best-so-far.ts';
-import { objectiveLabel } from './analysis/study-params.ts';
+import type { ViewObjective, ViewTrial } from './viewer/model.ts';
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { sessionContext, type Session } from './context.ts';
-import { formatBytes, formatDuration, formatMetric, formatPercent, formatRate } from './format.ts';
+import { formatBytes, formatDuration, formatPercent, formatRate, formatValue } from './format.ts';
 import { baseStyles } from './styles.ts';
 
 export type RunAction = 'start' | 'pause' | 'stop' | 'resume';
@@ -34,7 +31,7 @@ export class FtRunPanel extends LitElement {
   private pressed: RunAction | null = null;
   /** Bytes the page's GPU work holds now. */
   @property({ type: Number }) bytesHeld = 0;
-  private bestMemo: { key: unknown[]; objective: Objective; trials: readonly TrialRecord[]; best: BestPoint[] } | null = null;
+  private bestMemo: { key: unknown[]; objective: ViewObjective | null; trials: readonly ViewTrial[]; best: BestPoint[] } | null = null;
 
   static override styles = [
     baseStyles,
@@ -43,7 +40,8 @@ export class FtRunPanel extends LitElement {
       .bar { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 0.4rem 1rem; align-items: center; }
       .buttons { display: flex; gap: 0.4rem; }
       .status { font-size: 0.85rem; min-width: 0; }
-      .status p { margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      /* NOTE: notes wrap rather than being cut off (a paused study's note is long at 1280 px). */
+      .status p { margin: 0; overflow-wrap: anywhere; }
       progress { width: 100%; height: 0.6rem; grid-column: 1 / -1; accent-color: var(--ft-accent); }
       .blocker { color: var(--ft-error); }
       .best { display: flex; align-items: center; gap: 0.5rem; font-size: 0.85rem; }
@@ -57,11 +55,11 @@ export class FtRunPanel extends LitElement {
     const status = s?.status ?? 'idle';
     const busy = status !== 'idle';
     const canRun = !busy && this.blocker === '' && (s?.loaded ?? false);
-    const trials = s?.trials ?? [];
+    const trials = s?.view?.trials ?? [];
     const finished = trials.filter((t) => FINISHED_STATES.has(t.state)).length;
     const p = s?.progress ?? null;
     const { objective, trials: outcomes, best } = this.best(s);
-    const top = best.at(-1);
+    const top = objective ? best.at(-1) : undefined;
     return html`<div class="bar" data-testid="run-panel">
       <div class="buttons">
         <button class="primary" data-action="start" type="button" ?disabled=${!canRun} aria-describedby="run-note" @click=${() => this.act('start')}>Run</button>
@@ -69,7 +67,8 @@ export class FtRunPanel extends LitElement {
         <button type="button" data-action="stop" ?disabled=${status !== 'running' && status !== 'loading'} @click=${() => this.act('stop')}>Stop</button>
         ${s?.resumable ? html`<button type="button" data-action="resume" @click=${() => this.act('resume')}>Resume</button>` : nothing}
       </div>
-      <div class="status" aria-live="polite">
+      <div class="status">
+        <p class="vh" role="status" data-testid="run-announce">${this.announcement(status)}</p>
         <p id="run-note" class=${this.blocker && !busy ? 'blocker' : ''} data-testid="run-note">${this.note(status, busy && p ? p.trialsDone : finished, busy && p ? p.trialsTotal : trials.length)}</p>
         ${busy && p
           ? html`<p class="muted" data-testid="run-stats">
@@ -79,8 +78,8 @@ export class FtRunPanel extends LitElement {
       </div>
       ${top
         ? html`<div class="best" data-testid="run-best">
-            <span>Best ${objectiveLabel(objective)} so far: <strong>${formatMetric(objective.metric, top.best)}</strong> (trial ${[...best].reverse().find((b) => b.improved)!.trial})</span>
-            <ft-best-chart compact .trials=${outcomes} .objective=${objective} heading="" aria-hidden="true"></ft-best-chart>
+            <span>Best ${objective!.label} so far: <strong>${formatValue(objective!, top.best)}</strong> (trial ${[...best].reverse().find((b) => b.improved)!.trial})</span>
+            <ft-best-chart compact .trials=${outcomes} .objectives=${[objective]} heading="" aria-hidden="true"></ft-best-chart>
           </div>`
         : nothing}
       ${status === 'loading'
@@ -95,13 +94,35 @@ export class FtRunPanel extends LitElement {
   }
 
   /** The best so far, computed again only when the session's outcomes change (a running trial's curve leaves it as it is). */
-  private best(s: Session | undefined): { objective: Objective; trials: readonly TrialRecord[]; best: BestPoint[] } {
-    const key = [s?.outcomeRevision, s?.saved?.id];
+  private best(s: Session | undefined): { objective: ViewObjective | null; trials: readonly ViewTrial[]; best: BestPoint[] } {
+    const key = [s?.outcomeRevision, s?.view?.id];
     if (this.bestMemo && this.bestMemo.key.every((k, i) => k === key[i])) return this.bestMemo;
-    const objective = objectivesOf(s?.saved?.record?.study.objective ?? s?.saved?.study.objective)[0]!;
-    const trials = s?.trials ?? [];
-    this.bestMemo = { key, objective, trials, best: bestSoFar(trials, objective, 'trial') };
+    const objective = s?.view?.objectives[0] ?? null;
+    const trials = s?.view?.trials ?? [];
+    this.bestMemo = { key, objective, trials, best: objective ? bestSoFar(trials, objective, 'trial') : [] };
     return this.bestMemo;
+  }
+
+  /**
+   * What the status region says: only a change of state (preparing, training, pausing, stopped…),
+   * never the statistics that change several times a second, so a screen reader is not flooded.
+   */
+  private announcement(status: Session['status']): string {
+    const name = this.session?.saved?.name ?? this.draftName;
+    switch (status) {
+      case 'loading':
+        return `Preparing ${name}.`;
+      case 'running':
+        return `Training ${name}.`;
+      case 'pausing':
+        return 'Pausing.';
+      case 'stopping':
+        return 'Stopping.';
+      default: {
+        const saved = this.session?.saved;
+        return saved?.record && !this.session?.readOnly ? `${saved.name}: ${saved.status}.` : '';
+      }
+    }
   }
 
   private note(status: Session['status'], finished: number, total: number): string {
@@ -132,6 +153,11 @@ export class FtRunPanel extends LitElement {
     if (!Number.isFinite(n)) return 'trials until its sample or time budget is spent';
     const grid = this.gridSize !== null && this.gridSize > n ? ` of the grid’s ${this.gridSize}` : '';
     return `${n}${grid} trial${n === 1 && !grid ? '' : 's'}`;
+  }
+
+  /** Moves keyboard focus to an action's button (when a question about it is answered). */
+  focusAction(action: RunAction): void {
+    this.renderRoot.querySelector<HTMLButtonElement>(`button[data-action="${action}"]`)?.focus();
   }
 
   private act(action: RunAction): void {

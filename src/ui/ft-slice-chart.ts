@@ -2,12 +2,12 @@
 import * as Plot from '@observablehq/plot';
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { objectiveValue } from '../store/records.ts';
-import { objectiveLabel, type ParamInfo } from './analysis/study-params.ts';
 import type { StudyView } from './analysis/study-view.ts';
-import { formatMetric, formatScalar } from './format.ts';
-import { PlotElement } from './plot-element.ts';
+import { dotsAsPaths } from './fast-marks.ts';
+import { formatScalar, formatValue, objectiveTicks } from './format.ts';
+import { PARETO_COLOR, PlotElement } from './plot-element.ts';
 import { baseStyles } from './styles.ts';
+import { valueOf, type ParamInfo } from './viewer/model.ts';
 
 /**
  * The grid of slices; each is an `<ft-slice-panel>`, so a study with many parameters never draws
@@ -33,7 +33,7 @@ export class FtSliceChart extends LitElement {
 
   override render() {
     const view = this.view;
-    const scored = view ? view.trials.some((t) => objectiveValue(t, view.objectives[0]!) !== null) : false;
+    const scored = view ? view.objectives.length > 0 && view.trials.some((t) => valueOf(t, 0) !== null) : false;
     return html`<figure aria-label=${this.heading}>
       <figcaption>${this.heading}</figcaption>
       ${!view || !scored
@@ -59,7 +59,7 @@ export class FtSlicePanel extends PlotElement {
     if (!view || !param) return '';
     const objective = view.objectives[0]!;
     const points = view.trials.flatMap((t) => {
-      const value = objectiveValue(t, objective);
+      const value = valueOf(t, 0);
       return value === null || !Object.hasOwn(t.params, param.name) ? [] : [{ index: t.index, x: t.params[param.name], value }];
     });
     const categorical = param.kind === 'categorical';
@@ -74,14 +74,22 @@ export class FtSlicePanel extends PlotElement {
       marginLeft: 46,
       marginBottom: 36,
       x: categorical ? { type: 'point', domain, label: param.name, padding: 0.5 } : { type: param.log ? 'log' : 'linear', label: `${param.name}${param.log ? ' (log)' : ''}`, grid: true, ticks: few ?? 4, tickFormat: '~g' },
-      y: { label: objectiveLabel(objective), grid: true, ticks: 4, tickFormat: objective.metric === 'val_accuracy' ? '.0%' : '~s' },
+      y: { label: objective.label, grid: true, ticks: 4, tickFormat: objectiveTicks(objective) },
       marks: [
-        Plot.dot(points, { x, y: 'value', r: 2.5, fill: (p) => (view.pareto.has(p.index) ? '#d1495b' : '#1f5fbf'), fillOpacity: 0.55 }),
+        Plot.dot(
+          points.filter((p) => !view.pareto.has(p.index)),
+          { x, y: 'value', render: dotsAsPaths({ radius: 2.5, fill: '#1f5fbf', opacity: 0.55 }) },
+        ),
+        // The Pareto front over the dominated trials.
+        Plot.dot(
+          points.filter((p) => view.pareto.has(p.index)),
+          { x, y: 'value', render: dotsAsPaths({ radius: 2.5, fill: PARETO_COLOR, opacity: 0.8 }) },
+        ),
         Plot.dot(
           points.filter((p) => view.selected.has(p.index)),
           { x, y: 'value', r: 6, stroke: 'black', strokeWidth: 1.5 },
         ),
-        Plot.tip(points, Plot.pointer({ x, y: 'value', title: (p) => `trial ${p.index}\n${param.name} ${formatScalar(p.x)}\n${formatMetric(objective.metric, p.value)}` })),
+        Plot.tip(points, Plot.pointer({ x, y: 'value', title: (p) => `trial ${p.index}\n${param.name} ${formatScalar(p.x)}\n${formatValue(objective, p.value)}` })),
       ],
     });
     figure.setAttribute('data-param', param.name);

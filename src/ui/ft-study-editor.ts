@@ -232,9 +232,19 @@ export class FtStudyEditor extends LitElement {
     return `${n}${grid} trial${n === 1 && !grid ? '' : 's'}`;
   }
 
+  /** Adds a parameter to the space; a default for it goes (the space samples it now in every trial), and the notice says so. */
   private addParam(space: Json): void {
     const name = this.renderRoot.querySelector<HTMLSelectElement>('#add-param')?.value;
-    if (name) this.setKey(this.draft, 'space', { ...space, [name]: newParameter(name) });
+    if (!name) return;
+    const next: Draft = { ...this.draft, space: { ...space, [name]: newParameter(name) } };
+    const defaults = asObject(this.draft.defaults);
+    if (Object.hasOwn(defaults, name)) {
+      const rest = Object.fromEntries(Object.entries(defaults).filter(([k]) => k !== name));
+      if (Object.keys(rest).length > 0) next.defaults = rest;
+      else delete next.defaults;
+      this.notice = `Removed defaults.${name} (${JSON.stringify(defaults[name])}): the space samples ${name} now.`;
+    }
+    this.emit(next);
   }
 
   private addDefault(defaults: Json): void {
@@ -246,6 +256,8 @@ export class FtStudyEditor extends LitElement {
     this.notice = `Loaded the preset "${PRESETS.find((p) => p.id === id)?.label}".`;
     this.preset = '';
     this.emit(presetDraft(id));
+    // NOTE: the button turns disabled (the menu now names the loaded preset): hand focus to the menu instead of dropping it to the page.
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLSelectElement>('select[aria-label="Preset"]')?.focus());
   }
 
   private editJson(event: Event): void {

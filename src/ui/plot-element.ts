@@ -3,6 +3,9 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { baseStyles } from './styles.ts';
 
+/** The colour of the Pareto front in every chart. */
+export const PARETO_COLOR = '#d1495b';
+
 /**
  * NOTE: charts are drawn from a queue, one per task, so a page of ten charts over 150 trials
  * never blocks input for the sum of their drawing times. A chart on a hidden tab has no width
@@ -42,6 +45,8 @@ export abstract class PlotElement extends LitElement {
   @state() protected width = 0;
   /** The drawn figure, or a sentence saying why there is none yet. */
   @state() private content: Element | string = '';
+  /** The figure in words, taken when it was drawn. */
+  @state() private summary = '';
   private dirty = false;
   private lastDrawn = -Infinity;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -61,6 +66,7 @@ export abstract class PlotElement extends LitElement {
       figcaption { font-weight: 600; font-size: 0.9rem; margin-bottom: 0.25rem; }
       .empty { color: var(--ft-muted); font-size: 0.85rem; min-height: 4rem; display: flex; align-items: center; }
       .plot svg { overflow: visible; }
+      .plot:focus-visible { outline: 2px solid var(--ft-accent); outline-offset: 2px; }
     `,
   ];
 
@@ -81,6 +87,14 @@ export abstract class PlotElement extends LitElement {
 
   /** Called after a new figure is in the DOM (to attach interactions such as brushes). */
   protected drawn(_figure: Element): void {}
+
+  /**
+   * What the figure shows, in words (its text alternative): read out with the chart's name when
+   * the chart has keyboard focus. Empty: the heading alone.
+   */
+  protected describe(): string {
+    return '';
+  }
 
   /** Controls rendered above the figure (selects, toggles); they render at once, unlike the figure. */
   protected controls(): unknown {
@@ -112,7 +126,15 @@ export abstract class PlotElement extends LitElement {
     this.lastDrawn = performance.now();
     const start = performance.now();
     try {
-      this.content = this.width > 0 ? this.plot(this.width) : '';
+      const content = this.width > 0 ? this.plot(this.width) : '';
+      // NOTE: Plot's SVGs carry no name of their own; each gets the chart's, and the figure's description says what it shows.
+      if (typeof content !== 'string') {
+        for (const svg of content.tagName.toLowerCase() === 'svg' ? [content] : content.querySelectorAll('svg')) {
+          if (!svg.hasAttribute('aria-label')) svg.setAttribute('aria-label', this.heading || 'chart');
+        }
+      }
+      this.content = content;
+      this.summary = typeof content === 'string' ? content : this.describe();
       // A User Timing entry per draw: DevTools' performance panel and the responsiveness test read them.
       performance.measure(`draw ${this.localName}`, { start });
     } catch (error) {
@@ -128,10 +150,14 @@ export abstract class PlotElement extends LitElement {
 
   override render() {
     const content = this.content;
-    return html`<figure aria-label=${this.heading || nothing}>
-      ${this.heading ? html`<figcaption>${this.heading}</figcaption>` : nothing}
+    // The figure is one Tab stop with its name and, as its description, what it shows in words.
+    return html`<figure aria-labelledby="caption" aria-describedby="summary">
+      ${this.heading ? html`<figcaption id="caption">${this.heading}</figcaption>` : nothing}
       ${this.controls()}
-      ${typeof content === 'string' ? html`<div class="empty">${content}</div>` : html`<div class="plot">${content}</div>`}
+      ${typeof content === 'string'
+        ? html`<div class="empty">${content}</div>`
+        : html`<div class="plot" tabindex="0" role="img" aria-labelledby="caption" aria-describedby="summary">${content}</div>`}
+      <p id="summary" class="vh">${this.summary}</p>
     </figure>`;
   }
 }

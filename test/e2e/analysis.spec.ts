@@ -1,22 +1,11 @@
 // The analysis views on 150-trial studies (deterministic fixtures opened as results files): every view, brushing, picks, Pareto fronts, PBT lineages, compare, and the viewer without WebGPU.
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import type { StudyRecord } from '../../src/store/records.ts';
+import { drawn, inView, marks, rows, watchErrors } from '../helpers/e2e-charts.ts';
 import { fixtureStudy } from '../helpers/study-fixture.ts';
 
 const SHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
-
-const marks = (chart: Locator, kind: string, shape: string) => chart.locator(`svg g[aria-label="${kind}"] ${shape}`);
-const rows = (page: Page) => page.getByTestId('trial-table').locator('tbody tr');
-
-/** Fails the test on any uncaught error or console error in the page. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  return errors;
-}
+const RED = '#d1495b';
 
 /**
  * A full-page screenshot taken with a viewport as tall as the page, so the sticky run bar stays at
@@ -50,24 +39,24 @@ test('a 150-trial study: best so far, importance, slices, heatmaps, curves, stop
   expect(errors).toEqual([]);
   const best = page.getByTestId('best-chart');
   await expect(marks(best, 'line', 'path').first()).toBeVisible();
-  expect(await marks(best, 'dot', 'circle').count()).toBe(record.trials.filter((t) => t.state === 'done').length);
+  expect(await drawn(best, 'dot')).toBe(record.trials.filter((t) => t.state === 'done').length);
 
   // Importance: the fixture's accuracy is built mostly from the learning rate.
-  const importance = page.getByTestId('importance-chart');
+  const importance = await inView(page.getByTestId('importance-chart'));
   await expect(marks(importance, 'bar', 'rect')).toHaveCount(6);
   await expect(importance.locator('svg g[aria-label="y-axis tick label"] text').first()).toHaveText('lr');
 
   // Slices: one small chart per parameter; lr on a log axis with decade ticks.
-  const slices = page.getByTestId('slice-chart');
+  const slices = await inView(page.getByTestId('slice-chart'));
   await expect(slices.locator('svg[data-param]')).toHaveCount(6);
   const lrTicks = await slices.locator('svg[data-param="lr"] g[aria-label="x-axis tick label"] text').allTextContents();
   expect(lrTicks).toEqual(expect.arrayContaining(['0.001', '0.01', '0.1']));
 
   // Heatmaps: lr in log bins × batch size; throughput over batch size × width, its legend ticks short.
-  const heat = page.getByTestId('objective-heatmap');
+  const heat = await inView(page.getByTestId('objective-heatmap'));
   await expect(marks(heat, 'cell', 'rect').first()).toBeVisible();
   await expect(heat.locator('svg g[aria-label="x-axis label"]')).toContainText('lr (log bins)');
-  const throughput = page.getByTestId('throughput-heatmap');
+  const throughput = await inView(page.getByTestId('throughput-heatmap'));
   await expect(marks(throughput, 'cell', 'rect').first()).toBeVisible();
   expect(await marks(throughput, 'cell', 'rect').count()).toBeGreaterThanOrEqual(16);
   for (const tick of await throughput.locator('figure svg').first().locator('text').allTextContents()) {
@@ -78,7 +67,7 @@ test('a 150-trial study: best so far, importance, slices, heatmaps, curves, stop
   await expect(heat.locator('svg g[aria-label="y-axis tick label"] text')).toHaveText(['adam', 'momentum', 'sgd']);
 
   // Curves: the top 8 in colour with a legend; a legend press picks the trial out in the table too.
-  const curves = page.getByTestId('loss-chart');
+  const curves = await inView(page.getByTestId('loss-chart'));
   await expect(curves.locator('.legend button')).toHaveCount(8);
   const first = curves.locator('.legend button').first();
   const picked = await first.getAttribute('data-trial');
@@ -88,17 +77,18 @@ test('a 150-trial study: best so far, importance, slices, heatmaps, curves, stop
   await curves.getByLabel('Curves x axis').selectOption('samples');
   await expect(curves.locator('svg g[aria-label="x-axis label"]')).toContainText('samples seen');
   await curves.getByLabel('Curves shown').selectOption('all');
-  await expect(marks(curves, 'line', 'path')).toHaveCount(150);
+  // The top 8 in colour, the other 142 grey.
+  await expect.poll(() => drawn(curves, 'line', '#aab4c0')).toBe(142);
 
   // Intermediate values: a ✕ where each pruned or diverged trial stopped.
-  const intermediate = page.getByTestId('intermediate-chart');
+  const intermediate = await inView(page.getByTestId('intermediate-chart'));
   const stopped = record.trials.filter((t) => (t.state === 'pruned' || t.state === 'diverged') && t.intermediate.length > 0).length;
   expect(stopped).toBeGreaterThan(10);
   await expect(marks(intermediate, 'dot', 'path')).toHaveCount(stopped);
 
   // Parallel coordinates: labelled ticks on every axis.
-  const parallel = page.getByTestId('parallel-chart');
-  await expect(marks(parallel, 'line', 'path')).toHaveCount(record.trials.filter((t) => t.state === 'done').length);
+  const parallel = await inView(page.getByTestId('parallel-chart'));
+  expect(await drawn(parallel, 'line')).toBe(record.trials.filter((t) => t.state === 'done').length);
   const ticks = parallel.locator('svg g[aria-label="text"] text');
   expect(await ticks.count()).toBeGreaterThanOrEqual(7 * 2);
   await shot(page, 'analysis.png');
@@ -116,8 +106,9 @@ test('a 150-trial study: best so far, importance, slices, heatmaps, curves, stop
   expect(shown).toBeGreaterThan(0);
   expect(shown).toBeLessThan(150);
   await expect(page.getByTestId('filter-note')).toContainText(`Showing ${shown} of 150`);
-  // The table shows scored trials only now (a brush keeps the trials inside its range); the slices draw the same ones.
-  await expect(slices.locator('svg[data-param="lr"] g[aria-label="dot"]').first().locator('circle')).toHaveCount(shown);
+  // The table shows every trial whose lr lies in the brushed range; the slices draw the finished ones among them.
+  const done = await rows(page).evaluateAll((trs) => trs.filter((tr) => tr.getAttribute('data-state') === 'done').length);
+  await expect.poll(() => drawn(slices.locator('svg[data-param="lr"]'), 'dot')).toBe(done);
   await expect(parallel.locator('g.brush[data-axis="lr"] rect.selection')).toBeVisible();
   await parallel.screenshot({ path: `${SHOTS}/brushed.png` });
   await page.getByRole('button', { name: 'Clear filters' }).click();
@@ -138,10 +129,15 @@ test('a 2-objective study: the Pareto front is marked in the table and every cha
   await page.getByRole('button', { name: /^Pareto/ }).click();
   await expect(rows(page).first()).toHaveClass(/pareto/);
 
-  await expect(marks(page.getByTestId('pareto-chart'), 'dot', 'circle[fill="#d1495b"]')).toHaveCount(front.size);
-  await expect(marks(page.getByTestId('best-chart'), 'dot', 'circle[fill="#d1495b"]')).toHaveCount(front.size);
-  await expect(page.getByTestId('parallel-chart').locator('svg g[aria-label="line"][stroke="#d1495b"] path')).toHaveCount(front.size);
-  await expect(page.getByTestId('slice-chart').locator('svg[data-param="lr"] circle[fill="#d1495b"]')).toHaveCount(front.size);
+  await page.getByTestId('pareto-chart').scrollIntoViewIfNeeded();
+  await expect.poll(() => drawn(page.getByTestId('pareto-chart'), 'dot', RED)).toBe(front.size);
+  await expect.poll(() => drawn(page.getByTestId('best-chart'), 'dot', RED)).toBe(front.size);
+  await expect.poll(() => drawn(page.getByTestId('parallel-chart'), 'line', RED)).toBe(front.size);
+  await page.getByTestId('slice-chart').scrollIntoViewIfNeeded();
+  await expect.poll(() => drawn(page.getByTestId('slice-chart').locator('svg[data-param="lr"]'), 'dot', RED)).toBe(front.size);
+  // The front is drawn over the dominated trials, so none of its points hides under one (its layer comes later in the SVG).
+  const layers = await page.getByTestId('pareto-chart').locator('svg g[aria-label="dot"][data-count]').evaluateAll((gs) => gs.map((g) => g.querySelector('path[data-fill]')?.getAttribute('data-fill') ?? ''));
+  expect(layers.filter(Boolean)).toEqual(['#8795a8', RED]);
   await expect(page.getByTestId('objective-heatmap').locator('svg g[aria-label="cell"][stroke="#d1495b"] rect').first()).toBeAttached();
   // Its second objective is an axis of the parallel coordinates and a column of the table.
   await expect(page.getByTestId('parallel-chart').locator('svg g[aria-label="x-axis tick label"]')).toContainText('samples/s (shape alone)');
@@ -156,7 +152,7 @@ test('PBT: exploits drawn as arrows from the trial copied', async ({ page }) => 
   expect(exploits).toBeGreaterThan(3);
   await page.goto('/');
   await openResults(page, record);
-  const chart = page.getByTestId('intermediate-chart');
+  const chart = await inView(page.getByTestId('intermediate-chart'));
   await expect(marks(chart, 'arrow', 'path')).toHaveCount(exploits);
   await expect(marks(chart, 'arrow', 'path').first().locator('title')).toContainText('copied trial');
   await chart.screenshot({ path: `${SHOTS}/pbt.png` });
@@ -193,8 +189,11 @@ test('without WebGPU the app still opens and compares results files', async ({ p
   await openResults(page, record);
   await expect(rows(page)).toHaveCount(150);
   await expect(marks(page.getByTestId('importance-chart'), 'bar', 'rect')).toHaveCount(6);
-  // A file that is not a results file says why.
+  // A file that is not a results file says why, and the study that was on show goes.
   await page.getByLabel('Open results file').setInputFiles({ name: 'study.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(record.study)) });
   await expect(page.getByRole('alert').filter({ hasText: 'is not a results file' })).toContainText('no "trials" list');
+  await expect(page.getByTestId('results-summary')).toHaveCount(0);
+  await expect(page.getByTestId('trial-table')).toHaveCount(0);
+  await expect(page.getByTestId('no-results')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/no-webgpu.png` });
 });

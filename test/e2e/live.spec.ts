@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { openJournalText } from '../../src/store/journal-text.ts';
-import { studyFromJournal } from '../../src/ui/journal-study.ts';
+import { fusetuneRecord } from '../../src/ui/viewer/fusetune-journal.ts';
 
 const QUICK = JSON.parse(await readFile(new URL('../../studies/quick-synthetic.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -49,7 +49,7 @@ test('while a study trains: intermediate values, pruned trials and the budget sh
   const text = await readFile((await (await download).path())!, 'utf8');
   const storage = await openJournalText(text, 'live-journal.log');
   expect(storage.trials(0).some((t) => t.state === 'RUNNING' || t.state === 'WAITING')).toBe(true);
-  const midRun = studyFromJournal(storage, 0).record;
+  const midRun = fusetuneRecord(storage.study(0), storage.trials(0))!;
   expect(midRun.state).toBe('running');
   expect(midRun.study.name).toBe('live');
 

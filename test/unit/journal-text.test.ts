@@ -8,9 +8,11 @@ import { stepsPerEpoch } from '../../src/model/steps.ts';
 import { parseStudy, studyToJson, type Study } from '../../src/search/study.ts';
 import { journalText, openJournalText, studyJournalText } from '../../src/store/journal-text.ts';
 import { JournalFormatError, OP, decodeRecord } from '../../src/store/optuna-journal.ts';
-import { ForeignParamsError, trialToOptuna } from '../../src/store/optuna-mapping.ts';
+import { trialToOptuna } from '../../src/store/optuna-mapping.ts';
 import type { StudyRecord, TrialRecord } from '../../src/store/records.ts';
-import { UNRECORDED_DATA, journalChoices, studyFromJournal } from '../../src/ui/journal-study.ts';
+import type { JournalStorage } from '../../src/store/journal-storage.ts';
+import { fusetuneRecord } from '../../src/ui/viewer/fusetune-journal.ts';
+import { JournalViewer } from '../../src/ui/viewer/journal-viewer.ts';
 import { fixtureStudy as fixtureRecord } from '../helpers/study-fixture.ts';
 import { expectIntact, fixtureStudy, fixtureTrials } from './optuna-fixtures.ts';
 import { DUMP_STUDIES_PY, OPTUNA_WRITES_PY, findPython, fusetuneView, pythonView, runPython } from './optuna-helpers.ts';
@@ -59,13 +61,24 @@ function expectedBack(trials: readonly TrialRecord[], study: Study): TrialRecord
   });
 }
 
-async function roundTrip(record: StudyRecord): Promise<{ study: Study; text: string; back: ReturnType<typeof studyFromJournal> }> {
+/** fusetune's record of a journal's first study, as the app reads it beside the journal's records. */
+function recordOf(storage: JournalStorage, studyId = 0): StudyRecord {
+  return fusetuneRecord(storage.study(studyId), storage.trials(studyId))!;
+}
+
+/** A journal's text in the app's viewer. */
+function viewerOf(text: string, source = 'journal.log'): JournalViewer {
+  const viewer = new JournalViewer(source);
+  viewer.appendText(text);
+  return viewer;
+}
+
+async function roundTrip(record: StudyRecord): Promise<{ study: Study; text: string; back: { record: StudyRecord } }> {
   const study = parseStudy(record.study);
   const text = await studyJournalText(study, record);
   const storage = await openJournalText(text, 'download.log');
-  const [only] = journalChoices(storage);
-  expect(journalChoices(storage)).toEqual([{ studyId: 0, name: study.name, trials: record.trials.length, directions: study.objective.map((o) => o.direction), fusetune: true }]);
-  return { study, text, back: studyFromJournal(storage, only!.studyId) };
+  expect(viewerOf(text).choices()).toEqual([{ studyId: 0, name: study.name, trials: record.trials.length, directions: study.objective.map((o) => o.direction), fusetune: true }]);
+  return { study, text, back: { record: recordOf(storage) } };
 }
 
 describe('journal download', () => {
@@ -80,7 +93,6 @@ describe('journal download', () => {
       expect(records.filter((r) => r.op_code === OP.CREATE_TRIAL)).toHaveLength(record.trials.length);
       expect(journalText(records)).toBe(text);
 
-      expect(back.notes).toEqual([]);
       expect(back.record.study).toEqual(studyToJson(study));
       expect(back.record.trials).toEqual(expectedBack(record.trials, study));
       expect(back.record.reportUnit).toBe(record.reportUnit);
@@ -95,7 +107,7 @@ describe('journal download', () => {
     const trials = fixtureTrials(1);
     expect(new Set(trials.map((t) => t.state))).toEqual(new Set(['done', 'pruned', 'diverged', 'failed', 'running', 'stopped', 'pending']));
     const storage = await openJournalText(await studyJournalText(study, { trials }), 'download.log');
-    const { record } = studyFromJournal(storage, 0);
+    const record = recordOf(storage);
     expect(record.trials).toEqual(expectedBack(trials, study));
     expect(record.state).toBe('running');
     expect(record.reason).toMatch(/^2 trials are still running or waiting/);
@@ -105,7 +117,7 @@ describe('journal download', () => {
     const record = fixtureRecord({ trials: 12 });
     const text = await studyJournalText(parseStudy(record.study), record);
     const torn = `${text}{"op_code": 4, "worker_id": "w", "stu`;
-    const kept = studyFromJournal(await openJournalText(torn, 'torn.log'), 0).record.trials;
+    const kept = recordOf(await openJournalText(torn, 'torn.log')).trials;
     expect(kept.map((t) => t.index)).toEqual(record.trials.map((t) => t.index));
     const lines = text.split('\n');
     lines.splice(3, 0, '{"op_code": oops}');
@@ -134,37 +146,41 @@ describe('journal download', () => {
 });
 
 describe('journal upload: a journal Optuna wrote', () => {
-  it(`opens its studies: space from the distributions, objectives from the directions, notes on what it lacks (${python ? 'fresh from Optuna' : 'the Optuna 3.1 fixture'})`, async () => {
+  it(`opens its studies in the viewer from their records alone, any parameter names (${python ? 'fresh from Optuna' : 'the Optuna 3.1 fixture'})`, () => {
     const text = python ? optunaWrites(python) : OPTUNA_FIXTURE;
-    const storage = await openJournalText(text, 'optuna.log');
-    expect(journalChoices(storage).map((c) => [c.name, c.trials, c.fusetune])).toEqual([
+    const viewer = viewerOf(text, 'optuna.log');
+    expect(viewer.choices().map((c) => [c.name, c.trials, c.fusetune])).toEqual([
       ['py-one', 7, false],
       ['py-two', 3, false],
       ['py-foreign', 1, false],
     ]);
-    const one = studyFromJournal(storage, 0);
-    expect(one.record.trials.map((t) => t.state)).toEqual(['done', 'done', 'pruned', 'failed', 'done', 'running', 'pending']);
-    expect(one.record.trials.map((t) => t.valAccuracy)).toEqual([0.8, 0.81, 0.5 + 0.1 + 2 / 100, null, 0.8 + 4 / 100, null, null]);
-    expect(one.record.trials[2]!.intermediate).toEqual([
+    const one = viewer.study(0, 'one')!;
+    expect(one.trials.map((t) => t.state)).toEqual(['done', 'done', 'pruned', 'failed', 'done', 'running', 'pending']);
+    expect(one.trials.map((t) => t.values?.[0] ?? null)).toEqual([0.8, 0.81, 0.5 + 0.1 + 2 / 100, null, 0.8 + 4 / 100, null, null]);
+    expect(one.trials[2]!.intermediate).toEqual([
       { step: 0, value: 0.5 + 2 / 100 },
       { step: 1, value: 0.5 + 0.1 + 2 / 100 },
     ]);
-    expect(one.record.trials[6]!.params).toEqual({ lr: 0.01, l2: 0.002, layers: 1, units: 32, optimizer: 'adam' });
-    expect(one.record.study).toMatchObject({ data: UNRECORDED_DATA, objective: [{ metric: 'val_accuracy', direction: 'maximize' }] });
-    expect(Object.keys(one.record.study.space)).toEqual(['lr', 'l2', 'layers', 'units', 'optimizer', 'units_2']);
-    expect(one.notes[0]).toMatch(/Optuna wrote this study.*val accuracy/);
-    expect(one.notes).toContain('units_2 is set in 4 of 6 trials (conditional in Optuna): fusetune samples it in every trial');
-    expect(one.record).toMatchObject({ state: 'running', best: 4, reportUnit: 'step' });
+    // An enqueued trial shows the params it was enqueued with; user attrs come as Optuna wrote them.
+    expect(one.trials[6]!.params).toEqual({ lr: 0.01, l2: 0.002, layers: 1, units: 32, optimizer: 'adam' });
+    expect(one.trials[6]!.userAttrs).toEqual({ memo: 'enqueued' });
+    expect(one.trials[0]!.userAttrs).toEqual({ note: 'from optuna' });
+    expect(one.objectives).toEqual([{ label: 'value', direction: 'maximize' }]);
+    expect(one.space.map((p) => p.name)).toEqual(['lr', 'l2', 'layers', 'units', 'optimizer', 'units_2']);
+    expect(one.space.find((p) => p.name === 'lr')).toMatchObject({ kind: 'numeric', log: true, low: 1e-4, high: 0.1 });
+    expect(one.record).toBeNull();
 
-    const two = studyFromJournal(storage, 1);
-    expect(two.record.study.objective).toEqual([
-      { metric: 'val_accuracy', direction: 'maximize' },
-      { metric: 'val_loss', direction: 'minimize' },
+    const two = viewer.study(1, 'two')!;
+    expect(two.objectives).toEqual([
+      { label: 'objective 0', direction: 'maximize' },
+      { label: 'objective 1', direction: 'minimize' },
     ]);
-    expect(two.record.trials.map((t) => [t.valAccuracy, t.valLoss])).toEqual(two.record.trials.map((t) => [t.params.dropout, t.params.batch_size]));
+    expect(two.trials.map((t) => t.values)).toEqual(two.trials.map((t) => [t.params.dropout, t.params.batch_size]));
 
-    expect(() => studyFromJournal(storage, 2)).toThrow(ForeignParamsError);
-    expect(() => studyFromJournal(storage, 2)).toThrow(/x \(trials 0\) is not a fusetune hyperparameter/);
+    // A parameter outside fusetune's hyperparameters is shown like any other: a viewer refuses nothing.
+    const foreign = viewer.study(2, 'foreign')!;
+    expect(Object.keys(foreign.trials[0]!.params)).toEqual(['x']);
+    expect(foreign.trials[0]!.state).toBe('done');
   });
 
   it.skipIf(!python)('the checked-in fixture is what Optuna 3.1 writes: the same studies, trials and parameters', async () => {
@@ -172,7 +188,43 @@ describe('journal upload: a journal Optuna wrote', () => {
     const fixture = await openJournalText(OPTUNA_FIXTURE, 'fixture');
     // py-foreign's sampler is not seeded: its one trial differs from run to run.
     const shape = (storage: typeof fresh) =>
-      journalChoices(storage).map((c) => [c.name, c.directions, c.trials, c.name === 'py-foreign' ? [] : storage.trials(c.studyId).map((t) => [t.state, t.values, t.params, [...t.intermediate]])]);
+      storage.studies().map((c) => [c.name, c.directions, storage.trials(c.studyId).length, c.name === 'py-foreign' ? [] : storage.trials(c.studyId).map((t) => [t.state, t.values, t.params, [...t.intermediate]])]);
     expect(shape(fixture)).toEqual(shape(fresh));
+  });
+});
+
+describe('the app’s journal viewer', () => {
+  it('reads a journal fed in pieces (as `fusetune app` streams it) exactly as the whole text, keeping unchanged trials', async () => {
+    const record = fixtureRecord({ trials: 30 });
+    const text = await studyJournalText(parseStudy(record.study), record);
+    const whole = viewerOf(text).study(0, 'x')!;
+    const streamed = new JournalViewer('stream.log');
+    const before = new Map<number, unknown>();
+    let touched = 0;
+    for (let at = 0; at < text.length; at += 997) {
+      const ids = streamed.appendText(text.slice(at, at + 997));
+      touched += ids.size;
+      const view = streamed.study(0, 'x');
+      if (view) for (const t of view.trials) before.set(t.index, t);
+    }
+    expect(touched).toBeGreaterThan(0);
+    expect(streamed.study(0, 'x')).toEqual(whole);
+    // A study read again without new records keeps its trial objects (views skip what did not change).
+    const again = streamed.study(0, 'x')!;
+    expect(again.trials.every((t) => before.get(t.index) === t)).toBe(true);
+    // A record for one trial rebuilds that trial alone (a finished trial ignores it, as Optuna's replay does, but is read again).
+    const trialId = again.trials[3]!.trialId!;
+    streamed.append([{ op_code: OP.SET_TRIAL_SYSTEM_ATTR, worker_id: 'w', trial_id: trialId, system_attr: { note: 'x' } } as never]);
+    const after = streamed.study(0, 'x')!;
+    expect(after.trials.filter((t, i) => t !== again.trials[i]).map((t) => t.index)).toEqual([3]);
+  });
+
+  it('keeps a torn last line until its end arrives, and names a malformed line once more follow it', () => {
+    const viewer = new JournalViewer('live.log');
+    viewer.appendText('{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}\n{"op_code": 4, "worker_id": "w", "study_id": 0, "datet');
+    expect(viewer.study(0, 'x')!.trials).toHaveLength(0);
+    viewer.appendText('ime_start": null}\n');
+    expect(viewer.study(0, 'x')!.trials).toHaveLength(1);
+    expect(() => viewer.appendText('{"op_code": oops}\n{"op_code": 1, "worker_id": "w", "study_id": 0}\n')).toThrow(/live\.log line 3: malformed JSON/);
   });
 });

@@ -1,39 +1,45 @@
-// The app's analysis modules on data whose answer is known: fANOVA importance, binning, smoothing, best so far, the Pareto front.
+// The app's analysis modules on data whose answer is known: fANOVA and PED-ANOVA importance, binning, smoothing, best so far, the Pareto front, filters, EDF, timeline.
 import { describe, expect, it } from 'vitest';
 import { bestSoFar } from '../../src/ui/analysis/best-so-far.ts';
 import { binValues } from '../../src/ui/analysis/binning.ts';
-import { fanovaImportance, type ImportanceInput } from '../../src/ui/analysis/importance.ts';
+import { applyFilters } from '../../src/ui/analysis/filters.ts';
+import { fanovaImportance, pedAnovaImportance, type ImportanceInput, type ParamDomain } from '../../src/ui/analysis/importance.ts';
+import { importanceInput } from '../../src/ui/analysis/importance-input.ts';
 import { emaSmooth, thin } from '../../src/ui/analysis/smoothing.ts';
-import { paretoTrials, variedParams } from '../../src/ui/analysis/study-params.ts';
+import { edfPoints } from '../../src/ui/ft-edf-chart.ts';
+import { timelineBars } from '../../src/ui/ft-timeline-chart.ts';
+import { viewOfRecord } from '../../src/ui/viewer/from-record.ts';
+import { paretoIndices, variedParams, type ViewStudy } from '../../src/ui/viewer/model.ts';
 import { Rng } from '../../src/util/random.ts';
 import { fixtureStudy } from '../helpers/study-fixture.ts';
+import type { StudyRecord } from '../../src/store/records.ts';
 
-const ACCURACY = { metric: 'val_accuracy', direction: 'maximize' } as const;
+const viewOf = (record: StudyRecord): ViewStudy => viewOfRecord('test', record.study.name ?? 'test', record.study, record, record.trials);
 
-function synthetic(n: number, f: (x: { a: number; b: number; c: string; lr: number }) => number, seed = 1): ImportanceInput {
+const DOMAINS: Record<string, ParamDomain> = {
+  a: { kind: 'float', low: 0, high: 1, step: null },
+  b: { kind: 'float', low: 0, high: 1, step: null },
+  c: { kind: 'categorical', choices: ['p', 'q', 'r'] },
+  lr: { kind: 'float', low: 1e-4, high: 0.1, log: true, step: null },
+};
+
+function synthetic(n: number, f: (x: { a: number; b: number; c: string; lr: number }) => number, seed = 1, direction: 'minimize' | 'maximize' = 'minimize'): ImportanceInput {
   const rng = new Rng(seed);
+  const names = ['a', 'b', 'c', 'lr'];
   const rows = Array.from({ length: n }, () => {
     const x = { a: rng.next(), b: rng.next(), c: ['p', 'q', 'r'][rng.int(3)]!, lr: 10 ** rng.uniform(-4, -1) };
-    return { x: [x.a, x.b, x.c, x.lr], y: f(x) + rng.uniform(-0.01, 0.01) };
+    return { x: [x.a, x.b, x.c, x.lr], regime: names.map(() => 'd'), y: f(x) + rng.uniform(-0.01, 0.01) };
   });
-  return {
-    params: [
-      { name: 'a', kind: 'numeric' },
-      { name: 'b', kind: 'numeric' },
-      { name: 'c', kind: 'categorical' },
-      { name: 'lr', kind: 'numeric', log: true },
-    ],
-    rows,
-  };
+  return { params: names.map((name) => ({ name, domains: { d: DOMAINS[name]! } })), rows, direction };
 }
 
 describe('fanovaImportance', () => {
   it('ranks parameters by the variance they explain: a strong linear term, a categorical step, noise-only parameters last', () => {
-    const result = fanovaImportance(synthetic(200, (x) => 4 * x.a + (x.c === 'q' ? 1 : 0)));
+    const result = fanovaImportance(synthetic(200, (x) => 4 * x.a + (x.c === 'q' ? 1 : 0))).importances;
     expect(result.map((r) => r.name).slice(0, 2)).toEqual(['a', 'c']);
     const by = Object.fromEntries(result.map((r) => [r.name, r]));
-    // Var(4a) = 16/12 ≈ 1.33, Var(1[c = q]) = 2/9 ≈ 0.22: a explains about 86% of the main effects. Trees
-    // see q's bump only where their leaves hold q rows, so c comes out lower (about 10%) but clearly second.
+    // Var(4a) = 16/12 ≈ 1.33, Var(1[c = q]) = 2/9 ≈ 0.22: a explains about 86% of the main effects. One-hot
+    // columns are integrated over [0, 1] each (as Optuna's fANOVA does), so c's share differs from 14% but stays clearly second.
     expect(by.a!.importance).toBeGreaterThan(0.7);
     expect(by.c!.importance).toBeGreaterThan(0.05);
     expect(by.c!.importance).toBeGreaterThan(3 * by.b!.importance);
@@ -44,42 +50,76 @@ describe('fanovaImportance', () => {
     expect(by.a!.share + by.c!.share).toBeGreaterThan(0.85);
   });
 
-  it('finds a log parameter whose effect lives in log space, and is deterministic for a seed', () => {
+  it('finds a log parameter whose effect lives in log space (on its own scale, as Optuna does), and is deterministic for a seed', () => {
     const input = synthetic(160, (x) => -((Math.log10(x.lr) + 2.5) ** 2));
-    const first = fanovaImportance(input, { seed: 3 });
+    const first = fanovaImportance(input, { seed: 3 }).importances;
     expect(first[0]!.name).toBe('lr');
-    expect(first[0]!.importance).toBeGreaterThan(0.85);
-    expect(fanovaImportance(input, { seed: 3 })).toEqual(first);
+    expect(first[0]!.importance).toBeGreaterThan(0.6);
+    expect(fanovaImportance(input, { seed: 3 }).importances).toEqual(first);
   });
 
   it('handles an interaction: neither parameter alone explains x·y centred, so the main effects share little', () => {
-    const result = fanovaImportance(synthetic(300, (x) => (x.a - 0.5) * (x.b - 0.5) * 8));
+    const result = fanovaImportance(synthetic(300, (x) => (x.a - 0.5) * (x.b - 0.5) * 8)).importances;
     const shares = Object.fromEntries(result.map((r) => [r.name, r.share]));
     expect(shares.a! + shares.b!).toBeLessThan(0.3);
   });
 
-  it('copes with too few rows, constant objectives and inactive parameters', () => {
-    expect(fanovaImportance({ params: [{ name: 'a', kind: 'numeric' }], rows: [{ x: [1], y: 1 }] })).toEqual([{ name: 'a', importance: 0, share: 0, std: 0 }]);
-    const constant = fanovaImportance({ params: [{ name: 'a', kind: 'numeric' }], rows: [1, 2, 3, 4].map((a) => ({ x: [a], y: 5 })) });
+  it('copes with too few rows, constant objectives, and leaves conditional parameters out as Optuna does', () => {
+    const one = { name: 'a', domains: { d: { kind: 'float', low: 0, high: 5, step: null } as ParamDomain } };
+    expect(fanovaImportance({ params: [one], rows: [{ x: [1], regime: ['d'], y: 1 }], direction: 'minimize' }).importances).toEqual([{ name: 'a', importance: 0, share: 0, std: 0 }]);
+    const constant = fanovaImportance({ params: [one], rows: [1, 2, 3, 4].map((a) => ({ x: [a], regime: ['d'], y: 5 })), direction: 'minimize' }).importances;
     expect(constant[0]!.importance).toBe(0);
     const rng = new Rng(4);
     const rows = Array.from({ length: 120 }, () => {
       const layers = 1 + rng.int(2);
       const units2 = layers === 2 ? 4 + 4 * rng.int(4) : undefined;
-      return { x: [layers, units2, rng.next()], y: (layers === 2 ? 1 : 0) + rng.uniform(-0.05, 0.05) };
+      return { x: [layers, units2, rng.next()], regime: ['d', units2 === undefined ? undefined : 'd', 'd'], y: (layers === 2 ? 1 : 0) + rng.uniform(-0.05, 0.05) };
     });
-    const result = fanovaImportance({ params: [{ name: 'layers', kind: 'numeric' }, { name: 'units_2', kind: 'numeric' }, { name: 'noise', kind: 'numeric' }], rows });
-    expect(result.find((r) => r.name === 'noise')!.importance).toBeLessThan(0.05);
-    expect(result.every((r) => Number.isFinite(r.importance))).toBe(true);
+    const params = [
+      { name: 'layers', domains: { d: { kind: 'int', low: 1, high: 2, step: 1 } as ParamDomain } },
+      { name: 'units_2', domains: { d: { kind: 'int', low: 4, high: 16, step: 4 } as ParamDomain } },
+      { name: 'noise', domains: { d: { kind: 'float', low: 0, high: 1, step: null } as ParamDomain } },
+    ];
+    const result = fanovaImportance({ params, rows, direction: 'minimize' });
+    expect(result.excluded.map((e) => e.name)).toEqual(['units_2']);
+    expect(result.importances.map((r) => r.name)).toEqual(['layers', 'noise']);
+    expect(result.importances[1]!.importance).toBeLessThan(0.05);
+    // PED-ANOVA weighs a conditional parameter in the trials that have it.
+    const ped = pedAnovaImportance({ params, rows, direction: 'maximize' });
+    expect(ped.importances.find((r) => r.name === 'layers')!.importance).toBeGreaterThan(ped.importances.find((r) => r.name === 'noise')!.importance);
+    expect(ped.importances.every((r) => Number.isFinite(r.importance))).toBe(true);
   });
 
   it('puts the learning rate first on the 150-trial fixture, whose accuracy is driven by it by construction', () => {
-    const record = fixtureStudy();
-    const params = variedParams(record.trials, record.study.space);
-    const rows = record.trials.filter((t) => t.state === 'done').map((t) => ({ x: params.map((p) => t.params[p.name]), y: t.valAccuracy! }));
-    const result = fanovaImportance({ params, rows });
+    const view = viewOf(fixtureStudy());
+    const params = variedParams(view.trials, view.space);
+    const input = importanceInput(view.trials, params, view.objectives, 0);
+    const result = fanovaImportance(input).importances;
     expect(result[0]!.name).toBe('lr');
     expect(result.find((r) => r.name === 'batch_size')!.importance).toBeLessThan(0.1);
+    const ped = pedAnovaImportance(input).importances;
+    expect(ped[0]!.name).toBe('lr');
+  });
+});
+
+describe('pedAnovaImportance', () => {
+  it('is 0 for a parameter spread alike among the best and all trials, large for one the best trials share', () => {
+    // a decides the objective; b is noise: the top 10% hold a near 0 and b anywhere.
+    const result = pedAnovaImportance(synthetic(400, (x) => x.a, 2)).importances;
+    expect(result[0]!.name).toBe('a');
+    expect(result[0]!.importance).toBeGreaterThan(0.7);
+    expect(result.reduce((s, r) => s + r.importance, 0)).toBeCloseTo(1, 9);
+    // A categorical the best trials all share.
+    const categorical = pedAnovaImportance(synthetic(400, (x) => (x.c === 'r' ? 0 : 1) + 0.001 * x.b, 3)).importances;
+    expect(categorical[0]!.name).toBe('c');
+    // Maximizing turns the quantile around.
+    const up = pedAnovaImportance(synthetic(400, (x) => x.b, 4, 'maximize')).importances;
+    expect(up[0]!.name).toBe('b');
+  });
+
+  it('gives every parameter 0 with fewer than two trials, as Optuna does', () => {
+    const result = pedAnovaImportance(synthetic(1, (x) => x.a)).importances;
+    expect(result.every((r) => r.importance === 0)).toBe(true);
   });
 });
 
@@ -129,8 +169,9 @@ describe('smoothing', () => {
 describe('bestSoFar and the Pareto front', () => {
   it('never gets worse, by trial number or by samples spent, and counts pruned trials’ samples', () => {
     const record = fixtureStudy();
+    const view = viewOf(record);
     for (const by of ['trial', 'samples'] as const) {
-      const points = bestSoFar(record.trials, ACCURACY, by);
+      const points = bestSoFar(view.trials, view.objectives[0]!, by);
       expect(points.length).toBe(record.trials.filter((t) => t.state === 'done').length);
       for (let i = 1; i < points.length; i++) {
         expect(points[i]!.best).toBeGreaterThanOrEqual(points[i - 1]!.best);
@@ -138,14 +179,14 @@ describe('bestSoFar and the Pareto front', () => {
       }
       expect(points.at(-1)!.best).toBe(record.trials[record.best!]!.valAccuracy);
     }
-    const samples = bestSoFar(record.trials, ACCURACY, 'samples');
+    const samples = bestSoFar(view.trials, view.objectives[0]!, 'samples');
     expect(samples.at(-1)!.x).toBeLessThanOrEqual(record.samplesTrained!);
   });
 
-  it('takes the record’s front, or computes it from the finished trials’ values', () => {
+  it('computes the front from the finished trials’ values (search/pareto.ts), as the runner recorded it', () => {
     const record = fixtureStudy({ objectives: 2 });
-    const objectives = [ACCURACY, { metric: 'samples_per_sec', direction: 'maximize' } as const];
-    const computed = paretoTrials(record.trials, objectives);
+    const view = viewOf(record);
+    const computed = paretoIndices(view.trials, view.objectives);
     expect([...computed].sort((a, b) => a - b)).toEqual([...record.paretoFront!].sort((a, b) => a - b));
     expect(computed.size).toBeGreaterThan(2);
     // No front member is beaten in both objectives by any finished trial.
@@ -153,7 +194,7 @@ describe('bestSoFar and the Pareto front', () => {
       const a = record.trials[i]!;
       expect(record.trials.some((b) => b.state === 'done' && b.valAccuracy! > a.valAccuracy! && b.cost!.samplesPerSec > a.cost!.samplesPerSec)).toBe(false);
     }
-    expect(paretoTrials(record.trials, [ACCURACY])).toEqual(new Set());
+    expect(paretoIndices(view.trials, view.objectives.slice(0, 1))).toEqual(new Set());
   });
 
   it('the fixture is realistic: pruned, diverged and exploiting trials, deterministic', () => {
@@ -173,15 +214,56 @@ describe('parallel coordinates', () => {
     expect(niceTicks(0.0169, 0.4)).toEqual([0.1, 0.2, 0.3, 0.4]);
     expect(logTicks(3e-4, 0.3)).toEqual([0.001, 0.01, 0.1]);
     expect(logTicks(0.02, 0.3)).toEqual([0.02, 0.05, 0.1, 0.2]);
-    const record = fixtureStudy();
-    const params = variedParams(record.trials, record.study.space);
-    const data = parallelCoordinates(record.trials, params, [ACCURACY]);
+    const view = viewOf(fixtureStudy());
+    const params = variedParams(view.trials, view.space);
+    const data = parallelCoordinates(view.trials, params, view.objectives);
     for (const axis of data.axes) expect(data.ticks.filter((t) => t.axis === axis).length, axis).toBeGreaterThanOrEqual(2);
     expect(data.ticks.filter((t) => t.axis === 'layers').map((t) => t.label)).toEqual(['1', '2']);
     expect(data.ticks.filter((t) => t.axis === 'batch_size').map((t) => t.label)).toEqual(['32', '64', '128', '256']);
     expect(data.ticks.filter((t) => t.axis === 'lr').map((t) => t.label)).toEqual(expect.arrayContaining(['0.001', '0.01', '0.1']));
-    // Positions lie on [0, 1], and each scored trial has one per axis.
-    expect(data.positions.size).toBe(record.trials.filter((t) => t.state === 'done').length);
+    // Positions lie on [0, 1], one row per scored trial and axis.
+    expect(data.rows.length).toBe(view.trials.filter((t) => t.state === 'done').length * data.axes.length);
     for (const row of data.rows) expect(row.position >= 0 && row.position <= 1).toBe(true);
+    // A brush over positions is a filter in values, and back: the same trials inside.
+    const lr = data.scales.get('lr')!;
+    const filter = lr.filterOf(0.25, 0.75);
+    expect(filter.kind).toBe('range');
+    const [low, high] = lr.rangeOf(filter)!;
+    expect(low).toBeCloseTo(0.25, 9);
+    expect(high).toBeCloseTo(0.75, 9);
+    const inside = applyFilters(view.trials, new Map([['lr', filter]]), view.objectives);
+    const byPosition = data.rows.filter((r) => r.axis === 'lr' && r.position >= 0.25 - 1e-9 && r.position <= 0.75 + 1e-9).map((r) => r.trial);
+    expect(inside.filter((t) => t.state === 'done').map((t) => t.index)).toEqual(byPosition);
+    const optimizer = data.scales.get('optimizer')!.filterOf(0.4, 1);
+    expect(optimizer).toEqual({ kind: 'values', values: ['momentum', 'sgd'] });
+  });
+});
+
+describe('filters, EDF and timeline', () => {
+  it('filters on a range, on values and on the state; a trial without the value is outside', () => {
+    const view = viewOf(fixtureStudy());
+    const objectives = view.objectives;
+    const done = applyFilters(view.trials, new Map([['state', { kind: 'values', values: ['done'] }]]), objectives);
+    expect(done.length).toBe(view.trials.filter((t) => t.state === 'done').length);
+    const good = applyFilters(view.trials, new Map([['val accuracy', { kind: 'range', low: 0.9, high: 1 }]]), objectives);
+    expect(good.length).toBeGreaterThan(0);
+    expect(good.every((t) => t.state === 'done' && t.values![0]! >= 0.9)).toBe(true);
+    const both = applyFilters(view.trials, new Map<string, { kind: 'values'; values: string[] }>([['optimizer', { kind: 'values', values: ['adam'] }], ['state', { kind: 'values', values: ['pruned'] }]]), objectives);
+    expect(both.every((t) => t.params.optimizer === 'adam' && t.state === 'pruned')).toBe(true);
+  });
+
+  it('EDF: the fraction at or below each value, ties once', () => {
+    expect(edfPoints([3, 1, 2, 2])).toEqual([
+      { value: 1, fraction: 0.25 },
+      { value: 2, fraction: 0.75 },
+      { value: 3, fraction: 1 },
+    ]);
+  });
+
+  it('timeline: a bar per started trial, running ones to now', () => {
+    const view = viewOf(fixtureStudy({ trials: 10 }));
+    const bars = timelineBars(view.trials, Date.parse('2030-01-01T00:00:00Z'));
+    expect(bars).toHaveLength(10);
+    for (const b of bars) expect(b.end.getTime()).toBeGreaterThanOrEqual(b.start.getTime());
   });
 });

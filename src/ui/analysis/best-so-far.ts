@@ -1,7 +1,7 @@
 // The best objective value reached so far, by trial number or by training samples spent: how fast a study converges.
-import { better, type Objective } from '../../model/objectives.ts';
+import { better } from '../../model/objectives.ts';
 import { isFinished } from '../../model/states.ts';
-import { objectiveValue, type TrialRecord } from '../../store/records.ts';
+import { valueOf, type ViewObjective, type ViewTrial } from '../viewer/model.ts';
 
 export interface BestPoint {
   trial: number;
@@ -15,18 +15,18 @@ export interface BestPoint {
   improved: boolean;
 }
 
-/** Samples a trial trained: its optimizer steps × its batch size. */
-export function samplesTrained(trial: TrialRecord): number {
-  return trial.stepsDone * trial.config.batchSize;
+/** Samples a trial trained (fusetune's trials): its optimizer steps × its batch size; 0 for a trial with no run. */
+export function samplesTrained(trial: ViewTrial): number {
+  return trial.run ? trial.run.stepsDone * trial.run.config.batchSize : 0;
 }
 
 /**
- * One point per trial with an objective value, in x order. `trial`: x is the trial number (Optuna's
- * history plot). `samples`: trials in the order they finished, x the samples trained by every
- * finished trial so far (pruned and diverged ones too: they cost samples), so a study that prunes
- * or fuses well reaches its best sooner.
+ * One point per trial with a value of objective k, in x order. `trial`: x is the trial number
+ * (Optuna's history plot). `samples`: trials in the order they finished, x the samples trained by
+ * every finished trial so far (pruned and diverged ones too: they cost samples), so a study that
+ * prunes or fuses well reaches its best sooner.
  */
-export function bestSoFar(trials: readonly TrialRecord[], objective: Objective, by: 'trial' | 'samples'): BestPoint[] {
+export function bestSoFar(trials: readonly ViewTrial[], objective: ViewObjective, by: 'trial' | 'samples', k = 0): BestPoint[] {
   const ordered =
     by === 'trial'
       ? [...trials].sort((a, b) => a.index - b.index)
@@ -36,7 +36,7 @@ export function bestSoFar(trials: readonly TrialRecord[], objective: Objective, 
   let best: number | null = null;
   for (const trial of ordered) {
     spent += samplesTrained(trial);
-    const value = objectiveValue(trial, objective);
+    const value = valueOf(trial, k);
     if (value === null) continue;
     const improved = best === null || better(value, best, objective.direction);
     if (improved) best = value;

@@ -1,22 +1,21 @@
-// What every analysis view of one study draws from: its trials (as filtered by brushing), objectives, parameters, Pareto front and selection.
-import type { Objective } from '../../model/objectives.ts';
+// What every analysis view of one study draws from: its trials (as filtered by brushing and the table's filters), objectives, parameters, Pareto front and selection.
 import { stepsPerEpoch } from '../../model/steps.ts';
-import { rankTrials, objectiveValue, type TrialRecord } from '../../store/records.ts';
-import type { ParamInfo } from './study-params.ts';
+import type { TrialRecord } from '../../store/records.ts';
+import { rankTrials, valueOf, type ParamInfo, type ViewObjective, type ViewTrial } from '../viewer/model.ts';
 
 export interface StudyView {
-  /** The trials to draw: all of them, or those inside every brushed range of the parallel coordinates. */
-  trials: readonly TrialRecord[];
+  /** The trials to draw: all of them, or those inside every brushed range and filter. */
+  trials: readonly ViewTrial[];
   /** Every trial of the study, filtered or not. */
-  all: readonly TrialRecord[];
-  objectives: readonly Objective[];
+  all: readonly ViewTrial[];
+  objectives: readonly ViewObjective[];
   /** The parameters that vary, in declaration order. */
   params: readonly ParamInfo[];
   /** Non-dominated trials, when the study has several objectives (empty otherwise). */
   pareto: ReadonlySet<number>;
   /** Trials the user picked out (table, legend or a click). */
   selected: ReadonlySet<number>;
-  /** Training rows, to turn steps into epochs. */
+  /** Training rows, to turn steps into epochs (fusetune's own studies). */
   trainRows: number;
   /** Where intermediate values are counted. */
   reportUnit: 'epoch' | 'step';
@@ -34,10 +33,9 @@ export function stepToX(trial: TrialRecord, step: number, unit: XUnit, trainRows
 }
 
 /** The k best trials by the first objective (those with a value), best first. */
-export function topTrials(view: Pick<StudyView, 'trials' | 'objectives'>, k: number): TrialRecord[] {
-  const objective = view.objectives[0]!;
-  return rankTrials(view.trials, objective)
-    .filter((t) => objectiveValue(t, objective) !== null)
+export function topTrials(view: Pick<StudyView, 'trials' | 'objectives'>, k: number): ViewTrial[] {
+  return rankTrials(view.trials, view.objectives)
+    .filter((t) => valueOf(t, 0) !== null)
     .slice(0, k);
 }
 

@@ -9,12 +9,14 @@ import { trialsCsv } from '../../store/export.ts';
 import { encodeSafetensors, mlpTensors } from '../../store/safetensors.ts';
 import type { DeviceLostError } from '../../gpu/errors.ts';
 import type { StudyRecord, TrialRecord } from '../../store/records.ts';
-import { openJournalText, studyJournalText } from '../../store/journal-text.ts';
-import type { JournalStorage } from '../../store/journal-storage.ts';
+import { studyJournalText } from '../../store/journal-text.ts';
 import { runStudy, type StudyEvent } from '../../study/run-study.ts';
 import { bestTrial } from '../analysis/study-params.ts';
-import { sessionContext, type OpenedJournal, type RunProgress, type RunStatus, type Session } from '../context.ts';
-import { journalChoices, studyFromJournal } from '../journal-study.ts';
+import { sessionContext, type RunProgress, type RunStatus, type Session } from '../context.ts';
+import { viewOfRecord, withRecord } from '../viewer/from-record.ts';
+import { fusetuneRecord } from '../viewer/fusetune-journal.ts';
+import { JournalViewer, type JournalStudyChoice } from '../viewer/journal-viewer.ts';
+import type { ViewStudy } from '../viewer/model.ts';
 import type { GpuController } from './gpu-controller.ts';
 
 /** NOTE: the running study fires events per chunk and per trial; consumers re-render at most this often. */
@@ -33,6 +35,14 @@ export interface ExportedFile {
 /** The lock a tab holds while it runs a study, so another tab does not take it for interrupted. */
 function lockName(studyId: string): string {
   return `fusetune-run-${studyId}`;
+}
+
+/** A results file or journal study opened in this page: as the views see it, and as fusetune's record when it has one. */
+interface Opened {
+  id: string;
+  name: string;
+  view: ViewStudy;
+  saved: SavedStudy | null;
 }
 
 function message(error: unknown): string {
@@ -89,10 +99,15 @@ export class StudyController implements ReactiveController {
   private publishTimer: ReturnType<typeof setTimeout> | null = null;
   private saving: Promise<void> = Promise.resolve();
   private readonly queuedSaves = new Set<string>();
-  /** Results files and journal studies opened in this page (read-only), by id `file:<name>` or `file:<name>#<study>`. */
-  private opened: SavedStudy[] = [];
-  /** The journal opened last, replayed, with its studies; and notes on the opened studies, by id. */
-  private journal: (OpenedJournal & { storage: JournalStorage }) | null = null;
+  /**
+   * Results files and journal studies opened in this page (read-only), by id `file:<name>` or
+   * `file:<name>#<study>`: each as the views see it, and as fusetune's record when it has one.
+   */
+  private opened: Opened[] = [];
+  /** The journal opened last, replayed (and still growing when it is followed), with its studies. */
+  private journal: { fileName: string; viewer: JournalViewer; studies: JournalStudyChoice[]; shown: number | null } | null = null;
+  /** The opened study on show (null while a saved or running study shows, or nothing does). */
+  private shown: Opened | null = null;
   private readonly notes = new Map<string, string[]>();
   /**
    * Copies of the trials, reused across snapshots while a trial does not change, so views can skip
@@ -131,28 +146,37 @@ export class StudyController implements ReactiveController {
     return this.status !== 'idle';
   }
 
-  /** Runs a new study; it is saved once planned, with the uploaded file it reads. */
-  async start(study: Study, files: ReadonlyMap<string, string>): Promise<void> {
+  /**
+   * Runs a new study; it is saved once planned, with the uploaded file it reads. With `replace`, a
+   * saved study that is the very same (same JSON: a seeded study run again gives the same trials)
+   * is replaced once the new run is planned rather than kept as a duplicate; without, it stays.
+   */
+  async start(study: Study, files: ReadonlyMap<string, string>, options: { replace?: boolean } = {}): Promise<void> {
     if (this.busy) return;
     const now = new Date().toISOString();
     const saved: SavedStudy = { id: crypto.randomUUID(), name: study.name, study: studyToJson(study), status: 'running', record: null, createdAt: now, updatedAt: now };
-    const replaced = await this.identicalSaved(saved.study);
+    const replaced = options.replace === false ? [] : (await this.identicalSaved(study)).map((s) => s.id);
     await this.execute(saved, study, dataFiles(study, files), [], replaced);
   }
 
   /**
-   * Saved studies whose study is the very same as `study`: a seeded study run again gives the same
-   * trials, so the new run replaces them instead of saving a duplicate.
+   * Saved studies whose study is the very same as `study`: Run would replace them. The app asks
+   * first when one of them could resume with finished trials (a paused run), so none is lost unasked.
    */
-  private async identicalSaved(study: SavedStudy['study']): Promise<string[]> {
+  async identicalSaved(study: Study): Promise<SavedStudySummary[]> {
     if (!this.store) return [];
-    const text = JSON.stringify(study);
-    const same: string[] = [];
+    const text = JSON.stringify(studyToJson(study));
+    const same: SavedStudySummary[] = [];
     for (const summary of this.studies.filter((s) => s.name === study.name)) {
       const saved = await this.store.getStudy(summary.id);
-      if (saved && JSON.stringify(saved.study) === text) same.push(saved.id);
+      if (saved && JSON.stringify(saved.study) === text) same.push(summary);
     }
     return same;
+  }
+
+  /** Whether a saved study's status lets it resume (paused, stopped, interrupted, lost). */
+  static canResume(status: SavedStudy['status']): boolean {
+    return RESUMABLE.has(status);
   }
 
   /** Continues the study on show: its finished trials are kept, the others train (again). */
@@ -184,14 +208,15 @@ export class StudyController implements ReactiveController {
 
   async open(id: string): Promise<void> {
     if (this.busy) return;
-    const saved = id.startsWith('file:') ? this.opened.find((s) => s.id === id) : await this.store?.getStudy(id);
-    if (!saved) return;
-    if (saved.id.startsWith('file:')) {
-      this.show(saved);
+    if (id.startsWith('file:')) {
+      const opened = this.opened.find((s) => s.id === id);
+      if (opened) this.showOpened(opened);
       return;
     }
-    if (!this.store) return;
+    const saved = await this.store?.getStudy(id);
+    if (!saved || !this.store) return;
     this.saved = saved;
+    this.shown = null;
     this.progress = null;
     this.error = null;
     await this.store.setLastStudyId(id);
@@ -201,79 +226,157 @@ export class StudyController implements ReactiveController {
 
   /**
    * Shows a results file read-only: not saved, not resumable, no weights. Returns why it cannot
-   * be read, or null. Works without WebGPU.
+   * be read, or null; then the study that was on show is cleared, not left standing beside the
+   * error. Works without WebGPU.
    */
   openResults(fileName: string, json: unknown): string | null {
     if (this.busy) return 'a study is running: open the file when it ends';
     const problem = resultsFileProblem(json);
-    if (problem) return `${fileName} is not a results file: ${problem}`;
+    if (problem) return this.refuse(`${fileName} is not a results file: ${problem}`);
     const record = json as StudyRecord;
     const name = typeof record.study.name === 'string' && record.study.name ? record.study.name : fileName;
     const now = new Date().toISOString();
     const saved: SavedStudy = { id: `file:${fileName}`, name, study: record.study, status: fileStatus(record), record, createdAt: record.startedAt ?? now, updatedAt: record.finishedAt ?? now };
     if (record.reason) saved.reason = record.reason;
-    this.opened = [...this.opened.filter((s) => s.id !== saved.id), saved];
+    this.journal = null;
     this.notes.delete(saved.id);
-    this.show(saved);
+    this.addOpened({ id: saved.id, name, view: viewOfRecord(saved.id, name, record.study, record, record.trials), saved });
     return null;
   }
 
   /**
-   * Opens an Optuna journal (written by fusetune or by Optuna) read-only, as openResults does: with
-   * one study it is shown at once; with several the user picks one (openJournalStudy). Returns why
-   * it cannot be read, or null. A torn last line is skipped; a malformed line is named.
+   * Opens an Optuna journal read-only, as openResults does, whoever wrote it and whatever its
+   * parameters: with one study it is shown at once; with several the user picks one
+   * (openJournalStudy). Returns why it cannot be read, or null. A torn last line is skipped; a
+   * malformed line is named. More of the same journal can follow (appendJournal): with `follow`, a
+   * journal that holds no study yet is kept open for them instead of refused.
    */
-  async openJournal(fileName: string, text: string): Promise<string | null> {
+  openJournal(fileName: string, text: string, follow = false): string | null {
     if (this.busy) return 'a study is running: open the file when it ends';
-    let storage: JournalStorage;
+    const viewer = new JournalViewer(fileName);
     try {
-      storage = await openJournalText(text, fileName);
+      viewer.appendText(text);
     } catch (error) {
-      return `${fileName} is not a journal Optuna reads: ${message(error)}`;
+      return this.refuse(`${fileName} is not a journal Optuna reads: ${message(error)}`);
     }
-    const studies = journalChoices(storage);
-    if (studies.length === 0) return `${fileName} holds no study${text.includes('\n') ? '' : ' (its only line is incomplete)'}`;
-    this.journal = { fileName, studies, shown: null, storage };
+    const studies = viewer.choices();
+    if (studies.length === 0 && !follow) return this.refuse(`${fileName} holds no study${text.includes('\n') ? '' : ' (its only line is incomplete)'}`);
+    this.journal = { fileName, viewer, studies, shown: null };
+    this.saved = null;
+    this.shown = null;
     if (studies.length === 1) return this.openJournalStudy(studies[0]!.studyId);
+    // Several studies (or none yet, for a journal followed live): nothing shows until one is picked.
     this.publish(true);
     return null;
   }
 
-  /** Shows one study of the journal opened last. Returns why it cannot be shown (parameters fusetune does not know, named), or null. */
-  openJournalStudy(studyId: number): string | null {
+  /**
+   * More of the journal opened last, as it grows (what `fusetune app` streams): its records are
+   * replayed on top of what was read, and the study on show is shown again with them. Returns why
+   * they cannot be read, or null.
+   */
+  appendJournal(text: string): string | null {
     const journal = this.journal;
-    const choice = journal?.studies.find((s) => s.studyId === studyId);
-    if (!journal || !choice) return 'no journal holds that study any more: open the file again';
-    if (this.busy) return 'a study is running: open the file when it ends';
-    let opened: ReturnType<typeof studyFromJournal>;
+    if (!journal) return 'no journal is open to append to';
+    let touched: Set<number>;
     try {
-      opened = studyFromJournal(journal.storage, studyId);
+      touched = journal.viewer.appendText(text);
     } catch (error) {
       return `${journal.fileName}: ${message(error)}`;
     }
-    const { record, notes } = opened;
-    const id = journal.studies.length === 1 ? `file:${journal.fileName}` : `file:${journal.fileName}#${choice.name}`;
-    const saved: SavedStudy = { id, name: choice.name, study: record.study, status: record.state === 'running' ? 'running' : 'done', record, createdAt: record.startedAt, updatedAt: record.finishedAt ?? record.startedAt };
-    if (record.reason) saved.reason = record.reason;
-    this.opened = [...this.opened.filter((s) => s.id !== id), saved];
-    this.notes.set(id, notes);
-    this.journal = { ...journal, shown: studyId };
-    this.show(saved);
+    journal.studies = journal.viewer.choices();
+    if (journal.shown === null && journal.studies.length === 1) return this.openJournalStudy(journal.studies[0]!.studyId);
+    if (journal.shown !== null && touched.has(journal.shown) && this.shown?.id.startsWith(`file:${journal.fileName}`) && !this.busy) {
+      const opened = this.journalStudy(journal.shown);
+      if (opened) {
+        this.addOpened(opened, false);
+        // Records may have finished trials: the views of finished results are computed again.
+        this.outcomeRevision++;
+        this.publish();
+        return null;
+      }
+    }
+    this.publish();
     return null;
   }
 
-  /** Saved studies and opened files, whole (records included), for comparing them. */
-  async load(ids: readonly string[]): Promise<SavedStudy[]> {
-    const out: SavedStudy[] = [];
+  /** Shows one study of the journal opened last. Returns why it cannot be shown, or null. */
+  openJournalStudy(studyId: number): string | null {
+    const journal = this.journal;
+    if (!journal || !journal.studies.some((s) => s.studyId === studyId)) return 'no journal holds that study any more: open the file again';
+    if (this.busy) return 'a study is running: open the file when it ends';
+    const opened = this.journalStudy(studyId);
+    if (!opened) return 'no journal holds that study any more: open the file again';
+    journal.shown = studyId;
+    this.addOpened(opened);
+    return null;
+  }
+
+  /**
+   * A journal study as the views see it: its records alone, plus fusetune's record of it when
+   * fusetune wrote it (a record that cannot be read leaves a note, never a refusal).
+   */
+  private journalStudy(studyId: number): Opened | null {
+    const journal = this.journal!;
+    const choice = journal.studies.find((s) => s.studyId === studyId);
+    const replayed = journal.viewer.journalStudy(studyId);
+    if (!choice || !replayed) return null;
+    const id = journal.studies.length === 1 ? `file:${journal.fileName}` : `file:${journal.fileName}#${choice.name}`;
+    let view = journal.viewer.study(studyId, id)!;
+    const notes: string[] = [];
+    let saved: SavedStudy | null = null;
+    try {
+      const record = fusetuneRecord(replayed.study, replayed.trials);
+      if (record) {
+        view = withRecord(view, record);
+        saved = { id, name: choice.name, study: record.study, status: record.state === 'running' ? 'running' : 'done', record, createdAt: record.startedAt, updatedAt: record.finishedAt ?? record.startedAt };
+        if (record.reason) saved.reason = record.reason;
+      }
+    } catch (error) {
+      notes.push(`fusetune wrote this study, but its own record of it cannot be read (${message(error)}): the views show what Optuna's records hold.`);
+    }
+    this.notes.set(id, notes);
+    return { id, name: choice.name, view, saved };
+  }
+
+  /** Keeps an opened study (replacing one of the same id) and shows it. */
+  private addOpened(opened: Opened, reset = true): void {
+    this.opened = [...this.opened.filter((s) => s.id !== opened.id), opened];
+    if (reset) this.showOpened(opened);
+    else {
+      this.shown = opened;
+      this.saved = opened.saved;
+    }
+  }
+
+  /** A file that could not be opened: the study that was on show goes, so its summary and charts do not stand beside the error. */
+  private refuse(reason: string): string {
+    this.saved = null;
+    this.shown = null;
+    this.journal = null;
+    this.bestWeights = false;
+    this.publish(true);
+    return reason;
+  }
+
+  /** Saved studies and opened files, as the views see them, for comparing them. */
+  async load(ids: readonly string[]): Promise<ViewStudy[]> {
+    const out: ViewStudy[] = [];
     for (const id of ids) {
-      const saved = id.startsWith('file:') ? this.opened.find((s) => s.id === id) : await this.store?.getStudy(id);
-      if (saved) out.push(saved);
+      if (id.startsWith('file:')) {
+        const opened = this.opened.find((s) => s.id === id);
+        if (opened) out.push(opened.view);
+        continue;
+      }
+      const saved = await this.store?.getStudy(id);
+      if (saved?.record) out.push(viewOfRecord(saved.id, saved.name, saved.study, saved.record, saved.record.trials));
     }
     return out;
   }
 
-  private show(saved: SavedStudy): void {
-    this.saved = saved;
+  private showOpened(opened: Opened): void {
+    this.shown = opened;
+    this.saved = opened.saved;
     this.progress = null;
     this.error = null;
     this.bestWeights = false;
@@ -376,6 +479,7 @@ export class StudyController implements ReactiveController {
     this.error = null;
     this.progress = null;
     this.saved = saved;
+    this.shown = null;
     this.publish(true);
     let planned = false;
     let lostCtx: { lost: DeviceLostError | null } | null = null;
@@ -548,17 +652,20 @@ export class StudyController implements ReactiveController {
   private snapshot(): Session {
     const saved = this.saved;
     const record = saved?.record ?? null;
+    const shown = this.shown;
+    // An opened file keeps its view; a saved or running study's view is built from the trials' copies (unchanged ones keep their views).
+    const trials = shown ? [] : this.trialSnapshot(record, saved?.id ?? null);
     return {
       status: this.status,
       saved: saved ? { ...saved } : null,
-      trials: this.trialSnapshot(record, saved?.id ?? null),
+      view: shown ? shown.view : saved ? viewOfRecord(saved.id, saved.name, saved.study, record, trials) : null,
       progress: this.progress,
       error: this.error,
       resumable: this.status === 'idle' && saved !== null && !saved.id.startsWith('file:') && RESUMABLE.has(saved.status) && unfinished(record),
-      readOnly: saved?.id.startsWith('file:') ?? false,
+      readOnly: shown !== null,
       files: this.opened.map((s) => ({ id: s.id, name: s.name })),
-      journal: this.journal ? { fileName: this.journal.fileName, studies: this.journal.studies, shown: saved?.id.startsWith(`file:${this.journal.fileName}`) ? this.journal.shown : null } : null,
-      notes: (saved && this.notes.get(saved.id)) ?? [],
+      journal: this.journal ? { fileName: this.journal.fileName, studies: this.journal.studies, shown: shown?.id.startsWith(`file:${this.journal.fileName}`) ? this.journal.shown : null } : null,
+      notes: (shown && this.notes.get(shown.id)) ?? [],
       outcomeRevision: this.outcomeRevision,
       bestWeights: this.bestWeights && this.status === 'idle',
       studies: this.studies,

@@ -23,7 +23,7 @@ import './ft-trial-filters.ts';
 import './ft-trial-page.ts';
 import './ft-trial-table.ts';
 import { baseStyles } from './styles.ts';
-import { bestIndex, paretoIndices, variedParams, type ViewStudy, type ViewTrial } from './viewer/model.ts';
+import { bestIndex, paretoIndices, variedParams, type ParamInfo, type ViewStudy, type ViewTrial } from './viewer/model.ts';
 
 /** NOTE: while a study trains, each chart redraws at most this often (the table and run bar keep the live pace). */
 const LIVE_REDRAW_MS = 1000;
@@ -61,6 +61,7 @@ export class FtResults extends LitElement {
   @state() private opened: number | null = null;
   private shownId: string | null = null;
   private memo: OutcomeViews | null = null;
+  private shared: { key: readonly unknown[]; params: ParamInfo[]; data: ParallelData; pareto: ReadonlySet<number> } | null = null;
   /** Where focus goes back when the trial page closes. */
   private openedFrom: HTMLElement | null = null;
 
@@ -126,8 +127,9 @@ export class FtResults extends LitElement {
     const objectives = study.objectives;
     const objective = objectives[0];
     // The table and the views of training trials (curves, reports, throughput) keep the live pace.
-    const trials = applyFilters(all, this.filters, objectives);
-    const view: StudyView = { ...outcomeView, trials, all };
+    const trials = outcomeView.all === all ? outcomeView.trials : applyFilters(all, this.filters, objectives);
+    // Unchanged trials (a study not training): the same view object, so charts do not redraw for nothing.
+    const view: StudyView = outcomeView.all === all ? outcomeView : { ...outcomeView, trials, all };
     const best = objective ? bestIndex(all, objectives) : null;
     const bestTrial = best === null ? null : all.find((t) => t.index === best);
     const finished = all.filter((t) => isFinished(t.state)).length;
@@ -212,25 +214,30 @@ export class FtResults extends LitElement {
    * new trials and a running trial's curve leave them as they are.
    */
   private outcomeViews(session: Session, study: ViewStudy, live: boolean): OutcomeViews {
-    const key = [session.outcomeRevision, study.id, live, this.selected, this.filters];
+    // What depends on outcomes alone (parameters, parallel coordinates, the Pareto front) is kept across picks and filters.
+    const base = [session.outcomeRevision, study.id, live];
+    let shared = this.shared;
+    if (!shared || !shared.key.every((k, i) => k === base[i])) {
+      const all = study.trials;
+      const params = variedParams(all, study.space);
+      const recorded = !live && study.record?.paretoFront && study.record.paretoFront.length > 0 ? new Set(study.record.paretoFront) : null;
+      shared = this.shared = { key: base, params, data: parallelCoordinates(all, params, study.objectives), pareto: recorded ?? paretoIndices(all, study.objectives) };
+    }
+    const key = [...base, this.selected, this.filters];
     if (this.memo && this.memo.key.every((k, i) => k === key[i])) return this.memo;
     const all = study.trials;
-    const objectives = study.objectives;
-    const params = variedParams(all, study.space);
-    const data = parallelCoordinates(all, params, objectives);
-    const recorded = !live && study.record?.paretoFront && study.record.paretoFront.length > 0 ? new Set(study.record.paretoFront) : null;
     const view: StudyView = {
-      trials: applyFilters(all, this.filters, objectives),
+      trials: applyFilters(all, this.filters, study.objectives),
       all,
-      objectives,
-      params,
-      pareto: recorded ?? paretoIndices(all, objectives),
+      objectives: study.objectives,
+      params: shared.params,
+      pareto: shared.pareto,
       selected: this.selected,
       trainRows: study.record?.dataset.split.train ?? 1,
       reportUnit: study.reportUnit,
       live,
     };
-    this.memo = { key, data, view };
+    this.memo = { key, data: shared.data, view };
     return this.memo;
   }
 

@@ -120,10 +120,13 @@ function axisOf(values: unknown[], options: { log: boolean; categorical: boolean
     const ends = [min, max].map((v) => ({ position: position(v), label: options.format(v) })).filter((e) => inner.every((t) => Math.abs(t.position - e.position) > 0.08));
     return { ...numeric, ticks: [...inner, ...ends].sort((a, b) => a.position - b.position) };
   }
-  const categories = [...new Set(values.map((v) => formatScalar(v)))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  // Categories are told apart by value and labelled once each (formatting every trial's value is slow at 10,000 trials).
+  const byKey = new Map<unknown, string>();
+  for (const v of values) if (!byKey.has(v)) byKey.set(v, formatScalar(v));
+  const categories = [...new Set(byKey.values())].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const index = new Map(categories.map((c, i) => [c, i]));
   const at = (i: number) => (categories.length === 1 ? 0.5 : i / (categories.length - 1));
-  const position = (v: unknown) => at(index.get(formatScalar(v)) ?? NaN);
+  const position = (v: unknown) => at(index.get(byKey.get(v) ?? formatScalar(v)) ?? NaN);
   return {
     position,
     filterOf: (low, high) => ({ kind: 'values', values: categories.filter((_, i) => at(i) >= low - 1e-9 && at(i) <= high + 1e-9) }),
@@ -153,7 +156,8 @@ export function parallelCoordinates(trials: readonly ViewTrial[], params: readon
     const k = objectiveAxes.indexOf(axis);
     return k >= 0 ? s.values[k] : s.trial.params[axis];
   };
-  const has = (s: (typeof scored)[number], axis: string) => objectiveAxes.includes(axis) || Object.hasOwn(s.trial.params, axis);
+  const objectiveSet = new Set(objectiveAxes);
+  const has = (s: (typeof scored)[number], axis: string) => objectiveSet.has(axis) || Object.hasOwn(s.trial.params, axis);
   const scales = new Map(
     axes.map((axis) => {
       const k = objectiveAxes.indexOf(axis);

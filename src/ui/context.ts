@@ -56,8 +56,10 @@ export interface Session {
   files: readonly { id: string; name: string }[];
   /** The journal opened last, with its studies to pick from. */
   journal: OpenedJournal | null;
-  /** What the study on show could not carry over from where it was read (a journal Optuna wrote). */
+  /** What the study on show could not carry over from where it was read. */
   notes: readonly string[];
+  /** How far reading a journal has come (`Reading journal.log: 40%…`), while one is read. */
+  reading: string;
   /**
    * Bumped when a trial finishes and when the study on show (or its status) changes; not while
    * trials only train on. The views of finished results are computed and redrawn only then.

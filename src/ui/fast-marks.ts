@@ -96,3 +96,46 @@ export function linesAsPaths(options: { width: number; opacity?: number; stroke?
     return g;
   };
 }
+
+/** Polylines in one stroke: each series a flat list x0, y0, x1, y1… in data units (NaN breaks it). */
+export interface LineLayer {
+  stroke: string;
+  width: number;
+  opacity?: number;
+  series: readonly (readonly unknown[])[];
+}
+
+/**
+ * A mark that draws layers of polylines straight from the data through the plot's scales, one path
+ * per layer, without Plot's channels (which cost seconds over 80,000 points). The plot's domains
+ * come from its other marks or its options. Each layer is a group whose `data-count` is the number
+ * of series it drew.
+ */
+export function lineLayers(layers: readonly LineLayer[]): Plot.RenderFunction {
+  return (_index, scales) => {
+    const x = scales.x as ((v: unknown) => number) | undefined;
+    const y = scales.y as ((v: unknown) => number) | undefined;
+    const g = document.createElementNS(SVG, 'g');
+    if (!x || !y) return g;
+    for (const layer of layers) {
+      const layerGroup = group('line', layer.series.length);
+      g.append(layerGroup);
+      const parts: string[] = [];
+      for (const series of layer.series) {
+        let open = false;
+        for (let i = 0; i + 1 < series.length; i += 2) {
+          const px = x(series[i]);
+          const py = y(series[i + 1]);
+          if (!Number.isFinite(px) || !Number.isFinite(py)) {
+            open = false;
+            continue;
+          }
+          parts.push(`${open ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`);
+          open = true;
+        }
+      }
+      layerGroup.append(path(parts.join(''), { stroke: layer.stroke, 'stroke-width': layer.width, 'stroke-opacity': layer.opacity ?? 1, fill: 'none', 'stroke-linejoin': 'round', 'data-stroke': layer.stroke }));
+    }
+    return g;
+  };
+}

@@ -12,13 +12,19 @@ export function formatBytes(bytes: number): string {
   return `${value >= 100 || unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }
 
+/** NOTE: one Intl formatter per precision, made once: toLocaleString with options builds a new one per call, which costs seconds over a chart of 10,000 trials' tips. */
+const significant = new Map<number, Intl.NumberFormat>();
+const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 /** A short number: three significant digits, exponent form for the very small or large. */
 export function formatNumber(value: number | null | undefined, digits = 3): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
   const abs = Math.abs(value);
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(digits - 1);
-  return Number(value.toPrecision(digits)).toLocaleString('en-US', { maximumSignificantDigits: digits });
+  let format = significant.get(digits);
+  if (!format) significant.set(digits, (format = new Intl.NumberFormat('en-US', { maximumSignificantDigits: digits })));
+  return format.format(Number(value.toPrecision(digits)));
 }
 
 export function formatPercent(value: number | null | undefined): string {
@@ -27,7 +33,7 @@ export function formatPercent(value: number | null | undefined): string {
 
 /** Samples (or anything) per second, grouped: 12,300. */
 export function formatRate(value: number | null | undefined): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '–' : Math.round(value).toLocaleString('en-US');
+  return value === null || value === undefined || !Number.isFinite(value) ? '–' : grouped.format(Math.round(value));
 }
 
 export function formatDuration(ms: number | null | undefined): string {

@@ -350,8 +350,8 @@ export class FtApp extends LitElement {
     this.setFileError(this.study.openResults(name, json));
   }
 
-  private onJournalFile(event: CustomEvent<{ name: string; text: string }>): void {
-    this.setFileError(this.study.openJournal(event.detail.name, event.detail.text));
+  private async onJournalFile(event: CustomEvent<{ name: string; text: string }>): Promise<void> {
+    this.setFileError(await this.study.openJournal(event.detail.name, event.detail.text));
   }
 
   /**
@@ -372,10 +372,10 @@ export class FtApp extends LitElement {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        this.setFileError(opened ? this.study.appendJournal(value) : this.study.openJournal(name, value, true));
+        this.setFileError(opened ? this.study.appendJournal(value) : await this.study.openJournal(name, value, true));
         opened = true;
       }
-      if (!opened) this.setFileError(this.study.openJournal(name, '', true));
+      if (!opened) this.setFileError(await this.study.openJournal(name, '', true));
     } catch (error) {
       this.fileError = `cannot read the journal at ${url}: ${message(error)}`;
     }

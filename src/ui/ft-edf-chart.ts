@@ -1,6 +1,6 @@
 // <ft-edf-chart>: the empirical distribution function of an objective (Optuna's plot_edf): the fraction of finished trials at or below each value.
 import * as Plot from '@observablehq/plot';
-import { html, nothing } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { StudyView } from './analysis/study-view.ts';
 import { formatValue, objectiveTicks } from './format.ts';
@@ -38,6 +38,13 @@ export class FtEdfChart extends PlotElement {
       const v = valueOf(t, k);
       return v === null ? [] : [v];
     });
+  }
+
+  /** Picks do not change this chart: a new view with the same trials and objectives is not drawn again. */
+  protected override needsRedraw(changed: PropertyValues): boolean {
+    if (changed.size !== 1 || !changed.has('view')) return true;
+    const old = changed.get('view') as StudyView | null;
+    return !old || !this.view || old.trials !== this.view.trials || old.objectives !== this.view.objectives || old.params !== this.view.params;
   }
 
   protected override describe(): string {

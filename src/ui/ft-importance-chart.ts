@@ -1,7 +1,7 @@
 // <ft-importance-chart>: which parameters explain an objective (each objective in turn), by fANOVA or PED-ANOVA as Optuna computes them, as bars, computed in a Web Worker.
 import * as Plot from '@observablehq/plot';
 import { Task, TaskStatus } from '@lit/task';
-import { html, nothing } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { importanceInWorker } from './analysis/importance-client.ts';
 import { importanceInput } from './analysis/importance-input.ts';
@@ -70,6 +70,13 @@ export class FtImportanceChart extends PlotElement {
           ${(Object.keys(METHODS) as Method[]).map((m) => html`<option value=${m} ?selected=${m === this.method}>${METHODS[m]}</option>`)}
         </select></label>
     </div>`;
+  }
+
+  /** Picks do not change this chart: a new view with the same trials and objectives is not drawn again. */
+  protected override needsRedraw(changed: PropertyValues): boolean {
+    if (changed.size !== 1 || !changed.has('view')) return true;
+    const old = changed.get('view') as StudyView | null;
+    return !old || !this.view || old.trials !== this.view.trials || old.objectives !== this.view.objectives || old.params !== this.view.params;
   }
 
   protected override describe(): string {

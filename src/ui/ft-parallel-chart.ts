@@ -6,9 +6,9 @@ import { customElement, property } from 'lit/decorators.js';
 import type { Filters } from './analysis/filters.ts';
 import type { ParallelData } from './chart-data.ts';
 import type { StudyView } from './analysis/study-view.ts';
-import { linesAsPaths } from './fast-marks.ts';
+import { lineLayers, type LineLayer } from './fast-marks.ts';
 import { objectiveTicks } from './format.ts';
-import { PlotElement } from './plot-element.ts';
+import { PARETO_COLOR, PlotElement } from './plot-element.ts';
 
 interface PlotScale {
   apply(value: unknown): number;
@@ -42,6 +42,34 @@ export class FtParallelChart extends PlotElement {
     const inside = new Set(view.trials.map((t) => t.index));
     const filtered = view.trials.length < view.all.length;
     const picked = view.selected;
+    // Each trial's line as one series, and its colour: the first objective's, in 9 steps, so the lines draw as a few paths.
+    let low = Infinity;
+    let high = -Infinity;
+    for (const r of data.rows) {
+      if (r.objective < low) low = r.objective;
+      if (r.objective > high) high = r.objective;
+    }
+    const colorOptions = { type: 'quantize' as const, n: 9, scheme: 'viridis' as const, domain: [low, high === low ? low + 1 : high], reverse: objective.direction === 'minimize', label: objective.label, tickFormat: objectiveTicks(objective) };
+    const color = Plot.scale({ color: colorOptions });
+    // Layers from back to front: trials filtered out (grey), the rest by colour, picked ones, the Pareto front (red) on top.
+    const layers = new Map<string, LineLayer>();
+    const layer = (key: string, make: () => LineLayer) => {
+      let found = layers.get(key);
+      if (!found) layers.set(key, (found = make()));
+      return found.series as unknown[][];
+    };
+    for (let i = 0; i < data.rows.length; ) {
+      const trial = data.rows[i]!.trial;
+      const series: unknown[] = [];
+      const objectiveValue = data.rows[i]!.objective;
+      for (; i < data.rows.length && data.rows[i]!.trial === trial; i++) series.push(data.rows[i]!.axis, data.rows[i]!.position);
+      const stroke = String(color.apply(objectiveValue));
+      if (filtered && !inside.has(trial)) layer('0 out', () => ({ stroke: '#d5dce4', width: 1, opacity: 0.5, series: [] })).push(series);
+      else if (view.pareto.has(trial)) layer(`3 front ${picked.has(trial)}`, () => ({ stroke: PARETO_COLOR, width: picked.has(trial) ? 3.5 : 2.2, opacity: 0.95, series: [] })).push(series);
+      else if (picked.has(trial)) layer(`2 ${stroke}`, () => ({ stroke, width: 3, series: [] })).push(series);
+      else layer(`1 ${stroke}`, () => ({ stroke, width: 1.2, opacity: picked.size > 0 ? 0.25 : 0.6, series: [] })).push(series);
+    }
+    const ordered = [...layers].sort((p, q) => (p[0] < q[0] ? -1 : 1)).map(([, l]) => l);
     return Plot.plot({
       width,
       height: 320,
@@ -51,26 +79,12 @@ export class FtParallelChart extends PlotElement {
       marginBottom: 16,
       x: { type: 'point', domain: data.axes, label: null, axis: 'top', tickSize: 0 },
       y: { domain: [0, 1], axis: null },
-      color: { type: 'quantize', n: 9, scheme: 'viridis', reverse: objective.direction === 'minimize', legend: true, label: objective.label, tickFormat: objectiveTicks(objective) },
+      color: { ...colorOptions, legend: true },
       marks: [
         Plot.ruleX(data.axes, { stroke: '#aab4c0' }),
-        // Layers, so each has one kind of stroke and draws as a few paths: trials filtered out (grey), the rest coloured by the objective, then picked ones, the Pareto front (red) on top.
-        Plot.line(
-          data.rows.filter((r) => filtered && !inside.has(r.trial)),
-          { x: 'axis', y: 'position', z: 'trial', stroke: '#d5dce4', render: linesAsPaths({ width: 1, opacity: 0.5, stroke: '#d5dce4' }) },
-        ),
-        Plot.line(
-          data.rows.filter((r) => (!filtered || inside.has(r.trial)) && !view.pareto.has(r.trial) && !picked.has(r.trial)),
-          { x: 'axis', y: 'position', z: 'trial', stroke: 'objective', render: linesAsPaths({ width: 1.2, opacity: picked.size > 0 ? 0.25 : 0.6 }) },
-        ),
-        Plot.line(
-          data.rows.filter((r) => (!filtered || inside.has(r.trial)) && !view.pareto.has(r.trial) && picked.has(r.trial)),
-          { x: 'axis', y: 'position', z: 'trial', stroke: 'objective', render: linesAsPaths({ width: 3 }) },
-        ),
-        Plot.line(
-          data.rows.filter((r) => (!filtered || inside.has(r.trial)) && view.pareto.has(r.trial)),
-          { x: 'axis', y: 'position', z: 'trial', stroke: '#d1495b', render: linesAsPaths({ width: 2.2, opacity: 0.95, stroke: '#d1495b' }) },
-        ),
+        // Two invisible dots give the colour scale (and its legend) the objective's range.
+        Plot.dot([low, high], { x: () => data.axes[0], y: () => 0, fill: (v: number) => v, r: 0 }),
+        lineLayers(ordered),
         Plot.dot(data.ticks, { x: 'axis', y: 'position', r: 2, fill: '#5b6673' }),
         Plot.text(data.ticks, { x: 'axis', y: 'position', text: 'label', dx: -7, textAnchor: 'end', fontSize: 10, fill: 'currentColor', stroke: 'white', strokeWidth: 3, paintOrder: 'stroke' }),
       ],

@@ -107,6 +107,16 @@ export class FtResults extends LitElement {
   }
 
   override render() {
+    const start = performance.now();
+    try {
+      return this.renderResults();
+    } finally {
+      // A User Timing entry per render, beside the charts' draws: DevTools and the responsiveness test read them.
+      performance.measure('render ft-results', { start });
+    }
+  }
+
+  private renderResults() {
     const session = this.session;
     const study = session?.view;
     const open = html`<span class="file-button"><button type="button" tabindex="-1">Open results file…</button>
@@ -115,6 +125,7 @@ export class FtResults extends LitElement {
         <input type="file" aria-label="Open Optuna journal" @change=${(e: Event) => this.openFile(e, 'journal-file')} /></span>`;
     if (!session || !study) {
       return html`<div class="panel">
+        ${session?.reading ? html`<p role="status" data-testid="reading">${session.reading}</p>` : nothing}
         <p class="muted" data-testid="no-results">No results yet: edit a study on the Study tab and press Run, or open a results file (study.json from <code>fusetune run</code>) or an Optuna journal (journal.log from <code>fusetune run</code> or Optuna).</p>
         ${this.renderJournal()} ${open} ${this.exportError ? html`<p class="error" role="alert">${this.exportError}</p>` : nothing}
       </div>`;

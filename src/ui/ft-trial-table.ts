@@ -168,6 +168,15 @@ export class FtTrialTable extends LitElement {
   }
 
   override render() {
+    const start = performance.now();
+    try {
+      return this.renderTable();
+    } finally {
+      performance.measure('render ft-trial-table', { start });
+    }
+  }
+
+  private renderTable() {
     if (this.trials.length === 0) return html`<p class="muted">No trials${this.objectives.length ? ' to show' : ' yet'}.</p>`;
     const { rows, columns } = this.sorted();
     const windowed = rows.length > FULL_ROWS;

@@ -108,7 +108,12 @@ export abstract class PlotElement extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues): void {
-    if ([...changed.keys()].some((key) => key !== 'content')) this.redraw();
+    if ([...changed.keys()].some((key) => key !== 'content' && key !== 'summary') && this.needsRedraw(changed)) this.redraw();
+  }
+
+  /** Whether these changes change the figure (a chart that ignores picks says no when only they changed). */
+  protected needsRedraw(_changed: PropertyValues): boolean {
+    return true;
   }
 
   /** Draws the figure now (called from the queue). */

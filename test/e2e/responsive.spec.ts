@@ -2,13 +2,15 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { expect, test, type Page } from '@playwright/test';
+import { bigJournal } from '../helpers/big-journal.ts';
+import { drawn } from '../helpers/e2e-charts.ts';
 import { fixtureStudy } from '../helpers/study-fixture.ts';
 
 const QUICK = JSON.parse(await readFile(new URL('../../studies/quick-synthetic.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 interface Frames {
-  /** Long animation frames (over 50 ms): start and duration, ms. */
-  frames: { start: number; duration: number; blocking: number; scripts: string[] }[];
+  /** Long animation frames (over 50 ms): start and duration, ms; how much of it was rendering (style, layout, paint) and of that style and layout. */
+  frames: { start: number; duration: number; blocking: number; scripts: string[]; renderMs: number; styleLayoutMs: number }[];
   tasks: { start: number; duration: number }[];
   supported: string[];
 }
@@ -25,7 +27,16 @@ async function observe(page: Page): Promise<void> {
           .sort((a, b) => b.duration - a.duration)
           .slice(0, 3)
           .map((x) => `${Math.round(x.duration)} ms ${x.invoker}${x.sourceFunctionName ? ` ${x.sourceFunctionName}` : ''}`);
-        store.frames.push({ start: e.startTime, duration: e.duration, blocking: (e as PerformanceEntry & { blockingDuration?: number }).blockingDuration ?? 0, scripts });
+        const f = e as PerformanceEntry & { blockingDuration?: number; renderStart?: number; styleAndLayoutStart?: number };
+        const end = e.startTime + e.duration;
+        store.frames.push({
+          start: e.startTime,
+          duration: e.duration,
+          blocking: f.blockingDuration ?? 0,
+          scripts,
+          renderMs: f.renderStart ? Math.round(end - f.renderStart) : 0,
+          styleLayoutMs: f.styleAndLayoutStart ? Math.round(end - f.styleAndLayoutStart) : 0,
+        });
       }
     }).observe({ type: 'long-animation-frame', buffered: true });
     new PerformanceObserver((list) => {
@@ -36,7 +47,7 @@ async function observe(page: Page): Promise<void> {
 
 const now = (page: Page) => page.evaluate(() => performance.now());
 
-async function longest(page: Page, from: number, to: number): Promise<{ frameMs: number; taskMs: number; longFrames: number; longest: string[]; slowestWork: string[]; draws: Record<string, number>; supported: string[] }> {
+async function longest(page: Page, from: number, to: number): Promise<{ frameMs: number; taskMs: number; longFrames: number; longest: string[]; longestRender: string; slowestWork: string[]; draws: Record<string, number>; supported: string[] }> {
   const store = await page.evaluate(() => (window as unknown as { frames_: Frames }).frames_);
   const frames = store.frames.filter((f) => f.start >= from && f.start <= to);
   const tasks = store.tasks.filter((t) => t.start >= from && t.start <= to);
@@ -61,7 +72,17 @@ async function longest(page: Page, from: number, to: number): Promise<{ frameMs:
     },
     [from, to],
   );
-  return { frameMs: Math.round(Math.max(0, ...frames.map((f) => f.duration))), taskMs: Math.round(Math.max(0, ...tasks.map((t) => t.duration))), longFrames: frames.length, longest: worst?.scripts ?? [], slowestWork: measures, draws, supported: store.supported };
+  return {
+    frameMs: Math.round(Math.max(0, ...frames.map((f) => f.duration))),
+    taskMs: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
+    longFrames: frames.length,
+    longest: worst?.scripts ?? [],
+    // Of the longest frame, the part spent rendering (style, layout, paint) and in style and layout alone.
+    longestRender: worst ? `render ${worst.renderMs} ms, style and layout ${worst.styleLayoutMs} ms` : '',
+    slowestWork: measures,
+    draws,
+    supported: store.supported,
+  };
 }
 
 async function record(name: string, figures: object): Promise<void> {
@@ -115,7 +136,7 @@ test('exploring 150 trials: opening the file, brushing, picking: longest frame a
   await page.getByRole('tab', { name: 'Results' }).click();
   const start = await now(page);
   await page.getByLabel('Open results file').setInputFiles({ name: 'fixture.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(fixtureStudy())) });
-  await expect(page.getByTestId('trial-table').locator('tbody tr')).toHaveCount(150);
+  await expect(page.getByTestId('trial-table')).toHaveAttribute('data-rows', '150');
   await expect(page.getByTestId('importance-chart').locator('svg g[aria-label="bar"] rect')).toHaveCount(6);
   await expect(page.getByTestId('parallel-chart').locator('svg g[aria-label="line"] path').first()).toBeAttached();
   const brush = page.getByTestId('parallel-chart').locator('g.brush[data-axis="lr"] rect.overlay');
@@ -134,3 +155,62 @@ test('exploring 150 trials: opening the file, brushing, picking: longest frame a
   expect(figures.supported).toContain('long-animation-frame');
   await record('explore-150', { ...figures, supported: undefined });
 });
+
+/** Waits until no chart has drawn for a second (charts draw one per task, so 10,000 trials take a while to settle). */
+async function settled(page: Page): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 600; i++) {
+    const draws = await page.evaluate(() => performance.getEntriesByType('measure').filter((m) => m.name.startsWith('draw ')).length);
+    if (draws === last) return;
+    last = draws;
+    await page.waitForTimeout(1000);
+  }
+}
+
+/** Drags the parallel coordinates' brush on one axis from 20% to 60% of its height. */
+async function brush(page: Page, axis: string): Promise<void> {
+  const overlay = page.getByTestId('parallel-chart').locator(`g.brush[data-axis="${axis}"] rect.overlay`);
+  await overlay.scrollIntoViewIfNeeded();
+  const box = (await overlay.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.6, { steps: 5 });
+  await page.mouse.up();
+}
+
+for (const objectives of [1, 2] as const) {
+  test(`exploring 10,000 trials of an Optuna journal (${objectives} objective${objectives === 1 ? '' : 's'}): opening, brushing, sorting, picking: time to open and longest frames recorded`, async ({ page }) => {
+    test.setTimeout(600_000);
+    const text = bigJournal({ trials: 10_000, objectives });
+    await observe(page);
+    await page.goto('/');
+    await page.getByRole('tab', { name: 'Results' }).click();
+    const start = await now(page);
+    await page.getByLabel('Open Optuna journal').setInputFiles({ name: 'big.log', mimeType: 'text/plain', buffer: Buffer.from(text) });
+    // Open: the table holds every trial and the parallel coordinates (at the top of the charts) are drawn.
+    await expect(page.getByTestId('trial-table')).toHaveAttribute('data-rows', '10000', { timeout: 120_000 });
+    await expect.poll(() => drawn(page.getByTestId('parallel-chart'), 'line'), { timeout: 120_000 }).toBeGreaterThan(5000);
+    const opened = await now(page);
+    const openFigures = await longest(page, start, opened);
+    await settled(page);
+
+    const from = await now(page);
+    await brush(page, 'lr');
+    await expect(page.getByTestId('filter-note')).toContainText('filtered on lr', { timeout: 120_000 });
+    await settled(page);
+    await page.getByRole('button', { name: 'dropout', exact: true }).click();
+    await expect(page.getByRole('columnheader', { name: /^dropout/ })).toHaveAttribute('aria-sort', 'ascending', { timeout: 120_000 });
+    await settled(page);
+    const pick = page.getByTestId('trial-table').locator('tbody tr[data-trial] button[data-button="pick"]').first();
+    await pick.click();
+    await expect(pick).toHaveAttribute('aria-pressed', 'true', { timeout: 120_000 });
+    await settled(page);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect(page.getByTestId('trial-table')).toHaveAttribute('data-rows', '10000', { timeout: 120_000 });
+    await settled(page);
+    const to = await now(page);
+    const figures = await longest(page, from, to);
+    expect(figures.supported).toContain('long-animation-frame');
+    await record(`explore-10k-${objectives}`, { openMs: Math.round(opened - start), openFrameMs: openFigures.frameMs, openSlowest: openFigures.slowestWork, ...figures, supported: undefined });
+  });
+}

@@ -22,6 +22,9 @@ import type { GpuController } from './gpu-controller.ts';
 /** NOTE: the running study fires events per chunk and per trial; consumers re-render at most this often. */
 const PUBLISH_MS = 200;
 
+/** A journal is read this many characters at a time (about 300 trials of an ordinary study), a task each. */
+const READ_SLICE_CHARS = 400_000;
+
 /** Saved statuses a study can resume from: it stopped with trials left, for whatever reason. */
 const RESUMABLE = new Set<SavedStudy['status']>(['paused', 'stopped', 'interrupted', 'lost']);
 
@@ -109,6 +112,9 @@ export class StudyController implements ReactiveController {
   /** The opened study on show (null while a saved or running study shows, or nothing does). */
   private shown: Opened | null = null;
   private readonly notes = new Map<string, string[]>();
+  /** The journal being read now (a newer open supersedes it), and how far along it is. */
+  private reading: symbol | null = null;
+  private readingNote = '';
   /**
    * Copies of the trials, reused across snapshots while a trial does not change, so views can skip
    * what did not change. While a study runs its events say which trials changed (`changed`);
@@ -251,13 +257,35 @@ export class StudyController implements ReactiveController {
    * malformed line is named. More of the same journal can follow (appendJournal): with `follow`, a
    * journal that holds no study yet is kept open for them instead of refused.
    */
-  openJournal(fileName: string, text: string, follow = false): string | null {
+  async openJournal(fileName: string, text: string, follow = false): Promise<string | null> {
     if (this.busy) return 'a study is running: open the file when it ends';
     const viewer = new JournalViewer(fileName);
+    const reading = (this.reading = Symbol(fileName));
+    // A new file: the study on show goes at once, rather than standing beside the new one's progress.
+    this.saved = null;
+    this.shown = null;
+    this.journal = null;
+    this.publish(true);
     try {
-      viewer.appendText(text);
+      // NOTE: read in slices with a task between them, so a journal of 10,000 trials never blocks the page for the whole read.
+      for (let at = 0; at < text.length; ) {
+        const cut = text.indexOf('\n', Math.min(text.length, at + READ_SLICE_CHARS));
+        const end = cut < 0 ? text.length : cut + 1;
+        const started = performance.now();
+        viewer.appendText(text.slice(at, end));
+        performance.measure('read journal slice', { start: started });
+        at = end;
+        if (at < text.length) {
+          this.readingNote = `Reading ${fileName}: ${Math.round((100 * at) / text.length)}%…`;
+          this.publish();
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (this.reading !== reading) return null;
+        }
+      }
     } catch (error) {
       return this.refuse(`${fileName} is not a journal Optuna reads: ${message(error)}`);
+    } finally {
+      if (this.reading === reading) this.readingNote = '';
     }
     const studies = viewer.choices();
     if (studies.length === 0 && !follow) return this.refuse(`${fileName} holds no study${text.includes('\n') ? '' : ' (its only line is incomplete)'}`);
@@ -317,6 +345,15 @@ export class StudyController implements ReactiveController {
    * fusetune wrote it (a record that cannot be read leaves a note, never a refusal).
    */
   private journalStudy(studyId: number): Opened | null {
+    const start = performance.now();
+    try {
+      return this.readJournalStudy(studyId);
+    } finally {
+      performance.measure('journal study view', { start });
+    }
+  }
+
+  private readJournalStudy(studyId: number): Opened | null {
     const journal = this.journal!;
     const choice = journal.studies.find((s) => s.studyId === studyId);
     const replayed = journal.viewer.journalStudy(studyId);
@@ -666,6 +703,7 @@ export class StudyController implements ReactiveController {
       files: this.opened.map((s) => ({ id: s.id, name: s.name })),
       journal: this.journal ? { fileName: this.journal.fileName, studies: this.journal.studies, shown: shown?.id.startsWith(`file:${this.journal.fileName}`) ? this.journal.shown : null } : null,
       notes: (shown && this.notes.get(shown.id)) ?? [],
+      reading: this.readingNote,
       outcomeRevision: this.outcomeRevision,
       bestWeights: this.bestWeights && this.status === 'idle',
       studies: this.studies,

@@ -126,3 +126,47 @@ export function peerBars(records: readonly BenchRecord[]): PeerBar[] {
 export function copyPoints(records: readonly BenchRecord[]): RangePoint[] {
   return present(records.filter((r) => r.suite === 'copy').map((r) => range(Number(r.shape.bytes) / 2 ** 20, r.values.gbPerSec)));
 }
+
+export interface SpeedMemoryPoint extends RangePoint {
+  /** Batch size: the point's place along the path. */
+  batch: number;
+}
+
+/**
+ * The batch-size sweep (T = 1) as one trade-off: samples/s (y, with the repetitions' range) against
+ * the MiB a trial of that batch holds on the device (x), in batch order; and the network it trained.
+ */
+export function speedMemory(records: readonly BenchRecord[]): { points: SpeedMemoryPoint[]; network: string } {
+  const steps = records.filter((r) => r.suite === 'batch' && r.kernel === 'train-step' && r.bytes?.total !== undefined);
+  const points = present(steps.map((r) => {
+    const p = range(r.bytes!.total! / 2 ** 20, r.values.samplesPerSec);
+    return p ? { ...p, batch: Number(r.shape.batch) } : null;
+  })).sort((a, b) => a.batch - b.batch);
+  const network = steps[0]?.workload.replace(/, batch \d+$/, '') ?? '';
+  return { points, network };
+}
+
+/** NOTE: repetitions spread wider than this (max − min over the median) say the machine was busy while it measured. */
+export const NOISY_SPREAD = 0.25;
+
+/**
+ * How far to trust a run's timings: the widest spread of any repeated measurement ((max − min) /
+ * median, with where it was), and the trial counts at which fusing measured slower than one trial
+ * after another (a speed-up below 1, which fusing cannot cause on an idle device).
+ */
+export function noiseOf(records: readonly BenchRecord[]): { spread: number; where: string; slowerFused: number[] } {
+  let spread = 0;
+  let where = '';
+  for (const r of records) {
+    if (r.kernel !== 'train-step') continue;
+    const v = r.values.stepMs;
+    if (!isSummary(v) || v.median <= 0 || (v.n ?? 2) < 2) continue;
+    const s = (v.max - v.min) / v.median;
+    if (s > spread) {
+      spread = s;
+      where = r.workload;
+    }
+  }
+  const slowerFused = fusedSteps(records).filter((r) => r.T > 1 && (centralValue(r.values.speedup) ?? 1) < 1).map((r) => r.T);
+  return { spread, where, slowerFused };
+}

@@ -6,14 +6,22 @@ import type { DeviceDataset } from '../engine/device-dataset.ts';
 import { bytesByCategory, defaultEvalBatch, shapeOf, totalBytes, type CohortShape } from '../model/cohort-layout.ts';
 import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
 import { deviceBudget, doesNotFit } from '../schedule/plan.ts';
-import { optimizerConfig, type TrialConfig } from '../model/trial-config.ts';
+import { optimizerConfig, type Activation, type OptimizerKind, type TrialConfig } from '../model/trial-config.ts';
 import { stamp, timePasses, type BenchEnv } from './env.ts';
 import { findKnee, KNEE_GROWTH } from './knee.ts';
 import { powersOfTwo } from './plan.ts';
 import { invert, perSecond, ratio, scale, summarize, type Summary } from './stats.ts';
 
-/** The model every training measurement uses (and the peer comparison trains in TF.js). */
-export const BENCH_MLP = { hidden: [128, 64], activation: 'relu', optimizer: 'adam', lr: 1e-3, batchSize: 64 } as const;
+/** The network a training measurement trains: hidden widths (the data gives the input and output), activation, optimizer. */
+export interface BenchNetwork {
+  hidden: readonly number[];
+  activation: Activation;
+  optimizer: OptimizerKind;
+  lr: number;
+}
+
+/** The model every training measurement uses unless told otherwise (and the peer comparison trains in TF.js). */
+export const BENCH_MLP = { hidden: [128, 64], activation: 'relu', optimizer: 'adam', lr: 1e-3, batchSize: 64 } as const satisfies BenchNetwork & { batchSize: number };
 
 export const MAX_BATCH = 1024;
 export const MAX_TRIALS = 256;
@@ -28,14 +36,14 @@ export function mlpStepFlops(widths: readonly number[], batchSize: number): numb
   return flops;
 }
 
-/** T trials of the benchmark MLP with batch `batchSize`, differing only in their seeds. */
-export function benchTrials(T: number, batchSize: number): TrialConfig[] {
+/** T trials of the benchmark MLP (or `network`) with batch `batchSize`, differing only in their seeds. */
+export function benchTrials(T: number, batchSize: number, network: BenchNetwork = BENCH_MLP): TrialConfig[] {
   return Array.from({ length: T }, (_, t) => ({
-    hidden: [...BENCH_MLP.hidden],
-    activation: BENCH_MLP.activation,
+    hidden: [...network.hidden],
+    activation: network.activation,
     batchSize,
     epochs: 1,
-    optimizer: optimizerConfig(BENCH_MLP.optimizer, BENCH_MLP.lr),
+    optimizer: optimizerConfig(network.optimizer, network.lr),
     l1: 0,
     l2: 0,
     dropout: 0,
@@ -43,14 +51,16 @@ export function benchTrials(T: number, batchSize: number): TrialConfig[] {
   }));
 }
 
-export function mlpWorkload(widths: readonly number[], batchSize: number): string {
-  return `MLP ${widths.join('-')} ${BENCH_MLP.activation}, Adam, batch ${batchSize}`;
+const OPTIMIZER_NAMES: Readonly<Record<OptimizerKind, string>> = { sgd: 'SGD', momentum: 'momentum', rmsprop: 'RMSprop', adam: 'Adam', adamw: 'AdamW' };
+
+export function mlpWorkload(widths: readonly number[], batchSize: number, network: BenchNetwork = BENCH_MLP): string {
+  return `MLP ${widths.join('-')} ${network.activation}, ${OPTIMIZER_NAMES[network.optimizer] ?? network.optimizer}, batch ${batchSize}`;
 }
 
 /** Why T trials at `batchSize` cannot run on this device and data set; null when they can. */
-export function cohortRefusal(limits: GPUSupportedLimits, dataset: Dataset, T: number, batchSize: number): string | null {
+export function cohortRefusal(limits: GPUSupportedLimits, dataset: Dataset, T: number, batchSize: number, network: BenchNetwork = BENCH_MLP): string | null {
   if (batchSize > dataset.split.train) return `batch ${batchSize} exceeds the ${dataset.split.train} training rows`;
-  const trials = benchTrials(T, batchSize).map((config, index) => ({ index, config }));
+  const trials = benchTrials(T, batchSize, network).map((config, index) => ({ index, config }));
   const shape = shapeOf(trials[0]!.config, dataset.features, dataset.classes);
   return doesNotFit(
     { trials, features: dataset.features, classes: dataset.classes, trainRows: dataset.split.train, evalBatch: defaultEvalBatch(dataset.split), budget: deviceBudget(limits) },
@@ -84,9 +94,10 @@ export async function timeCohort(
   batchSize: number,
   label: string,
   inspect?: (cohort: Cohort, timing: CohortTiming) => Promise<void>,
+  network: BenchNetwork = BENCH_MLP,
 ): Promise<CohortTiming> {
   const { ctx } = env;
-  const trials = benchTrials(T, batchSize);
+  const trials = benchTrials(T, batchSize, network);
   const shape = shapeOf(trials[0]!, data.source.features, data.source.classes);
   const matmul = env.matmul ?? preferredMatmulVariant(ctx.report);
   const started = performance.now();
@@ -128,16 +139,17 @@ export function fusedBatches(quick: boolean): number[] {
 }
 
 
-export async function runBatchSuite(env: BenchEnv, data: DeviceDataset): Promise<void> {
+/** The batch-size sweep (T = 1) of the benchmark MLP, or of `network` (a study's own shape, on its own data). */
+export async function runBatchSuite(env: BenchEnv, data: DeviceDataset, network: BenchNetwork = BENCH_MLP): Promise<void> {
   const points: { x: number; y: number }[] = [];
   let widths: number[] = [];
   for (const B of batchSizes()) {
-    const refusal = cohortRefusal(env.ctx.limits, data.source, 1, B);
+    const refusal = cohortRefusal(env.ctx.limits, data.source, 1, B, network);
     if (refusal) {
       env.progress(`batch ${B}: stops the sweep (${refusal})`);
       break;
     }
-    const timing = await timeCohort(env, data, 1, B, `bench-batch-${B}`);
+    const timing = await timeCohort(env, data, 1, B, `bench-batch-${B}`, undefined, network);
     widths = timing.shape.widths;
     const samplesPerSec = invert(timing.stepMs, (ms) => perSecond(B, ms));
     points.push({ x: B, y: samplesPerSec.median });
@@ -145,7 +157,7 @@ export async function runBatchSuite(env: BenchEnv, data: DeviceDataset): Promise
       stamp(env, {
         suite: 'batch',
         kernel: 'train-step',
-        workload: mlpWorkload(widths, B),
+        workload: mlpWorkload(widths, B, network),
         shape: { widths, batch: B, matmul: timing.matmul, stepsPerPass: timing.stepsPerPass },
         T: 1,
         values: { stepMs: timing.stepMs, samplesPerSec, setupMs: timing.setupMs, warmupMs: timing.warmupMs },
@@ -160,7 +172,7 @@ export async function runBatchSuite(env: BenchEnv, data: DeviceDataset): Promise
     stamp(env, {
       suite: 'batch',
       kernel: 'knee',
-      workload: mlpWorkload(widths, 0).replace(/, batch 0$/, ''),
+      workload: mlpWorkload(widths, 0, network).replace(/, batch 0$/, ''),
       shape: { widths, batches: points.map((p) => p.x) },
       T: 1,
       values: { kneeBatch: knee, growth: KNEE_GROWTH },

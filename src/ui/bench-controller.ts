@@ -5,6 +5,9 @@ import { BenchAborted } from '../bench/env.ts';
 import { BUDGETS } from '../bench/plan.ts';
 import { parseBenchRecords, type BenchRecord, type BenchSuite } from '../bench/record.ts';
 import { runBench } from '../bench/run.ts';
+import { runBatchSuite, type BenchNetwork } from '../bench/training-suites.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { freeDataset, uploadDataset } from '../engine/device-dataset.ts';
 import { acquireBrowserGpu } from '../gpu/browser-gpu.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { GpuTimer } from '../gpu/timing.ts';
@@ -26,6 +29,8 @@ export class BenchController implements ReactiveController {
   /** Where they came from: `this browser`, a file name, or `published results`. */
   source = '';
   status: LabStatus = { kind: 'idle' };
+  /** How long the last run in this browser took, ms (null until one ends). */
+  elapsedMs: number | null = null;
   private abort: AbortController | null = null;
   private ownContext: GpuContext | null = null;
 
@@ -59,6 +64,7 @@ export class BenchController implements ReactiveController {
     this.records = [];
     this.source = 'this browser';
     this.setStatus({ kind: 'running', line: 'Requesting the GPU…' });
+    const started = performance.now();
     try {
       const ctx = await this.context();
       const emit = (record: BenchRecord) => {
@@ -67,6 +73,40 @@ export class BenchController implements ReactiveController {
       };
       const progress = (line: string) => this.setStatus({ kind: 'running', line });
       await runBench({ ctx, timer: new GpuTimer(ctx), budget: BUDGETS.quick, quick: true, emit, progress, signal: abort.signal }, LAB_SUITES, browserBenchSources());
+      this.elapsedMs = performance.now() - started;
+      this.setStatus({ kind: 'idle' });
+    } catch (error) {
+      this.setStatus(error instanceof BenchAborted ? { kind: 'idle' } : { kind: 'error', message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.abort = null;
+    }
+  }
+
+  /**
+   * Sweeps batch size (T = 1) for one network on one data set: a study's own shape, so the lab
+   * measures what the study will train rather than the benchmark MLP.
+   */
+  async runShape(network: BenchNetwork, load: () => Promise<Dataset>, name: string): Promise<void> {
+    if (this.running) return;
+    const abort = (this.abort = new AbortController());
+    this.records = [];
+    this.source = `this browser, ${name}`;
+    this.setStatus({ kind: 'running', line: `Loading ${name}'s data…` });
+    const started = performance.now();
+    try {
+      const ctx = await this.context();
+      const data = uploadDataset(ctx, await load(), 'lab-shape-data');
+      try {
+        const emit = (record: BenchRecord) => {
+          this.records = [...this.records, record];
+          this.host.requestUpdate();
+        };
+        const progress = (line: string) => this.setStatus({ kind: 'running', line });
+        await runBatchSuite({ ctx, timer: new GpuTimer(ctx), budget: BUDGETS.quick, quick: true, emit, progress, signal: abort.signal }, data, network);
+      } finally {
+        freeDataset(ctx, data);
+      }
+      this.elapsedMs = performance.now() - started;
       this.setStatus({ kind: 'idle' });
     } catch (error) {
       this.setStatus(error instanceof BenchAborted ? { kind: 'idle' } : { kind: 'error', message: error instanceof Error ? error.message : String(error) });
@@ -82,6 +122,7 @@ export class BenchController implements ReactiveController {
 
   /** Shows the records of a results file (JSON lines from `fusetune bench --json`, or a JSON array). */
   loadText(text: string, name: string): void {
+    this.elapsedMs = null;
     try {
       this.records = parseBenchRecords(text);
       this.source = name;

@@ -1,6 +1,6 @@
 // The Hardware lab's figures (Observable Plot): speed curve with its knee, bytes by batch, fused scaling, kernels, the peer.
 import * as Plot from '@observablehq/plot';
-import type { BytesRow, MatmulBar, PeerBar, RangePoint, ScalingRow } from '../bench/series.ts';
+import type { BytesRow, MatmulBar, PeerBar, RangePoint, ScalingRow, SpeedMemoryPoint } from '../bench/series.ts';
 import { BYTE_COMPONENTS } from '../bench/series.ts';
 
 const HEIGHT = 260;
@@ -14,26 +14,29 @@ function whiskers(points: readonly RangePoint[], options: Plot.RuleXOptions = {}
 
 const log2 = { type: 'log' as const, base: 2, tickFormat: 'd' };
 
-export function speedCurvePlot(points: readonly RangePoint[], knee: number | null, width: number): Element | string {
-  if (points.length === 0) return 'Run or load the batch suite to see samples/s against batch size.';
-  const kneePoint = points.find((p) => p.x === knee);
+/** Speed against memory for one network: a point per batch size (labelled), joined in batch order, the knee marked. */
+export function speedMemoryPlot(points: readonly SpeedMemoryPoint[], knee: number | null, width: number): Element | string {
+  if (points.length === 0) return 'Run or load the batch suite to see samples/s against device memory.';
+  const kneePoint = points.find((p) => p.batch === knee);
   return Plot.plot({
     width,
-    height: HEIGHT,
+    height: HEIGHT + 20,
     marginLeft: 56,
-    x: { ...log2, label: 'batch size (T = 1)', grid: true },
-    y: { label: 'training samples/s', grid: true, zero: true, tickFormat: '~s' },
+    marginRight: 24,
+    ariaLabel: 'Training samples per second against device memory, batch size along the path',
+    x: { type: 'log', label: 'MiB on the device (one trial)', grid: true, tickFormat: '~g' },
+    y: { type: 'log', label: 'training samples/s', grid: true, tickFormat: '~s' },
     marks: [
-      whiskers(points),
-      Plot.line(points, { x: 'x', y: 'y', stroke: ACCENT, strokeWidth: 2 }),
-      Plot.dot(points, { x: 'x', y: 'y', fill: ACCENT, r: 3 }),
+      Plot.ruleX(points, { x: 'x', y1: 'min', y2: 'max', stroke: '#8a94a0', strokeWidth: 1.5 }),
+      Plot.line(points, { x: 'x', y: 'y', stroke: ACCENT, strokeWidth: 2, marker: 'dot' }),
+      Plot.text(points, { x: 'x', y: 'y', text: (p: SpeedMemoryPoint) => `B=${p.batch}`, dy: -10, fontSize: 10, fill: '#39424d' }),
       ...(kneePoint
         ? [
-            Plot.ruleX([kneePoint], { x: 'x', stroke: KNEE, strokeDasharray: '4,3' }),
-            Plot.text([kneePoint], { x: 'x', y: 'y', text: () => `knee: batch ${knee}`, dy: -14, fill: KNEE, fontWeight: 600 }),
+            Plot.dot([kneePoint], { x: 'x', y: 'y', r: 7, stroke: KNEE, strokeWidth: 2 }),
+            Plot.text([kneePoint], { x: 'x', y: 'y', text: () => `knee: batch ${knee}`, dy: 18, fill: KNEE, fontWeight: 600 }),
           ]
         : []),
-      Plot.tip(points, Plot.pointer({ x: 'x', y: 'y', title: (p: RangePoint) => `batch ${p.x}\n${Math.round(p.y)} samples/s\n(${Math.round(p.min)}–${Math.round(p.max)})` })),
+      Plot.tip(points, Plot.pointer({ x: 'x', y: 'y', title: (p: SpeedMemoryPoint) => `batch ${p.batch}\n${p.x.toPrecision(3)} MiB\n${Math.round(p.y)} samples/s (${Math.round(p.min)}–${Math.round(p.max)})` })),
     ],
   });
 }

@@ -191,7 +191,7 @@ export class FtApp extends LitElement {
       ${gpu.status === 'unavailable'
         ? nothing
         : html`<section role="tabpanel" id="panel-lab" aria-labelledby="tab-lab" ?hidden=${this.tab !== 'lab'}>
-            ${this.labOpened ? html`<ft-hardware-lab></ft-hardware-lab>` : nothing}
+            ${this.labOpened ? html`<ft-hardware-lab withStudy .study=${this.check.study} .files=${this.files}></ft-hardware-lab>` : nothing}
           </section>`}
     `;
   }

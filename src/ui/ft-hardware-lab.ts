@@ -1,12 +1,18 @@
 // <ft-hardware-lab>: the benchmark view: run the quick suites here or load results, and plot speed, bytes and scaling.
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { BenchRecord } from '../bench/record.ts';
 import { reportTables } from '../bench/report.ts';
-import { bytesRows, copyPoints, fusedScaling, matmulBars, peerBars, runLabel, runLabels, speedCurve } from '../bench/series.ts';
+import { bytesRows, copyPoints, fusedScaling, matmulBars, noiseOf, NOISY_SPREAD, peerBars, runLabel, runLabels, speedCurve, speedMemory } from '../bench/series.ts';
+import type { BenchNetwork } from '../bench/training-suites.ts';
+import { loadDatasetBrowser } from '../data/browser.ts';
+import type { Activation } from '../model/trial-config.ts';
+import { AskTellStudy } from '../search/ask-tell.ts';
+import type { Study } from '../search/study.ts';
 import { BenchController } from './bench-controller.ts';
-import { bytesPlot, copyPlot, matmulPlot, peerPlot, scalingPlot, speedCurvePlot, speedupPlot } from './bench-plots.ts';
+import { bytesPlot, copyPlot, matmulPlot, peerPlot, scalingPlot, speedMemoryPlot, speedupPlot } from './bench-plots.ts';
+import { formatDuration } from './format.ts';
 import { gpuContext, sessionContext, type Session } from './context.ts';
 import type { GpuController } from './controllers/gpu-controller.ts';
 import { downloadBlob } from './download.ts';
@@ -24,7 +30,15 @@ export class FtHardwareLab extends LitElement {
   @consume({ context: gpuContext }) @state() private gpu?: GpuController;
   @consume({ context: sessionContext, subscribe: true }) @state() private session?: Session;
 
+  /** The study edited on the Study tab (when valid), whose own network the lab can sweep, and the files it reads. */
+  @property({ attribute: false }) study: Study | null = null;
+  @property({ attribute: false }) files: ReadonlyMap<string, string> = new Map();
+  /** Set in the app, which has a Study tab (bench.html has none, and sweeps the benchmark network only). */
+  @property({ type: Boolean }) withStudy = false;
+
   private readonly bench = new BenchController(this, () => this.gpu?.live() ?? null);
+  /** The network to sweep, as edited in the form (null: the study's first trial's). */
+  @state() private shape: { hidden: string; activation: Activation } | null = null;
   /** The run on show when the records hold several (adapters or runtimes). */
   @state() private run: string | null = null;
   @state() private width = 0;
@@ -51,6 +65,9 @@ export class FtHardwareLab extends LitElement {
       th { border-bottom: 1px solid var(--ft-line); font-weight: 600; }
       label.file { display: inline-flex; align-items: center; gap: 0.3rem; }
       input[type='file'] { font-size: 0.85rem; }
+      .chart:focus-visible { outline: 2px solid var(--ft-accent); outline-offset: 2px; }
+      .noise { background: #fff6e0; border: 1px solid #e8cf8f; border-radius: 6px; padding: 0.4rem 0.7rem; font-size: 0.85rem; }
+      form.controls { font-size: 0.9rem; }
     `,
   ];
 
@@ -85,8 +102,9 @@ export class FtHardwareLab extends LitElement {
     const half = width >= 900 ? Math.floor((width - 16) / 2) - 28 : inner;
     const curve = speedCurve(records);
     const scaling = fusedScaling(records);
+    const tradeoff = speedMemory(records);
     const figures: Record<string, Figure> = {
-      speed: speedCurvePlot(curve.points, curve.knee, half),
+      speedMemory: speedMemoryPlot(tradeoff.points, curve.knee, half),
       bytesBatch: bytesPlot(bytesRows(records, 'batch'), 'batch size (T = 1)', half),
       scaling: scalingPlot(scaling.rates, half),
       speedup: speedupPlot(scaling.speedup, half),
@@ -96,17 +114,80 @@ export class FtHardwareLab extends LitElement {
       copy: copyPlot(copyPoints(records), half),
     };
     const largest = curve.points.at(-1)?.x;
-    const kneeText = curve.knee !== null ? `: knee at batch ${curve.knee}` : largest !== undefined ? `: still growing at batch ${largest}, no knee` : '';
-    this.figures = { key, figures, kneeText };
+    const kneeText = curve.knee !== null ? `; knee at batch ${curve.knee}` : largest !== undefined ? `; still growing at batch ${largest}, no knee` : '';
+    this.figures = { key, figures, kneeText: `${tradeoff.network || 'the benchmark network'}: samples/s against device memory, batch size along the path${kneeText}` };
     return this.figures;
   }
 
+  /**
+   * One figure: a Tab stop read as one image named by its caption (its numbers are in the Tables
+   * below, for screen readers too); Plot's SVG inside is hidden from them.
+   */
   private figure(name: string, caption: string, content: Figure) {
     if (content === '') return nothing;
+    if (typeof content !== 'string') for (const svg of content.tagName.toLowerCase() === 'svg' ? [content] : content.querySelectorAll('svg')) svg.setAttribute('aria-hidden', 'true');
     return html`<figure data-plot=${name}>
       <figcaption>${caption}</figcaption>
-      ${typeof content === 'string' ? html`<div class="empty">${content}</div>` : content}
+      ${typeof content === 'string' ? html`<div class="empty">${content}</div>` : html`<div class="chart" role="img" tabindex="0" aria-label="${caption} (the numbers are in the Tables below)">${content}</div>`}
     </figure>`;
+  }
+
+  /** The network of the study on the Study tab: its first trial's, as its sampler asks it (seeded, so always the same). */
+  private studyNetwork(): (BenchNetwork & { name: string }) | null {
+    const study = this.study;
+    if (!study) return null;
+    let config;
+    try {
+      config = new AskTellStudy(study).ask(1)[0]?.config;
+    } catch {
+      return null;
+    }
+    if (!config) return null;
+    const hidden = this.shape ? this.shape.hidden.split(/[\s,]+/).filter(Boolean).map(Number) : config.hidden;
+    if (hidden.some((w) => !Number.isInteger(w) || w < 1)) return null;
+    return { hidden, activation: this.shape?.activation ?? config.activation, optimizer: config.optimizer.kind, lr: config.optimizer.lr, name: study.name };
+  }
+
+  /** Sweeping the edited study's own network (its first trial's widths and activation, editable) on its own data. */
+  private renderShapeForm(busy: boolean) {
+    const study = this.study;
+    if (!this.withStudy) return nothing;
+    if (!study) return html`<p class="muted" data-testid="lab-shape">Fix the study on the Study tab to sweep its own network here.</p>`;
+    const network = this.studyNetwork();
+    const first = (() => {
+      try {
+        return new AskTellStudy(study).ask(1)[0]?.config ?? null;
+      } catch {
+        return null;
+      }
+    })();
+    const hidden = this.shape?.hidden ?? first?.hidden.join(', ') ?? '';
+    const activation = this.shape?.activation ?? first?.activation ?? 'relu';
+    return html`<form class="controls" data-testid="lab-shape" aria-label="Sweep your study's network" @submit=${(e: Event) => {
+        e.preventDefault();
+        if (network) void this.bench.runShape(network, () => loadDatasetBrowser(study.data, new Map(this.files)), study.name).then(() => (this.run = null));
+      }}>
+      <span>Your study <strong>${study.name}</strong> (${study.data.kind}):</span>
+      <label>hidden widths <input name="hidden" size="10" .value=${hidden} @input=${(e: Event) => (this.shape = { hidden: (e.target as HTMLInputElement).value, activation })} /></label>
+      <label>activation <select name="activation" @change=${(e: Event) => (this.shape = { hidden, activation: (e.target as HTMLSelectElement).value as Activation })}>
+        ${(['relu', 'tanh', 'sigmoid', 'linear'] as const).map((a) => html`<option ?selected=${a === activation}>${a}</option>`)}
+      </select></label>
+      <button type="submit" ?disabled=${!network || this.bench.running || busy}>Sweep batch size for this network</button>
+      ${network ? nothing : html`<span class="error">hidden widths are whole numbers, separated by commas</span>`}
+    </form>`;
+  }
+
+  /** A word on how far to trust the figures, when their repetitions spread wide (a busy machine) or fusing measured slower than not fusing. */
+  private renderNoise(records: readonly BenchRecord[]) {
+    if (records.length === 0 || this.bench.running) return nothing;
+    const noise = noiseOf(records);
+    if (noise.spread <= NOISY_SPREAD && noise.slowerFused.length === 0) return nothing;
+    return html`<p class="noise" role="note" data-testid="lab-noise">
+      <strong>These figures are noisy.</strong>
+      ${noise.spread > NOISY_SPREAD ? html`Repeated timings of one measurement (${noise.where}) spread over ${Math.round(noise.spread * 100)}% of their median.` : nothing}
+      ${noise.slowerFused.length ? html`Fusing measured slower than training one trial after another at T = ${noise.slowerFused.join(', ')}, which an idle device does not do.` : nothing}
+      The machine was most likely busy with other work while it measured: read the ranges rather than the medians, or run again when it is idle.
+    </p>`;
   }
 
   private async onFile(event: Event): Promise<void> {
@@ -133,9 +214,10 @@ export class FtHardwareLab extends LitElement {
     return html`
       <h2>Hardware lab</h2>
       <p class="muted">
-        What this GPU does with fusetune's kernels: matmul GFLOP/s by variant, copy bandwidth, training speed and memory against
-        batch size, and how much fusing T trials into every dispatch buys. The quick suites take about a minute on a software
-        adapter and seconds on a GPU; <code>npm run bench</code> runs the full set, with TensorFlow.js for comparison.
+        What this GPU does with fusetune's kernels: matmul GFLOP/s by variant, copy bandwidth, training speed against memory
+        over batch sizes, and how much fusing T trials into every dispatch buys. On a software adapter the quick suites take one to
+        a few minutes, longer while other work runs on the machine; on a GPU, seconds. <code>npm run bench</code> runs the full
+        set, with TensorFlow.js for comparison.
       </p>
       <div class="controls">
         <button class="primary" data-testid="lab-run" ?disabled=${bench.running || busy} @click=${() => bench.runQuick()}>Run quick benchmark</button>
@@ -145,6 +227,9 @@ export class FtHardwareLab extends LitElement {
           (file) => html`<button class="small" ?disabled=${bench.running} @click=${() => bench.loadPublished(file).then(() => (this.run = null))}>Published: ${file}</button>`,
         )}
         ${bench.records.length && !bench.running ? html`<button class="small" @click=${this.download}>Download .jsonl</button>` : nothing}
+      </div>
+      ${this.renderShapeForm(busy)}
+      <div class="controls">
         ${runs.length > 1
           ? html`<select aria-label="run" @change=${(e: Event) => (this.run = (e.target as HTMLSelectElement).value)}>
               ${runs.map((r) => html`<option ?selected=${r === (this.run ?? runs[0])}>${r}</option>`)}
@@ -157,15 +242,16 @@ export class FtHardwareLab extends LitElement {
         ${bench.status.kind === 'error' ? html`<span class="error">${bench.status.message}</span>` : nothing}
         ${bench.status.kind === 'idle' && first
           ? html`<span class="muted" data-testid="lab-source"
-              >${records.length} measurements from ${bench.source}: ${runLabel(first)}, ${first.date.slice(0, 10)}</span
+              >${records.length} measurements from ${bench.source}: ${runLabel(first)}, ${first.date.slice(0, 10)}${bench.elapsedMs !== null ? `; the run took ${formatDuration(bench.elapsedMs)}` : ''}</span
             >`
           : nothing}
       </div>
+      ${this.renderNoise(records)}
       ${figures
         ? html`
             <section class="grid">
-              ${this.figure('speed', `Speed against batch size${plots!.kneeText}`, figures.speed!)}
-              ${this.figure('bytes-batch', 'Device memory against batch size', figures.bytesBatch!)}
+              ${this.figure('speed-memory', plots!.kneeText, figures.speedMemory!)}
+              ${this.figure('bytes-batch', 'Where the memory goes, by batch size', figures.bytesBatch!)}
             </section>
             <section class="grid">
               ${this.figure('scaling', 'Fused scaling: samples/s against trials per dispatch', figures.scaling!)}

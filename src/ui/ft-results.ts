@@ -299,7 +299,10 @@ export class FtResults extends LitElement {
 
   private onOpen(event: CustomEvent<{ index: number }>): void {
     event.stopPropagation();
-    this.openedFrom = (event.composedPath()[0] as HTMLElement | undefined) ?? null;
+    // Focus goes back where it was (the row's button), found through the shadow roots.
+    let active = document.activeElement;
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    this.openedFrom = active instanceof HTMLElement ? active : null;
     this.opened = event.detail.index;
     void this.updateComplete.then(() => this.renderRoot.querySelector('ft-trial-page')?.focusHeading());
   }

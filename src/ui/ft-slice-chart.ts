@@ -53,6 +53,18 @@ export class FtSlicePanel extends PlotElement {
   @property({ attribute: false }) view: StudyView | null = null;
   @property({ attribute: false }) param: ParamInfo | null = null;
 
+  protected override name(): string {
+    return `${this.view?.objectives[0]?.label ?? 'value'} against ${this.param?.name ?? 'a parameter'}`;
+  }
+
+  protected override describe(): string {
+    const view = this.view;
+    const param = this.param;
+    if (!view || !param) return '';
+    const n = view.trials.filter((t) => valueOf(t, 0) !== null && Object.hasOwn(t.params, param.name)).length;
+    return `${n} finished trials at their value of ${param.name}.`;
+  }
+
   protected plot(width: number): Element | string {
     const view = this.view;
     const param = this.param;

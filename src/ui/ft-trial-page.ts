@@ -154,6 +154,7 @@ export class FtTrialPage extends LitElement {
 
   private intermediatePlot(t: ViewTrial): Element {
     const objective = this.study!.objectives[0];
+    const last = t.intermediate.at(-1)!;
     const figure = Plot.plot({
       width: 340,
       height: 160,
@@ -163,8 +164,13 @@ export class FtTrialPage extends LitElement {
       y: { label: objective?.label ?? 'value', grid: true, tickFormat: '~g' },
       marks: [Plot.line(t.intermediate, { x: 'step', y: 'value', stroke: '#1f5fbf' }), Plot.dot(t.intermediate, { x: 'step', y: 'value', r: 2, fill: '#1f5fbf' })],
     });
-    figure.setAttribute('role', 'img');
-    return figure;
+    // One image for screen readers, named and described; Plot's labelled groups inside are hidden from them.
+    figure.setAttribute('aria-hidden', 'true');
+    const wrap = document.createElement('div');
+    wrap.setAttribute('role', 'img');
+    wrap.setAttribute('aria-label', `Intermediate values of trial ${t.index}: ${t.intermediate.length} reports, the last ${formatValue(objective ?? {}, last.value)} at step ${last.step}`);
+    wrap.append(figure);
+    return wrap;
   }
 
   private editNote(text: string): void {

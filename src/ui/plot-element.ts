@@ -88,6 +88,11 @@ export abstract class PlotElement extends LitElement {
   /** Called after a new figure is in the DOM (to attach interactions such as brushes). */
   protected drawn(_figure: Element): void {}
 
+  /** The chart's name when it has no heading (a small panel of a grid): what it plots. */
+  protected name(): string {
+    return 'chart';
+  }
+
   /**
    * What the figure shows, in words (its text alternative): read out with the chart's name when
    * the chart has keyboard focus. Empty: the heading alone.
@@ -132,10 +137,12 @@ export abstract class PlotElement extends LitElement {
     const start = performance.now();
     try {
       const content = this.width > 0 ? this.plot(this.width) : '';
-      // NOTE: Plot's SVGs carry no name of their own; each gets the chart's, and the figure's description says what it shows.
+      // NOTE: Plot's SVGs carry no name of their own; each gets the chart's, and is hidden from screen readers, which
+      // read the figure as one image: its name and what it shows in words (Plot's labelled groups are not ARIA).
       if (typeof content !== 'string') {
         for (const svg of content.tagName.toLowerCase() === 'svg' ? [content] : content.querySelectorAll('svg')) {
-          if (!svg.hasAttribute('aria-label')) svg.setAttribute('aria-label', this.heading || 'chart');
+          if (!svg.hasAttribute('aria-label')) svg.setAttribute('aria-label', this.heading || this.name());
+          svg.setAttribute('aria-hidden', 'true');
         }
       }
       this.content = content;
@@ -155,13 +162,18 @@ export abstract class PlotElement extends LitElement {
 
   override render() {
     const content = this.content;
-    // The figure is one Tab stop with its name and, as its description, what it shows in words.
-    return html`<figure aria-labelledby="caption" aria-describedby="summary">
+    // The figure is one Tab stop with its name and, as its description, what it shows in words; a chart hidden from
+    // screen readers (the run bar's sparkline) is no Tab stop.
+    const hidden = this.getAttribute('aria-hidden') === 'true';
+    const label = this.heading ? nothing : this.name();
+    return html`<figure aria-labelledby=${this.heading ? 'caption' : nothing} aria-label=${label} aria-describedby="summary">
       ${this.heading ? html`<figcaption id="caption">${this.heading}</figcaption>` : nothing}
       ${this.controls()}
       ${typeof content === 'string'
         ? html`<div class="empty">${content}</div>`
-        : html`<div class="plot" tabindex="0" role="img" aria-labelledby="caption" aria-describedby="summary">${content}</div>`}
+        : hidden
+          ? html`<div class="plot">${content}</div>`
+          : html`<div class="plot" tabindex="0" role="img" aria-labelledby=${this.heading ? 'caption' : nothing} aria-label=${label} aria-describedby="summary">${content}</div>`}
       <p id="summary" class="vh">${this.summary}</p>
     </figure>`;
   }

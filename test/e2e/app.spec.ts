@@ -376,7 +376,60 @@ test('the Hardware lab shows published benchmark results', async ({ page }) => {
   await page.getByRole('tab', { name: 'Hardware lab' }).click();
   await page.getByRole('button', { name: 'Published: swiftshader.jsonl' }).click();
   await expect(page.getByTestId('lab-source')).toContainText('measurements from');
-  for (const plot of ['speed', 'scaling', 'matmul', 'peer']) {
+  for (const plot of ['speed-memory', 'scaling', 'matmul', 'peer']) {
     await expect(page.locator(`figure[data-plot="${plot}"] svg`).first()).toBeVisible();
   }
+});
+
+test('Run on a paused study asks first and keeps its finished trials unless told; the paused note is whole at 1280 px; a reload lands on its results', async ({ page }) => {
+  await page.goto(studyUrl({ ...QUICK, name: 'ask-first', budget: { trials: 40, epochs: 10, maxStepsPerTrial: 300 } }));
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 40 trials.');
+  await runButton(page).click();
+  // While the run prepares and starts, the summary never says "0 / 0" beside a best value in the run bar.
+  const mismatches: string[] = [];
+  for (let i = 0; i < 600 && (await finishedRows(page).count()) < 3; i++) {
+    const best = await page.getByTestId('run-best').isVisible();
+    const finished = await page.getByTestId('trials-finished').textContent().catch(() => null);
+    if (best && finished === '0 / 0') mismatches.push(finished);
+    await page.waitForTimeout(100);
+  }
+  expect(mismatches).toEqual([]);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('study-status')).toHaveText('paused');
+  const paused = await finishedMetrics(page);
+  expect(paused.size).toBeGreaterThanOrEqual(3);
+  // The paused note is whole at 1280 px: it wraps rather than being cut off.
+  const note = page.getByTestId('run-note');
+  await expect(note).toContainText(`ask-first: paused, ${paused.size} of 40 trials finished. Resume continues it; finished trials are kept.`);
+  expect(await note.evaluate((el) => el.scrollWidth <= el.clientWidth + 1 && getComputedStyle(el).textOverflow !== 'ellipsis')).toBe(true);
+
+  // Run asks first; Cancel keeps everything as it was and hands focus back to Run.
+  await runButton(page).click();
+  const ask = page.getByTestId('confirm-run');
+  await expect(ask).toContainText(`is paused with ${paused.size} of 40 trials finished`);
+  await expect(ask.getByRole('button', { name: 'Resume it' })).toBeFocused();
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  await expect(ask).toHaveCount(0);
+  await expect(runButton(page)).toBeFocused();
+  await expect(page.getByTestId('study-status')).toHaveText('paused');
+  expect(await finishedMetrics(page)).toEqual(paused);
+
+  // A reload lands on the paused study's results, not on the Study tab.
+  await page.reload();
+  await expect(page.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('study-status')).toHaveText('paused');
+  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+  expect(await finishedMetrics(page)).toEqual(paused);
+
+  // "Run anew, keep the saved run" starts a new run beside the paused one.
+  await runButton(page).click();
+  await page.getByTestId('confirm-run').getByRole('button', { name: 'Run anew, keep the saved run' }).click();
+  await expect(page.getByTestId('study-status')).toHaveText('running');
+  await expect(finishedRows(page).first()).toBeAttached({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('study-status')).toHaveText('stopped');
+  await openTab(page, 'Saved studies');
+  const saved = page.getByTestId('study-list').locator('tbody tr');
+  await expect(saved).toHaveCount(2);
+  await expect(saved.filter({ hasText: 'paused' })).toHaveCount(1);
 });

@@ -1,6 +1,7 @@
 // The app end to end in Chromium on SwiftShader: edit and validate a study, run it, watch results, reload, resume, share a link.
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { drawn, inView } from '../helpers/e2e-charts.ts';
 
 /** Screenshots of the main views; `SCREENSHOTS_DIR=docs/screenshots` refreshes the ones in the docs. */
 const SHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
@@ -73,9 +74,9 @@ test('runs the quick synthetic preset: the table fills, the charts render, expor
   await expect(marks(page.getByTestId('objective-heatmap'), 'cell', 'rect').first()).toBeAttached();
   await expect(marks(page.getByTestId('throughput-heatmap'), 'cell', 'rect').first()).toBeAttached();
   await expect(page.getByTestId('run-best')).toContainText('Best val accuracy so far');
-  const pareto = page.getByTestId('pareto-chart');
-  expect(await marks(pareto, 'dot', 'circle').count()).toBeGreaterThan(0);
-  expect(await marks(pareto, 'dot', 'circle[fill="#d1495b"]').count()).toBeGreaterThan(0);
+  const pareto = await inView(page.getByTestId('pareto-chart'));
+  await expect.poll(() => drawn(pareto, 'dot')).toBeGreaterThan(0);
+  expect(await drawn(pareto, 'dot', '#d1495b')).toBeGreaterThan(0);
   await expect(marks(page.getByTestId('parallel-chart'), 'line', 'path').first()).toBeAttached();
 
   // Sorting by validation accuracy puts the most accurate first.

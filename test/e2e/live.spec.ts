@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { openJournalText } from '../../src/store/journal-text.ts';
 import { fusetuneRecord } from '../../src/ui/viewer/fusetune-journal.ts';
+import { drawn, inView } from '../helpers/e2e-charts.ts';
 
 const QUICK = JSON.parse(await readFile(new URL('../../studies/quick-synthetic.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -62,5 +63,6 @@ test('while a study trains: intermediate values, pruned trials and the budget sh
 
   // Once done, every trial that reported has its line.
   const reported = await page.getByTestId('trial-table').locator('tbody tr:is([data-state="done"], [data-state="pruned"])').count();
-  await expect(page.getByTestId('intermediate-chart').locator('svg g[aria-label="line"] path')).toHaveCount(reported);
+  const chart = await inView(page.getByTestId('intermediate-chart'));
+  await expect.poll(() => drawn(chart, 'line')).toBe(reported);
 });

@@ -2,6 +2,7 @@
 // Hyperband stops trials early, PBT exploits on the device and draws its lineage, TPE and a two-objective
 // MOTPE study run to the end with their front marked.
 import { expect, test, type Page } from '@playwright/test';
+import { inView } from '../helpers/e2e-charts.ts';
 
 const data = { kind: 'circles', n: 400, noise: 0.1, seed: 1 };
 
@@ -28,7 +29,7 @@ test('a Hyperband study stops trials early; the stops are drawn where they happe
   await runStudy(page, study, 18);
   expect(await rows(page, 'pruned').count()).toBeGreaterThan(0);
   expect(await rows(page, 'done').count()).toBeGreaterThan(0);
-  await expect(page.getByTestId('intermediate-chart').locator('svg g[aria-label="dot"] path').first()).toBeVisible();
+  await expect((await inView(page.getByTestId('intermediate-chart'))).locator('svg g[aria-label="dot"] path').first()).toBeVisible();
 });
 
 test('a PBT study: every member trains to the end, exploits are drawn as arrows from the trial copied', async ({ page }) => {
@@ -43,8 +44,8 @@ test('a PBT study: every member trains to the end, exploits are drawn as arrows 
   };
   await runStudy(page, study, 6);
   await expect(rows(page, 'done')).toHaveCount(6);
-  const arrows = page.getByTestId('intermediate-chart').locator('svg g[aria-label="arrow"] path');
-  expect(await arrows.count()).toBeGreaterThan(0);
+  const arrows = (await inView(page.getByTestId('intermediate-chart'))).locator('svg g[aria-label="arrow"] path');
+  await expect(arrows.first()).toBeAttached();
   await expect(arrows.first().locator('title')).toContainText('copied trial');
 });
 

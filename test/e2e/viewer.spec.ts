@@ -286,6 +286,7 @@ test('the Hardware lab: speed against memory for the network it names, with batc
   const tradeoff = page.locator('figure[data-plot="speed-memory"]');
   await expect(tradeoff.locator('figcaption')).toContainText('MLP 784-128-64-10 relu, Adam: samples/s against device memory, batch size along the path');
   await expect(tradeoff.locator('svg g[aria-label="text"] text').first()).toHaveText(/^B=\d+$/);
+  await tradeoff.screenshot({ path: `${SHOTS}/lab-tradeoff.png` });
   // A run whose repetitions spread wide, and whose fused trials measured slower than one after another, is called noisy.
   const published = (await readFile(new URL('../../docs/bench/swiftshader.jsonl', import.meta.url), 'utf8')).trim().split('\n');
   const noisy = published.map((line) => {

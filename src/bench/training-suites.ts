@@ -2,7 +2,7 @@
 import { RING_SLOTS } from '../model/structs.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { Cohort } from '../engine/cohort.ts';
-import type { DeviceDataset } from '../engine/device-dataset.ts';
+import { freeDataset, uploadDataset, type DeviceDataset } from '../engine/device-dataset.ts';
 import { bytesByCategory, defaultEvalBatch, shapeOf, totalBytes, type CohortShape } from '../model/cohort-layout.ts';
 import { preferredMatmulVariant, type MatmulVariant } from '../kernels/shaders.ts';
 import { deviceBudget, doesNotFit } from '../schedule/plan.ts';
@@ -138,6 +138,16 @@ export function fusedBatches(quick: boolean): number[] {
   return quick ? [BENCH_MLP.batchSize] : [32, 64, 128, 256];
 }
 
+
+/** The batch-size sweep of `network` on a data set of its own (a study's network on the study's data), uploaded for it and freed after. */
+export async function sweepNetwork(env: BenchEnv, dataset: Dataset, network: BenchNetwork): Promise<void> {
+  const data = uploadDataset(env.ctx, dataset, 'bench-network-data');
+  try {
+    await runBatchSuite(env, data, network);
+  } finally {
+    freeDataset(env.ctx, data);
+  }
+}
 
 /** The batch-size sweep (T = 1) of the benchmark MLP, or of `network` (a study's own shape, on its own data). */
 export async function runBatchSuite(env: BenchEnv, data: DeviceDataset, network: BenchNetwork = BENCH_MLP): Promise<void> {

@@ -5,9 +5,8 @@ import { BenchAborted } from '../bench/env.ts';
 import { BUDGETS } from '../bench/plan.ts';
 import { parseBenchRecords, type BenchRecord, type BenchSuite } from '../bench/record.ts';
 import { runBench } from '../bench/run.ts';
-import { runBatchSuite, type BenchNetwork } from '../bench/training-suites.ts';
+import { sweepNetwork, type BenchNetwork } from '../bench/training-suites.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { freeDataset, uploadDataset } from '../engine/device-dataset.ts';
 import { acquireBrowserGpu } from '../gpu/browser-gpu.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { GpuTimer } from '../gpu/timing.ts';
@@ -95,17 +94,13 @@ export class BenchController implements ReactiveController {
     const started = performance.now();
     try {
       const ctx = await this.context();
-      const data = uploadDataset(ctx, await load(), 'lab-shape-data');
-      try {
-        const emit = (record: BenchRecord) => {
-          this.records = [...this.records, record];
-          this.host.requestUpdate();
-        };
-        const progress = (line: string) => this.setStatus({ kind: 'running', line });
-        await runBatchSuite({ ctx, timer: new GpuTimer(ctx), budget: BUDGETS.quick, quick: true, emit, progress, signal: abort.signal }, data, network);
-      } finally {
-        freeDataset(ctx, data);
-      }
+      const dataset = await load();
+      const emit = (record: BenchRecord) => {
+        this.records = [...this.records, record];
+        this.host.requestUpdate();
+      };
+      const progress = (line: string) => this.setStatus({ kind: 'running', line });
+      await sweepNetwork({ ctx, timer: new GpuTimer(ctx), budget: BUDGETS.quick, quick: true, emit, progress, signal: abort.signal }, dataset, network);
       this.elapsedMs = performance.now() - started;
       this.setStatus({ kind: 'idle' });
     } catch (error) {

@@ -2,7 +2,7 @@
 import { METRIC_LABELS, OBJECTIVE_METRICS, type ObjectiveMetric } from '../../model/objectives.ts';
 import type { TrialState } from '../../model/states.ts';
 import type { Scalar } from '../../search/space.ts';
-import { JournalReplay, parseJournalLines, parseOptunaDatetime, toExternal, type JournalRecord, type JournalStudy, type JournalTrial, type OptunaTrialState } from '../../store/optuna-journal.ts';
+import { JournalReplay, OP, parseJournalLines, parseOptunaDatetime, toExternal, type JournalRecord, type JournalStudy, type JournalTrial, type OptunaTrialState } from '../../store/optuna-journal.ts';
 import type { JsonValue } from '../../store/python-json.ts';
 import { specsOfDistributions, type ViewObjective, type ViewStudy, type ViewTrial } from './model.ts';
 
@@ -108,12 +108,13 @@ export class JournalViewer {
     const touched = new Set<number>();
     for (const record of records) {
       this.replay.apply([record]);
-      if ('trial_id' in record) {
-        this.views.delete(record.trial_id);
-        const trial = this.replay.trial(record.trial_id);
+      if (record.op_code >= OP.SET_TRIAL_PARAM && record.op_code <= OP.SET_TRIAL_SYSTEM_ATTR) {
+        const trialId = (record as Extract<JournalRecord, { trial_id: number }>).trial_id;
+        this.views.delete(trialId);
+        const trial = this.replay.trial(trialId);
         if (trial) touched.add(trial.studyId);
-      } else if ('study_id' in record) touched.add(record.study_id);
-      else if (record.op_code === 0) {
+      } else if (record.op_code >= OP.DELETE_STUDY && record.op_code <= OP.CREATE_TRIAL) touched.add((record as Extract<JournalRecord, { study_id: number }>).study_id);
+      else if (record.op_code === OP.CREATE_STUDY) {
         const study = this.replay.studyByName(record.study_name);
         if (study) touched.add(study.studyId);
       }

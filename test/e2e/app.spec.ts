@@ -434,3 +434,18 @@ test('Run on a paused study asks first and keeps its finished trials unless told
   await expect(saved).toHaveCount(2);
   await expect(saved.filter({ hasText: 'paused' })).toHaveCount(1);
 });
+
+test('the Hardware lab sweeps the batch size of the edited study’s own network on its own data', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto(studyUrl({ ...QUICK, name: 'shape', space: { lr: { type: 'float', low: 0.01, high: 0.1, log: true } }, defaults: { units: 12, layers: 1, activation: 'tanh' } }));
+  await expect(page.getByTestId('study-valid')).toBeVisible();
+  await openTab(page, 'Hardware lab');
+  const form = page.getByTestId('lab-shape');
+  await expect(form).toContainText('Your study shape');
+  await expect(form.getByLabel('hidden widths')).toHaveValue('12');
+  await expect(form.getByLabel('activation')).toHaveValue('tanh');
+  await form.getByRole('button', { name: 'Sweep batch size for this network' }).click();
+  await expect(page.getByTestId('lab-source')).toContainText('this browser, shape', { timeout: 240_000 });
+  // The trade-off names the study's network: 2 features of the circles, 12 tanh units, 2 classes.
+  await expect(page.locator('figure[data-plot="speed-memory"] figcaption')).toContainText('MLP 2-12-2 tanh');
+});

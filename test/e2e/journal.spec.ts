@@ -144,6 +144,9 @@ test('a journal Optuna wrote: pick a study, see its trials and every view that a
   await picker.getByRole('button', { name: /^py-two/ }).click();
   await expect(rows(page)).toHaveCount(3);
   await expect(page.getByTestId('pareto-count')).toContainText('objective 0 × objective 1');
+  // One trial on the front reads "1 trial", not "1 trials".
+  const front = await page.getByTestId('pareto-count').textContent();
+  expect(front).toMatch(/^(1 trial|\d+ trials) \(/);
   // Charts off screen are drawn when scrolled to.
   await page.getByTestId('pareto-chart').scrollIntoViewIfNeeded();
   await expect.poll(() => drawn(page.getByTestId('pareto-chart'), 'dot')).toBe(3);

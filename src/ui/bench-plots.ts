@@ -22,14 +22,15 @@ export function speedMemoryPlot(points: readonly SpeedMemoryPoint[], knee: numbe
     width,
     height: HEIGHT + 20,
     marginLeft: 56,
-    marginRight: 24,
+    marginRight: 52,
     ariaLabel: 'Training samples per second against device memory, batch size along the path',
     x: { type: 'log', label: 'MiB on the device (one trial)', grid: true, tickFormat: '~g' },
     y: { type: 'log', label: 'training samples/s', grid: true, tickFormat: '~s' },
     marks: [
       Plot.ruleX(points, { x: 'x', y1: 'min', y2: 'max', stroke: '#8a94a0', strokeWidth: 1.5 }),
       Plot.line(points, { x: 'x', y: 'y', stroke: ACCENT, strokeWidth: 2, marker: 'dot' }),
-      Plot.text(points, { x: 'x', y: 'y', text: (p: SpeedMemoryPoint) => `B=${p.batch}`, dy: -10, fontSize: 10, fill: '#39424d' }),
+      // Labels to the right of their points: small batches hold almost the same memory, so labels above would pile up.
+      Plot.text(points, { x: 'x', y: 'y', text: (p: SpeedMemoryPoint) => `B=${p.batch}`, dx: 7, dy: 5, textAnchor: 'start', fontSize: 10, fill: '#39424d' }),
       ...(kneePoint
         ? [
             Plot.dot([kneePoint], { x: 'x', y: 'y', r: 7, stroke: KNEE, strokeWidth: 2 }),

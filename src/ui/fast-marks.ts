@@ -60,7 +60,7 @@ export function dotsAsPaths(options: { radius: number; fill?: string; opacity?: 
  * Lines (a line mark with `z`) as one path per stroke colour: a line mark's `render` option. A
  * point whose x or y is not finite breaks its line, as Plot's own line mark does.
  */
-export function linesAsPaths(options: { width: number; opacity?: number; stroke?: string; cap?: 'butt' | 'square' | 'round' }): RenderTransform {
+export function linesAsPaths(options: { width: number; opacity?: number; stroke?: string }): RenderTransform {
   return (index, _scales, values) => {
     const v = values as unknown as Values;
     const x = v.x as ArrayLike<number>;
@@ -91,7 +91,7 @@ export function linesAsPaths(options: { width: number; opacity?: number; stroke?
     }
     const g = group('line', series.size);
     for (const [color, segments] of parts) {
-      g.append(path(segments.join(''), { stroke: color, 'stroke-width': options.width, 'stroke-opacity': options.opacity ?? 1, fill: 'none', 'stroke-linejoin': 'round', 'stroke-linecap': options.cap ?? 'butt', 'data-stroke': color }));
+      g.append(path(segments.join(''), { stroke: color, 'stroke-width': options.width, 'stroke-opacity': options.opacity ?? 1, fill: 'none', 'stroke-linejoin': 'round', 'data-stroke': color }));
     }
     return g;
   };
@@ -111,7 +111,7 @@ export interface LineLayer {
  * come from its other marks or its options. Each layer is a group whose `data-count` is the number
  * of series it drew.
  */
-export function lineLayers(layers: readonly LineLayer[]): Plot.RenderFunction {
+export function lineLayers(layers: readonly LineLayer[], cap: 'butt' | 'square' = 'butt'): Plot.RenderFunction {
   return (_index, scales) => {
     const x = scales.x as ((v: unknown) => number) | undefined;
     const y = scales.y as ((v: unknown) => number) | undefined;
@@ -130,11 +130,12 @@ export function lineLayers(layers: readonly LineLayer[]): Plot.RenderFunction {
             open = false;
             continue;
           }
-          parts.push(`${open ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`);
+          // Tenths of a pixel, rounded by arithmetic (toFixed is several times slower over 80,000 points).
+          parts.push(`${open ? 'L' : 'M'}${Math.round(px * 10) / 10},${Math.round(py * 10) / 10}`);
           open = true;
         }
       }
-      layerGroup.append(path(parts.join(''), { stroke: layer.stroke, 'stroke-width': layer.width, 'stroke-opacity': layer.opacity ?? 1, fill: 'none', 'stroke-linejoin': 'round', 'data-stroke': layer.stroke }));
+      layerGroup.append(path(parts.join(''), { stroke: layer.stroke, 'stroke-width': layer.width, 'stroke-opacity': layer.opacity ?? 1, fill: 'none', 'stroke-linejoin': 'round', 'stroke-linecap': cap, 'data-stroke': layer.stroke }));
     }
     return g;
   };

@@ -3,7 +3,7 @@ import * as Plot from '@observablehq/plot';
 import { customElement, property } from 'lit/decorators.js';
 import type { TrialState } from '../model/states.ts';
 import type { StudyView } from './analysis/study-view.ts';
-import { linesAsPaths } from './fast-marks.ts';
+import { lineLayers } from './fast-marks.ts';
 import { formatDuration } from './format.ts';
 import { PlotElement } from './plot-element.ts';
 
@@ -47,23 +47,28 @@ export class FtTimelineChart extends PlotElement {
     const bars = timelineBars(view.trials, Date.now());
     if (bars.length === 0) return 'The timeline appears as trials start (a journal without start times has none).';
     const states = (Object.keys(STATE_COLORS) as TrialState[]).filter((s) => bars.some((b) => b.state === s));
-    // Each bar is a two-point line (start, end) as thick as a row, so 10,000 trials draw as a few paths.
-    const rows = bars.flatMap((b) => [
-      { trial: b.trial, state: b.state, t: b.start },
-      { trial: b.trial, state: b.state, t: b.end },
-    ]);
+    // Each bar is a two-point line (start, end) as thick as a row, one path per state, so 10,000 trials draw as a few paths.
     const height = Math.min(420, Math.max(160, 40 + bars.length * 4));
     const thickness = Math.max(1, Math.min(8, (height - 60) / Math.max(1, bars.length)));
+    const layers = states.map((state) => ({ stroke: STATE_COLORS[state], width: thickness, series: bars.filter((b) => b.state === state).map((b) => [b.start, b.trial, b.end, b.trial]) }));
+    let first = Infinity;
+    let last = -Infinity;
+    let top = 0;
+    for (const b of bars) {
+      first = Math.min(first, b.start.getTime());
+      last = Math.max(last, b.end.getTime());
+      top = Math.max(top, b.trial);
+    }
     const figure = Plot.plot({
       width,
       height,
       marginLeft: 52,
-      x: { type: 'time', label: 'time', grid: true },
-      y: { label: 'trial number', grid: true, reverse: true },
+      x: { type: 'time', label: 'time', grid: true, domain: [new Date(first), new Date(Math.max(last, first + 1000))] },
+      y: { label: 'trial number', grid: true, reverse: true, domain: [0, Math.max(1, top)] },
       color: { domain: states, range: states.map((s) => STATE_COLORS[s]), legend: true },
       marks: [
         // Square caps: a trial that took no time still shows, as a square.
-        Plot.line(rows, { x: 't', y: 'trial', z: 'trial', stroke: 'state', render: linesAsPaths({ width: thickness, cap: 'square' }) }),
+        lineLayers(layers, 'square'),
         Plot.tip(bars, Plot.pointer({ x: 'start', y: 'trial', title: (b: Bar) => `trial ${b.trial} (${b.state})\n${b.start.toISOString().replace('T', ' ').slice(0, 19)} UTC, ${formatDuration(b.end.getTime() - b.start.getTime())}` })),
       ],
     });

@@ -301,3 +301,13 @@ test('the Hardware lab: speed against memory for the network it names, with batc
   // The study on the Study tab can be swept instead of the benchmark network.
   await expect(page.getByTestId('lab-shape')).toContainText('Your study');
 });
+
+test('?journal=<url> opens the journal at that address (what a server such as fusetune app provides)', async ({ page }) => {
+  await withoutWebGpu(page);
+  await page.route((url) => url.pathname === '/study/journal.log', (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: OPTUNA }));
+  await page.goto('/?journal=/study/journal.log');
+  await expect(page.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('journal-studies')).toContainText('journal.log holds 3 studies: pick one');
+  await page.getByTestId('journal-studies').getByRole('button', { name: /^py-two/ }).click();
+  await expect(rows(page)).toHaveCount(3);
+});

@@ -22,7 +22,7 @@ import { checkStorageSpec, openJournalStorage, parseStorageSpec } from '../store
 import { LIVENESS_DEFAULTS, type JournalStorage } from '../store/journal-storage.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { duration, fmt, pct, table } from './format.ts';
-import { keptTrials, pruneWeights, weightsFile } from './model-folder.ts';
+import { keptTrials, pruneWeights, weightsFile, writeModelFiles } from './model-folder.ts';
 import { Progress } from './progress.ts';
 
 export const DEFAULT_STUDY = fileURLToPath(new URL('../../studies/default.json', import.meta.url));
@@ -35,7 +35,9 @@ built-in default study (${'studies/default.json'}: random search on MNIST).
 
   --out DIR        results folder (default runs/<study name>-<date>): journal.log (Optuna's journal:
                    every trial as it starts, reports and ends), study.json (config and all results),
-                   trials.csv, best.safetensors, weights/ (the best --keep trials' weights)
+                   trials.csv, best.safetensors, weights/ (the best --keep trials' weights); for
+                   table data also preprocess.json (the transform fitted on the training rows) and
+                   test-rows.json (the file rows held out for testing)
   --resume         continue an interrupted run in --out: finished trials are kept; trials it cut off
                    train again as they were (same parameters and seed); a changed study file is refused
   --storage SPEC   record the study in this Optuna journal instead of the folder's: journal:PATH (a
@@ -184,6 +186,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   // One writer per results folder: a second run there would interleave two studies.
   mkdirSync(out, { recursive: true });
   const unlock = lockFolder(out);
+  // The transform and test rows first: a results folder is a model as soon as it holds weights.
+  const modelFiles = writeModelFiles(folder, dataset);
   let storage: JournalStorage | null = null;
   let ctx: GpuContext | null = null;
   const progress = new Progress();
@@ -278,7 +282,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (storageFailed) log(`${error.message}: ${join(out, 'study.json')} holds the trials this worker knows`);
     const files = folder.writeResults(record);
     const kept = pruneWeights(out, keptTrials(record.trials, study.objective[0]!, keep));
-    const written = [spec ? `${values.storage}` : folder.journalPath, files.studyJson, files.trialsCsv];
+    const written = [spec ? `${values.storage}` : folder.journalPath, files.studyJson, files.trialsCsv, ...modelFiles];
     const bestTrial = record.best === null ? null : (record.trials.find((t) => t.index === record.best) ?? null);
     if (bestTrial?.exploits?.length) written.push(folder.writeText('best-schedule.csv', scheduleCsv(bestTrial)));
     if (bestTrial) {

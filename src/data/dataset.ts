@@ -45,6 +45,8 @@ export interface Dataset {
   featureNames?: string[];
   /** Tables: the transform fitted on the training rows, saved with the results as preprocess.json. */
   preprocess?: Preprocess;
+  /** Tables: each row's 0-based row in the file (train, validation, test order) and the file's row count, so tools can pick a split's rows again. */
+  rows?: { ids: Uint32Array; fileRows: number };
 }
 
 export function rowCount(split: SplitCounts): number {

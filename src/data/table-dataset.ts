@@ -284,6 +284,7 @@ export function tableDataset(table: RawTable, options: TableOptions): TableLoad 
     split: { train: split.train.length, validation: split.validation.length, test: split.test.length },
     featureNames: featureNames(columns),
     preprocess,
+    rows: { ids: rowIds, fileRows: table.rows },
     ...(target.classNames ? { classNames: target.classNames } : {}),
     ...(targetValues ? { target: targetValues, targetScale } : {}),
     ...(folds ? { folds } : {}),

@@ -5,6 +5,7 @@ import { formatAdapterReport } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { splitVerbose } from '../gpu/node-setup.ts';
 import { InputError } from '../util/input-error.ts';
+import { appCommand } from './app-command.ts';
 import { askCommand, tellCommand } from './ask-tell-command.ts';
 import { benchCommand } from './bench-command.ts';
 import { checkCommand } from './check-command.ts';
@@ -29,9 +30,12 @@ Commands:
   check [--json]       Run every kernel on this adapter against its float64 reference.
   bench [suite ...]    Benchmark kernels, batch sizes, fused trials, TF.js and the samplers on
                        this adapter (suites: ${BENCH_SUITES.join(', ')}; --quick, --json, --out FILE).
+  app [path]           Serve the app on this machine (--port, --host, --open); with a results
+                       folder, a journal file or redis://... (--prefix), open that study
+                       read-only and follow it live as workers append to it.
   device [--json]      Print the WebGPU adapter: vendor, architecture, limits, features,
                        and whether it is a software (CPU) adapter.
-  help                 This text.
+  help [command]       This text, or a command's options.
 
 Every command also takes --verbose: show what Dawn writes from native code (e.g. the Vulkan
 drivers it skipped, hidden otherwise) and the details of the first-run set-up.
@@ -71,8 +75,13 @@ export async function main(argv: string[]): Promise<number> {
         return await benchCommand(rest);
       case 'check':
         return await checkCommand(rest);
-      case undefined:
+      case 'app':
+        return await appCommand(rest);
       case 'help':
+        if (rest[0] !== undefined) return await main([rest[0], '--help']);
+        console.log(USAGE);
+        return 0;
+      case undefined:
       case '--help':
       case '-h':
         console.log(USAGE);

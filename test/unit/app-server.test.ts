@@ -1,0 +1,269 @@
+// `fusetune app`'s server: the app's files and nothing else (traversal in every spelling refused), the journal streamed live
+// in whole lines from a file and from Redis, and the command's bad input (exit 2, named) through the real CLI.
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppServer, type AppServer } from '../../src/cli/app-server.ts';
+import { fileTail, RedisJournalReader } from '../../src/store/journal-follow.ts';
+import { freePort, RedisServer } from './optuna-helpers.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
+const SECRET = 'the secret beside the app';
+const LINE = (name: string) => `{"op_code": 0, "worker_id": "w", "study_name": "${name}", "directions": [1]}\n`;
+
+/** A folder holding a stand-in app (index.html, assets/app.js), a secret beside it, a link out of it, and a journal. */
+function fixture(): { root: string; appDir: string; journal: string } {
+  const root = mkdtempSync(join(tmpdir(), 'fusetune-app-'));
+  const appDir = join(root, 'app');
+  mkdirSync(join(appDir, 'assets'), { recursive: true });
+  writeFileSync(join(appDir, 'index.html'), '<!doctype html><title>stand-in app</title>');
+  writeFileSync(join(appDir, 'assets', 'app.js'), 'export {};');
+  writeFileSync(join(root, 'secret.txt'), SECRET);
+  symlinkSync(join(root, 'secret.txt'), join(appDir, 'assets', 'link.txt'));
+  const journal = join(root, 'journal.log');
+  writeFileSync(journal, LINE('one') + LINE('two'));
+  return { root, appDir, journal };
+}
+
+/** A GET whose path goes out exactly as written (fetch would resolve `..` before sending it). */
+function rawGet(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; type: string }> {
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => done({ status: res.statusCode!, body, type: String(res.headers['content-type']) }));
+    });
+    req.on('error', fail).end();
+  });
+}
+
+/** An open journal stream: every chunk as it came, and a way to wait for the text to reach a length. */
+async function openStream(url: string) {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  const chunks: string[] = [];
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const reading = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (done) return;
+      chunks.push(value!);
+    }
+  })();
+  const text = () => chunks.join('');
+  const until = async (predicate: (text: string) => boolean, ms = 10_000) => {
+    const deadline = Date.now() + ms;
+    while (!predicate(text())) {
+      if (Date.now() > deadline) throw new Error(`stream stayed at ${JSON.stringify(text())}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { response, chunks, text, until, ended: reading, stop: () => controller.abort() };
+}
+
+describe('the server: the app and one journal, nothing else', () => {
+  const { root, appDir, journal } = fixture();
+  let server: AppServer;
+
+  beforeAll(async () => {
+    server = await startAppServer({ appDir, host: '127.0.0.1', port: 0, study: { name: 'journal.log', tail: () => fileTail(journal) }, pollMs: 20 });
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('serves the app and prints the address that opens the study', async () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?journal=/journal/journal.log`);
+    const index = await rawGet(server.port, '/?journal=/journal/journal.log');
+    expect(index).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', body: expect.stringContaining('stand-in app') });
+    expect(await rawGet(server.port, '/assets/app.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8', body: 'export {};' });
+    expect(await rawGet(server.port, '/assets/app.js', {}, 'HEAD')).toMatchObject({ status: 200, body: '' });
+  });
+
+  it('refuses every path outside the app: .., encoded, doubly encoded, backslashes, NUL, absolute, a link out', async () => {
+    const paths = ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/%2E%2E%2Fsecret.txt', '/assets/%2e%2e%2f%2e%2e%2fsecret.txt', '/..%5csecret.txt', '/%2e%2e%5csecret.txt', '/%252e%252e/secret.txt', '/index.html%00', `/${root}/secret.txt`, `//${root.slice(1)}/secret.txt`, '/assets/link.txt', '/%', `http://127.0.0.1/../secret.txt`, '/journal/other.log', '/journal.log'];
+    for (const path of paths) {
+      const { status, body } = await rawGet(server.port, path);
+      expect([400, 403, 404], path).toContain(status);
+      expect(body, path).not.toContain(SECRET);
+      expect(body, path).not.toContain('op_code');
+    }
+    expect((await rawGet(server.port, '/index.html', {}, 'POST')).status).toBe(405);
+  });
+
+  it('answers only requests that name it (a DNS-rebound page names its own host)', async () => {
+    expect((await rawGet(server.port, '/', { host: `evil.example:${server.port}` })).status).toBe(403);
+    expect((await rawGet(server.port, '/', { host: `localhost:${server.port}` })).status).toBe(200);
+  });
+
+  it('streams the journal, then each line as it is completed, never half a line, and keeps the response open', async () => {
+    const stream = await openStream(`http://127.0.0.1:${server.port}/journal/journal.log`);
+    expect(stream.response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    await stream.until((t) => t === LINE('one') + LINE('two'));
+    const third = LINE('three');
+    appendFileSync(journal, third.slice(0, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stream.text()).toBe(LINE('one') + LINE('two'));
+    appendFileSync(journal, third.slice(20) + LINE('fourth, é'));
+    await stream.until((t) => t.endsWith(LINE('fourth, é')));
+    expect(stream.text()).toBe(LINE('one') + LINE('two') + third + LINE('fourth, é'));
+    for (const chunk of stream.chunks) expect(chunk.endsWith('\n')).toBe(true);
+    stream.stop();
+  });
+
+  it('ends the stream of a journal that was replaced by a shorter one', async () => {
+    const { root: other, appDir: app2, journal: log } = fixture();
+    const replaced = await startAppServer({ appDir: app2, host: '127.0.0.1', port: 0, study: { name: 'journal.log', tail: () => fileTail(log) }, pollMs: 20 });
+    const stream = await openStream(replaced.url.replace('/?journal=', ''));
+    await stream.until((t) => t.length > 0);
+    writeFileSync(log, LINE('x'));
+    await stream.ended;
+    await replaced.close();
+    rmSync(other, { recursive: true, force: true });
+  });
+
+  it('closes with a stream still open', async () => {
+    const { root: other, appDir: app2, journal: log } = fixture();
+    const served = await startAppServer({ appDir: app2, host: '127.0.0.1', port: 0, study: { name: 'journal.log', tail: () => fileTail(log) } });
+    const stream = await openStream(served.url.replace('/?journal=', ''));
+    await stream.until((t) => t.length > 0);
+    await served.close();
+    await stream.ended;
+    await expect(rawGet(served.port, '/')).rejects.toThrow(/ECONNREFUSED/);
+    rmSync(other, { recursive: true, force: true });
+  });
+});
+
+describe('the journal in Redis, followed read-only', () => {
+  let redis: RedisServer;
+  let client: Redis;
+
+  beforeAll(async () => {
+    redis = new RedisServer(await freePort());
+    await redis.start();
+    client = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await redis?.stop();
+  });
+
+  it('reads records as Optuna appends them (INCR, then SET), waits for a counted record not yet set, writes no key', async () => {
+    const append = async (line: string) => client.set(`p:log:${await client.incr('p:log_number')}`, line.trimEnd());
+    await client.set('p:log_number', -1);
+    await append(LINE('a'));
+    await append(LINE('b'));
+    const reader = await RedisJournalReader.connect(redis.url, 'p', 2000);
+    const tail = reader.tail();
+    expect(await tail.next()).toBe(LINE('a') + LINE('b'));
+    expect(await tail.next()).toBe('');
+    await client.incr('p:log_number'); // counted, not yet set
+    expect(await tail.next()).toBe('');
+    await client.set('p:log:2', LINE('c').trimEnd());
+    await append(LINE('d'));
+    expect(await tail.next()).toBe(LINE('c') + LINE('d'));
+    expect((await client.keys('*')).sort()).toEqual(['p:log:0', 'p:log:1', 'p:log:2', 'p:log:3', 'p:log_number']);
+    await reader.close();
+  });
+
+  it('an unreachable server is refused after a bounded wait, naming the URL', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}/0`;
+    const started = Date.now();
+    await expect(RedisJournalReader.connect(url, '', 500)).rejects.toThrow(`${url}: cannot reach the server: no connection in 0.5 s`);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('fusetune app through the CLI', () => {
+  const { root, appDir, journal } = fixture();
+  const env = { ...process.env, FUSETUNE_APP_DIR: appDir };
+  const fusetune = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [BIN, 'app', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...env, ...extraEnv } });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('bad input exits 2 and names it', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    const port = (busy.address() as { port: number }).port;
+    const cases: [string[], string][] = [
+      [[journal, '--port', String(port)], `--port: ${port} is in use`],
+      [[join(root, 'nowhere')], `${join(root, 'nowhere')}: no such file or folder`],
+      [[appDir], `${appDir}: no journal.log in this folder`],
+      [['--port', 'abc'], '--port: must be a number in decimal notation (got "abc")'],
+      [['--port', '70000'], '--port: must be ≤ 65535 (got 70000)'],
+      [['--port', '1.5'], '--port: must be an integer (got 1.5)'],
+      [['--host', 'not a host', '--port', '0'], '--host: must be an IP address or a host name (got "not a host")'],
+      [['--host', '', '--port', '0'], '--host: must be an IP address or a host name (got "")'],
+      [['--host', '192.0.2.1', '--port', '0'], '--host: 192.0.2.1 is not an address of this machine'],
+      [['--prefix', 'p', journal, '--port', '0'], `--prefix applies to a redis:// path, not to ${journal}`],
+      [['redis://127.0.0.1:notaport/0', '--port', '0'], 'redis://127.0.0.1:notaport/0: the port must be an integer 1 … 65535'],
+      [[journal, journal], 'app takes one path (got 2'],
+    ];
+    try {
+      for (const [args, message] of cases) {
+        const r = fusetune(args);
+        expect(r.stderr, args.join(' ')).toContain(message);
+        expect(r.status, args.join(' ')).toBe(2);
+      }
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('a Redis server that does not answer: exit 2 naming the URL, within a bounded wait', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}/0`;
+    const started = Date.now();
+    const r = fusetune([url, '--port', '0']);
+    expect(r.stderr).toContain(`${url}: cannot reach the server`);
+    expect(r.status).toBe(2);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('without a built app: says how to build it (exit 1)', () => {
+    const r = fusetune(['--port', '0'], { FUSETUNE_APP_DIR: join(root, 'no-app') });
+    expect(r.stderr).toContain('no built app at');
+    expect(r.stderr).toContain('npm run build');
+    expect(r.status).toBe(1);
+  });
+
+  it('`fusetune help app` prints its options', () => {
+    const r = spawnSync(process.execPath, [BIN, 'help', 'app'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: fusetune app [path] [--port P] [--host H] [--open] [--prefix X]');
+  });
+
+  it('prints the address, serves it, opens it with --open, and stops cleanly on Ctrl-C (exit 0)', async () => {
+    // A stand-in for xdg-open / open that records the address it was given.
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    for (const name of ['xdg-open', 'open']) {
+      writeFileSync(join(bin, name), `#!/bin/sh\necho "$1" > ${join(root, 'opened.txt')}\n`);
+      chmodSync(join(bin, name), 0o755);
+    }
+    const child = spawn(process.execPath, [BIN, 'app', root, '--port', '0', '--open'], { env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!/http:\S+/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const url = /http:\S+/.exec(out)![0];
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?journal=\/journal\/journal\.log$/);
+      expect(await (await fetch(url)).text()).toContain('stand-in app');
+      const stream = await openStream(url.replace('/?journal=', ''));
+      await stream.until((t) => t === LINE('one') + LINE('two'));
+      const opened = () => spawnSync('cat', [join(root, 'opened.txt')], { encoding: 'utf8' }).stdout.trim();
+      await expect.poll(opened).toBe(url);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await stream.ended;
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

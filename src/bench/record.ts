@@ -4,7 +4,7 @@ import type { AdapterReport } from '../gpu/adapter-report.ts';
 import type { TimingSource } from '../gpu/timing.ts';
 import type { Summary } from './stats.ts';
 
-export const BENCH_SUITES = ['copy', 'peak', 'matmul', 'batch', 'fused', 'profile', 'fixed', 'peer', 'search'] as const;
+export const BENCH_SUITES = ['copy', 'peak', 'matmul', 'batch', 'fused', 'profile', 'fixed', 'peer', 'search', 'ingest'] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
 
 const TIMING_SOURCES = ['timestamp-query', 'wall-clock'] as const satisfies readonly TimingSource[];

@@ -2,6 +2,7 @@
 import { adapterLabel, centralValue, type BenchRecord } from './record.ts';
 import { fixedTables, profileTables } from './profile-report.ts';
 import { num, percent, valueText, type ReportTable } from './report-cells.ts';
+import { ingestTables } from './ingest.ts';
 import { searchTables } from './search-suite.ts';
 
 export function mib(bytes: number | undefined): string {
@@ -141,6 +142,7 @@ export function reportTables(records: readonly BenchRecord[]): ReportTable[] {
     ...fixedTables(groups(records, 'fixed')),
     ...peerTables(records),
     ...searchTables(records),
+    ...ingestTables(records),
   ];
 }
 

@@ -54,6 +54,9 @@ export async function runBench(env: BenchEnv, suites: readonly BenchSuite[], sou
         case 'search':
           await runSearchSuite({ ...env, runtime: env.ctx.report.runtime });
           break;
+        case 'ingest':
+          // Node only, in child processes of its own: the CLI runs it (src/bench/ingest-node.ts), never on a device.
+          throw new Error('the ingest suite runs from the command line (fusetune bench ingest), not on a device');
       }
       env.progress(`suite ${suite} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }

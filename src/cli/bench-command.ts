@@ -9,6 +9,7 @@ import { BUDGETS } from '../bench/plan.ts';
 import { BENCH_SUITES, type BenchRecord } from '../bench/record.ts';
 import { reportTables } from '../bench/report.ts';
 import { runBench, selectSuites } from '../bench/run.ts';
+import { FLIGHTS_MISSING, flightsFile, INGEST_CHILD_ENV, ingestChild, runIngestSuite } from '../bench/ingest-node.ts';
 import { runSearchSuite } from '../bench/search-suite.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
@@ -43,6 +44,8 @@ named = all, in this order):
   search   samplers on test functions, CPU only (no GPU is acquired for it): best after 50
            trials of random and TPE over 20 seeds with TPE's wins over random, NSGA-II and
            MOTPE hypervolume on two objectives, and ms per ask + tell at 1,000 trials
+  ingest   flights-3m.parquet (vega-datasets; a checkout has it) read and encoded in fresh Node
+           processes, CPU only (3 runs; --quick: 1): rows/s, peak RSS above the baseline, the load
 
 Every figure is the median of several timed passes (warm-up excluded) with min and max, and
 records the adapter, the timing source (timestamp-query, else wall clock) and the date.
@@ -62,6 +65,8 @@ records the adapter, the timing source (timestamp-query, else wall clock) and th
 Suites: ${BENCH_SUITES.join(', ')}.`;
 
 export async function benchCommand(argv: string[]): Promise<number> {
+  // One measured run for the ingest suite's parent (src/bench/ingest-node.ts): no device, no tables.
+  if (process.env[INGEST_CHILD_ENV]) return ingestChild(process.env[INGEST_CHILD_ENV]);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -109,6 +114,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
     log(`peer suite left out: ${why}`);
     suites = suites.filter((suite) => suite !== 'peer');
   }
+  const flights = flightsFile();
+  if (suites.includes('ingest') && flights === null) {
+    if (positionals.includes('ingest')) throw new InputError(FLIGHTS_MISSING);
+    log(`ingest suite left out: ${FLIGHTS_MISSING}`);
+    suites = suites.filter((suite) => suite !== 'ingest');
+  }
   if (values.browser && !hasBenchPage()) throw new InputError('--browser: the peer suite runs in Chromium from a checkout of fusetune only (Vite serves its bench.html)');
   // Starting Vite and Chromium costs more than a quick run's whole peer suite on a CPU adapter.
   const inBrowser = values.browser ?? (values['no-browser'] ? false : !quick && hasBenchPage());
@@ -125,8 +136,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const started = performance.now();
-  // The search suite runs on the CPU: a run of it alone never acquires a GPU.
-  const gpuSuites = suites.filter((suite) => suite !== 'search');
+  // The search and ingest suites run on the CPU: a run of them alone never acquires a GPU.
+  const gpuSuites = suites.filter((suite) => suite !== 'search' && suite !== 'ingest');
   const ctx = gpuSuites.length > 0 ? await acquireNodeGpu({ onLost: (e) => log(`fusetune: ${e.message}`) }) : null;
   let stopped = false;
   try {
@@ -143,6 +154,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       log(`bench search${quick ? ' (quick)' : ''} on the CPU`);
       await runSearchSuite({ quick, emit, progress: log, signal: controller.signal, runtime: 'node' });
     }
+    if (suites.includes('ingest')) await runIngestSuite({ quick, emit, progress: log, signal: controller.signal }, flights!);
   } catch (error) {
     if (!(error instanceof BenchAborted)) throw error;
     stopped = true;

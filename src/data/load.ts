@@ -41,14 +41,18 @@ export async function loadTable(spec: TableSpec, io: Pick<DataIo, 'readFile'>): 
   const name = fileName(spec.path);
   const format = formatOf(name, spec.format);
   const contents = await read(tableSource(name), spec.path, () => io.readFile(spec.path));
+  const table = await readTable(contents, { name, format, missing: spec.missing, want: wantedColumns(spec) });
+  return tableDataset(table, spec);
+}
+
+/** The Arrow and Parquet columns a table study reads (see loadTable); the ingest bench reads the same. */
+export function wantedColumns(spec: TableSpec): (column: string, temporal: boolean) => boolean {
   const named = new Set([spec.target, spec.split.orderBy, spec.split.column, spec.cv?.column].filter((n) => n !== undefined));
-  const want = (column: string, temporal: boolean) => {
+  return (column, temporal) => {
     const kind = spec.columns[column];
     if (named.has(column)) return true;
     return kind === undefined ? !temporal : kind !== 'ignore';
   };
-  const table = await readTable(contents, { name, format, missing: spec.missing, want });
-  return tableDataset(table, spec);
 }
 
 export async function datasetFromSpec(spec: DataSpec, io: DataIo): Promise<Dataset> {

@@ -57,11 +57,11 @@ describe('records', () => {
 describe('selectSuites', () => {
   it('keeps the suite order, and none named means all', () => {
     expect(selectSuites(['peer', 'matmul'])).toEqual(['matmul', 'peer']);
-    expect(selectSuites([])).toEqual(['copy', 'peak', 'matmul', 'batch', 'fused', 'profile', 'fixed', 'peer', 'search']);
+    expect(selectSuites([])).toEqual(['copy', 'peak', 'matmul', 'batch', 'fused', 'profile', 'fixed', 'peer', 'search', 'ingest']);
   });
 
   it('names the unknown suites and lists the real ones', () => {
-    expect(() => selectSuites(['matmul', 'gemm'])).toThrow('unknown suite "gemm"; the suites are copy, peak, matmul, batch, fused, profile, fixed, peer, search');
+    expect(() => selectSuites(['matmul', 'gemm'])).toThrow('unknown suite "gemm"; the suites are copy, peak, matmul, batch, fused, profile, fixed, peer, search, ingest');
   });
 });
 

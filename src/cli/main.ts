@@ -10,6 +10,7 @@ import { askCommand, tellCommand } from './ask-tell-command.ts';
 import { benchCommand } from './bench-command.ts';
 import { checkCommand } from './check-command.ts';
 import { printable } from './flags.ts';
+import { predictCommand } from './predict-command.ts';
 import { runCommand } from './run-command.ts';
 import { trainCommand } from './train-command.ts';
 
@@ -27,6 +28,9 @@ Commands:
   tell study.json      record their results (--trial N --value V, or --state pruned|failed).
   train [options]      Train one network from flags (--data, --layers, --optimizer, --lr, ...);
                        load and save weights as .safetensors.
+  predict --model DIR --data FILE --out FILE
+                       Apply a table study's model (its preprocess.json and best or --trial N
+                       weights) to new rows on the GPU: class and probabilities, or the value.
   check [--json]       Run every kernel on this adapter against its float64 reference.
   bench [suite ...]    Benchmark kernels, batch sizes, fused trials, TF.js and the samplers on
                        this adapter (suites: ${BENCH_SUITES.join(', ')}; --quick, --json, --out FILE).
@@ -71,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
         return await tellCommand(rest);
       case 'train':
         return await trainCommand(rest);
+      case 'predict':
+        return await predictCommand(rest);
       case 'bench':
         return await benchCommand(rest);
       case 'check':

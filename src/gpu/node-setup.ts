@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { chromiumLibDir, swiftShaderIcd } from './node-gpu.ts';
 
 /** The commands that open a GPU device. NOTE: keep in step with the commands of src/cli/main.ts. */
-const GPU_COMMANDS = new Set(['run', 'train', 'check', 'bench', 'device']);
+const GPU_COMMANDS = new Set(['run', 'train', 'predict', 'check', 'bench', 'device']);
 
 /** `--verbose` is accepted by every command: returns it apart from the command's own arguments. */
 export function splitVerbose(argv: readonly string[]): { verbose: boolean; args: string[] } {

@@ -38,9 +38,10 @@ function runTrimmed(file: string, budget: object): StudyRecord {
 const bestOf = (record: StudyRecord) => record.trials.find((t) => t.index === record.best)!;
 
 describe('shipped table studies', () => {
-  it('are the three documented ones, each reading vega-datasets from node_modules', () => {
+  it('are the documented ones, each reading vega-datasets from node_modules', () => {
     const tables = readdirSync(STUDIES).filter((file) => file.endsWith('.json') && read(file).data.kind === 'table');
-    expect(tables.sort()).toEqual(['cars-cv.json', 'cars.json', 'penguins.json']);
+    // flights.json (3M rows read for 20,000 training rows) is run by hand: docs/data-results.md has its figures.
+    expect(tables.sort()).toEqual(['cars-cv.json', 'cars.json', 'flights.json', 'penguins.json']);
     for (const file of tables) expect(read(file).data.path).toMatch(/^node_modules\/vega-datasets\/data\//);
   });
 

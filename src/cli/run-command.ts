@@ -9,9 +9,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadDatasetNode } from '../data/node.ts';
+import { checkDeviceFit } from '../data/table-dataset.ts';
 import { adapterName } from '../gpu/adapter-report.ts';
 import { acquireNodeGpu } from '../gpu/node-gpu.ts';
-import { parseStudyText, type Study } from '../search/study.ts';
+import { parseStudyText, studyForTask, type Study } from '../search/study.ts';
 import { checkInputFile, folderSafeName, prepareResultsFolder, StudyFolder } from '../store/node-store.ts';
 import { InputError } from '../util/input-error.ts';
 import { objectiveValue, rankTrials, rawMetricValue, type StudyRecord, type TrialRecord } from '../store/records.ts';
@@ -163,7 +164,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new InputError(`expected one study file, got ${positionals.length}: ${positionals.join(' ')}`);
   const studyPath = positionals[0] ? resolve(positionals[0]) : DEFAULT_STUDY;
-  const study = loadStudyFile(studyPath);
+  const studyFile = loadStudyFile(studyPath);
   if (values.resume && !values.out) throw new InputError('--resume needs --out DIR, the folder of the run to continue');
   if (values.resume && values.storage) throw new InputError('--resume continues the journal in --out; with --storage the study in that storage continues by itself: leave --resume out');
   for (const flag of ['prefix', 'heartbeat', 'grace', 'retry'] as const) if (values[flag] !== undefined && !values.storage) throw new InputError(`--${flag} applies to --storage only`);
@@ -174,13 +175,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   const keep = values.keep === undefined ? 1 : numberFlag('keep', values.keep, { integer: true, min: 1, max: 1000 });
   const spec = values.storage === undefined ? null : parseStorageSpec(values.storage, values.prefix);
   if (spec) checkStorageSpec(spec);
-  const out = resolve(values.out ?? join('runs', `${folderSafeName(study.name)}-${timestamp()}`));
+  const out = resolve(values.out ?? join('runs', `${folderSafeName(studyFile.name)}-${timestamp()}`));
   const outLabel = values.out ? '--out' : 'results folder';
   prepareResultsFolder(out, { resume: values.resume ?? false, what: outLabel });
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  if ('path' in study.data && typeof study.data.path === 'string') checkInputFile(study.data.path, 'data.path');
+  if ('path' in studyFile.data && typeof studyFile.data.path === 'string') checkInputFile(studyFile.data.path, 'data.path');
 
-  const dataset = await loadDatasetNode(study.data);
+  const dataset = await loadDatasetNode(studyFile.data);
+  // A study without an objective optimizes its data's task's default: known once the file is read.
+  const study = studyForTask(studyFile, dataset.task);
   checkStudyForData(study, dataset);
   const folder = new StudyFolder(out);
   // One writer per results folder: a second run there would interleave two studies.
@@ -218,6 +221,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     const previous = ledger.records().filter((t) => t.state !== 'pending' && t.state !== 'running');
     const finished = previous.filter((t) => FINISHED_STATES.has(t.state)).length;
     ctx = await acquireNodeGpu({ onLost: (e) => log(`fusetune: ${e.message}`) });
+    // Bad input (exit 2, naming the widest columns) rather than a failed upload.
+    checkDeviceFit(dataset, ctx.limits);
     log(`study ${study.name}: ${dataset.description}`);
     const where = spec ? `; study recorded in ${values.storage}${spec.kind === 'redis' ? ` (prefix "${spec.prefix}")` : ''} as worker ${storage.workerId}` : '';
     log(`adapter ${adapterName(ctx.report)}; results in ${out}${where}${finished ? `; continuing after ${finished} finished trials` : ''}${retried ? `, ${retried} cut off to train again` : ''}`);

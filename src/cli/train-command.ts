@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDatasetNode } from '../data/node.ts';
+import { checkDeviceFit } from '../data/table-dataset.ts';
 import { dataSpecSchema, SYNTHETIC_KINDS, type DataSpec, type DataSpecInput } from '../data/spec.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { Cohort, type MetricsRead } from '../engine/cohort.ts';
@@ -286,6 +287,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
 
   const ctx = await acquireNodeGpu();
+  checkDeviceFit(dataset, ctx.limits);
   try {
     const data = uploadDataset(ctx, dataset);
     const matmul = (values.matmul as MatmulVariant | undefined) ?? preferredMatmulVariant(ctx.report);

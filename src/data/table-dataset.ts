@@ -304,7 +304,8 @@ export interface DeviceLimits {
  */
 export function checkDeviceFit(dataset: Dataset, limits: DeviceLimits): void {
   const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  const bytes = dataset.x.byteLength;
+  // NOTE: the device holds one more row than the data set: the padding row evaluation chunks are filled with.
+  const bytes = dataset.x.byteLength + dataset.features * 4;
   if (bytes <= max) return;
   const rows = dataset.split.train + dataset.split.validation + dataset.split.test;
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;

@@ -1,7 +1,7 @@
 // The study file: schema, parsing with readable errors, checks against the loaded data, and JSON export.
 import { z } from 'zod';
-import { dataSpecSchema } from '../data/spec.ts';
-import { metricTaskProblem, OBJECTIVE_METRICS, SHAPE_METRICS } from '../model/objectives.ts';
+import { dataSpecSchema, type DataSpec } from '../data/spec.ts';
+import { defaultObjective, metricTaskProblem, OBJECTIVE_METRICS, SHAPE_METRICS, type Objective } from '../model/objectives.ts';
 import { batchTooLarge } from '../model/steps.ts';
 import { TRIAL_DEFAULTS } from '../model/trial-config.ts';
 import { StudyError, formatPath, issuesFromZod, type StudyIssue } from './errors.ts';
@@ -39,8 +39,8 @@ export const studySchema = z
      * the running cohorts' slots; 8 for the samplers that learn, so each batch learns from the last).
      */
     parallel: z.number().int().min(1).max(4096).optional(),
-    /** One metric, or a list for a Pareto search; parsed into a list. */
-    objective: objectiveSchema.default([{ metric: 'val_accuracy', direction: 'maximize' }]),
+    /** One metric, or a list for a Pareto search; parsed into a list. Left out: the data's task decides (studyForTask). */
+    objective: objectiveSchema.optional(),
     /** Regression data only: squared error (the default) or Huber. */
     loss: lossSchema.optional(),
   })
@@ -54,9 +54,9 @@ export const studySchema = z
     const { sampler, budget } = study;
     const open = budget.trials === undefined && budget.samples === undefined && budget.seconds === undefined;
     if (open && sampler.type !== 'grid' && sampler.type !== 'pbt') add(['budget', 'trials'], `is required for the ${sampler.type} sampler (or set budget.samples or budget.seconds)`);
-    const several = study.objective.length > 1;
+    const several = (study.objective?.length ?? 1) > 1;
     if (several && (sampler.type === 'tpe' || sampler.type === 'pbt')) {
-      add(['sampler', 'type'], `${sampler.type} optimizes one objective; with ${study.objective.length} use "motpe", "nsga2", "random" or "grid"`);
+      add(['sampler', 'type'], `${sampler.type} optimizes one objective; with ${study.objective!.length} use "motpe", "nsga2", "random" or "grid"`);
     }
     if (!several && (sampler.type === 'motpe' || sampler.type === 'nsga2')) add(['sampler', 'type'], `${sampler.type} is for several objectives; with one use "tpe"`);
     if (several && study.pruner.type !== 'none') add(['pruner', 'type'], 'pruning needs a single objective');
@@ -78,7 +78,7 @@ export const studySchema = z
         } else if (!(name in study.space)) add(['sampler', 'mutable', i], `${name} is not in the space: explore draws and perturbs values of the space`);
       });
     }
-    if (study.objective.every((o) => SHAPE_METRICS.has(o.metric))) {
+    if (study.objective?.every((o) => SHAPE_METRICS.has(o.metric))) {
       add(['objective'], `a speed or memory metric alone is a property of the shape: pair it with a validation metric (${VALIDATION_METRICS.join(', ')}) in a list`);
     }
     if (study.budget.epochs !== undefined && ('epochs' in study.space || 'epochs' in study.defaults)) {
@@ -135,7 +135,8 @@ function ruleIssuesOfWellFormedParts(json: unknown, reported: readonly StudyIssu
     .filter((issue) => !seen.has(issue.path));
 }
 
-export type Study = z.output<typeof studySchema>;
+/** A parsed study: its objective filled in (see parseStudy). */
+export type Study = Omit<z.output<typeof studySchema>, 'objective'> & { objective: Objective[] };
 /** A study as written in a file: optional fields may be left out. */
 export type StudyInput = z.input<typeof studySchema>;
 
@@ -153,7 +154,33 @@ export function parseStudy(json: unknown): Study {
     const issues = result.success ? [] : issuesFromZod(result.error);
     throw new StudyError([...reserved, ...issues, ...ruleIssuesOfWellFormedParts(json, [...reserved, ...issues])]);
   }
-  return result.data;
+  const { objective, ...rest } = result.data;
+  if (objective) return { ...rest, objective };
+  const study = { ...rest, objective: [defaultObjective(declaredTask(rest.data) ?? 'classification')] };
+  OBJECTIVE_LEFT_OUT.add(study);
+  return study;
+}
+
+/**
+ * NOTE: the one place a study's default objective is decided. A study whose file names no objective
+ * optimizes its task's first metric (defaultObjective: val_accuracy for classification, val_rmse for
+ * regression). A table that does not declare its task has it guessed from the target when the file is
+ * read, so until then such a study holds classification's default, and studyForTask replaces it.
+ * Kept by identity rather than as a field, so the study's JSON (journal, study.json) stays as written.
+ */
+const OBJECTIVE_LEFT_OUT = new WeakSet<Study>();
+
+/** The task a data spec states before its file is read: tables may leave it to the target's guess. */
+function declaredTask(data: DataSpec): 'classification' | 'regression' | undefined {
+  return data.kind === 'table' ? data.task : 'classification';
+}
+
+/** The study with the objective its loaded data's task implies, where its file named none; otherwise the study itself. */
+export function studyForTask(study: Study, task: 'classification' | 'regression'): Study {
+  if (!OBJECTIVE_LEFT_OUT.has(study) || study.objective[0]!.metric === defaultObjective(task).metric) return study;
+  const resolved = { ...study, objective: [defaultObjective(task)] };
+  OBJECTIVE_LEFT_OUT.add(resolved);
+  return resolved;
 }
 
 /** parseStudy for file text, so malformed JSON fails the same way as a bad field. */

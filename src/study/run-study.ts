@@ -19,7 +19,7 @@ import { createPruner, type Pruner } from '../schedule/pruners.ts';
 import { eventAt, planSlots, refillReserve, reportPlan, reportStep, stepsToNextEvent, type ReportPlan, type SlotClock, type WaitingTrial } from '../schedule/slots.ts';
 import type { AskedTrial } from '../search/ask-tell.ts';
 import { LEARNING_SAMPLERS } from '../search/learning-samplers.ts';
-import { checkStudyAgainstData, studyToJson, trialCount, type Study } from '../search/study.ts';
+import { checkStudyAgainstData, studyForTask, studyToJson, trialCount, type Study } from '../search/study.ts';
 import { trialConfigOf } from '../search/to-trial-config.ts';
 import { rankTrials, type EpochMetrics, type StudyRecord, type TestMetrics, type TrialRecord } from '../store/records.ts';
 import { CohortPool, type RunningCohort } from './cohort-pool.ts';
@@ -180,7 +180,8 @@ class StudyRun {
   private lastRate = 0;
 
   constructor(private readonly options: RunStudyOptions) {
-    const { ctx, study, dataset } = options;
+    const { ctx, dataset } = options;
+    const study = studyForTask(options.study, dataset.task);
     const k = dataset.folds?.k ?? 1;
     this.runs = new Runs(k);
     this.foldMetrics = new FoldBook(k);

@@ -1,6 +1,6 @@
 // A table file as the app's upload shows it before Run: each column's counts and kind, and what a run would train on (or the DataError it would meet).
 import type { ColumnKind, ColumnProfile } from './columns.ts';
-import type { SplitCounts, Task } from './dataset.ts';
+import type { Dataset, SplitCounts, Task } from './dataset.ts';
 import { DataError } from './errors.ts';
 import { formatOf, readTable } from './read-table.ts';
 import { profileTable, tableDataset, type TableOptions } from './table-dataset.ts';
@@ -20,6 +20,10 @@ export interface EncodedSummary {
   /** Input features after one-hot encoding and missing indicators. */
   width: number;
   split: SplitCounts;
+  /** Cross-validation folds, when the study asks for them. */
+  folds: number | null;
+  /** The rows one trial trains on: the training split, or with folds the smallest fold's training rows (what batch sizes must fit). */
+  trainRows: number;
   /** Rows without a target, left out. */
   dropped: number;
   /** The one-line description a run reports. */
@@ -57,7 +61,7 @@ export function describeTable(table: RawTable, options: DescribeOptions): TableS
       const d = load.dataset;
       kinds = load.kinds;
       profiles = load.profiles;
-      encoded = { task: d.task, classNames: d.classNames ?? null, width: d.features, split: d.split, dropped: load.dropped, description: d.description };
+      encoded = { task: d.task, classNames: d.classNames ?? null, width: d.features, split: d.split, folds: d.folds?.k ?? null, trainRows: trainRows(d), dropped: load.dropped, description: d.description };
     } catch (caught) {
       if (!(caught instanceof DataError)) throw caught;
       error = caught.message;
@@ -66,6 +70,14 @@ export function describeTable(table: RawTable, options: DescribeOptions): TableS
   profiles ??= profileTable(table);
   const columns = profiles.map((p) => ({ ...p, guessed: p.kind, kind: kinds.get(p.name) ?? (p.name === options.target ? 'ignore' : (options.columns[p.name] ?? p.kind)) }));
   return { ...base, columns, encoded, error };
+}
+
+/** A fold trains on every training row outside it, so the largest fold leaves the fewest. */
+function trainRows(dataset: Dataset): number {
+  if (!dataset.folds) return dataset.split.train;
+  const sizes = new Array<number>(dataset.folds.k).fill(0);
+  for (const fold of dataset.folds.ofRow) sizes[fold]!++;
+  return dataset.split.train - Math.max(...sizes);
 }
 
 /**

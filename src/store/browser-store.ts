@@ -1,4 +1,4 @@
-// The app's study journal in IndexedDB (via idb): studies with their records, trial weights and uploaded CSV text.
+// The app's study journal in IndexedDB (via idb): studies with their records, trial weights and uploaded data files.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StudyInput } from '../search/study.ts';
 import { FINISHED_STATES } from '../model/states.ts';
@@ -46,10 +46,12 @@ export interface SavedWeights {
   widths: number[];
 }
 
+/** An uploaded file: `text` for CSV, TSV and JSON, `bytes` for Arrow and Parquet (records saved before tables hold text only). */
 interface SavedFile {
   studyId: string;
   name: string;
-  text: string;
+  text?: string;
+  bytes?: Uint8Array;
 }
 
 interface FusetuneDb extends DBSchema {
@@ -82,7 +84,7 @@ export function summarize(saved: SavedStudy): SavedStudySummary {
 
 function describeData(study: StudyInput): string {
   const data = study.data as { kind: string; path?: string };
-  return data.kind === 'csv' ? `csv:${data.path ?? ''}` : data.kind;
+  return data.kind === 'csv' || data.kind === 'table' ? `${data.kind}:${data.path ?? ''}` : data.kind;
 }
 
 export class BrowserStore {
@@ -136,14 +138,15 @@ export class BrowserStore {
   }
 
   /** Keeps the uploaded files a study reads, so it can resume after a reload. */
-  async putFiles(studyId: string, files: ReadonlyMap<string, string>): Promise<void> {
+  async putFiles(studyId: string, files: ReadonlyMap<string, string | Uint8Array>): Promise<void> {
     const tx = this.db.transaction('files', 'readwrite');
-    await Promise.all([...[...files].map(([name, text]) => tx.store.put({ studyId, name, text })), tx.done]);
+    const record = (name: string, contents: string | Uint8Array): SavedFile => (typeof contents === 'string' ? { studyId, name, text: contents } : { studyId, name, bytes: contents });
+    await Promise.all([...[...files].map(([name, contents]) => tx.store.put(record(name, contents))), tx.done]);
   }
 
-  async getFiles(studyId: string): Promise<Map<string, string>> {
+  async getFiles(studyId: string): Promise<Map<string, string | Uint8Array>> {
     const files = await this.db.getAllFromIndex('files', 'studyId', IDBKeyRange.only(studyId));
-    return new Map(files.map((f) => [f.name, f.text]));
+    return new Map(files.map((f) => [f.name, f.bytes ?? f.text ?? '']));
   }
 
   async getLastStudyId(): Promise<string | undefined> {

@@ -4,6 +4,8 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { gpuContext } from './context.ts';
 import { GpuController } from './controllers/gpu-controller.ts';
+import { TableCheckController } from './controllers/table-check-controller.ts';
+import type { UploadedFile } from '../data/browser.ts';
 import { StudyController, type ExportKind } from './controllers/study-controller.ts';
 import { downloadBlob } from './download.ts';
 import './ft-device-panel.ts';
@@ -12,7 +14,9 @@ import type { RunAction } from './ft-run-panel.ts';
 import './ft-study-editor.ts';
 import './ft-study-list.ts';
 import type { SavedStudySummary } from '../store/browser-store.ts';
-import type { Study } from '../search/study.ts';
+import { checkStudyAgainstData, type Study } from '../search/study.ts';
+import { StudyError, type StudyIssue } from '../search/errors.ts';
+import type { EncodedSummary } from '../data/describe-table.ts';
 import type { ViewStudy } from './viewer/model.ts';
 import { checkCsv, checkDraft, draftFromHash, draftToHash, presetDraft, type CsvCheck, type Draft, type DraftCheck } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
@@ -38,6 +42,8 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 export class FtApp extends LitElement {
   private readonly gpu = new GpuController(this);
   private readonly study = new StudyController(this, this.gpu);
+  /** The uploaded table the draft reads, described as a run would read it. */
+  private readonly table = new TableCheckController(this);
   /** Views that run their own GPU work (the hardware lab) share the page's device through this. */
   protected readonly gpuProvider = new ContextProvider(this, { context: gpuContext, initialValue: this.gpu });
 
@@ -55,11 +61,12 @@ export class FtApp extends LitElement {
   @state() private tab: Tab = 'study';
   /** The lab runs benchmarks on the GPU, so it is built only once someone opens it. */
   @state() private labOpened = false;
-  /** CSV files uploaded in this page, by name. */
-  @state() private files = new Map<string, string>();
+  /** Data files uploaded in this page (or kept with a saved study), by name: text, or bytes for Arrow and Parquet. */
+  @state() private files = new Map<string, UploadedFile>();
   @state() private notice = '';
   @state() private exportError = '';
   private edited = false;
+  private dataIssues: { study: Study; encoded: EncodedSummary; issues: StudyIssue[] } | null = null;
 
   static override styles = [
     baseStyles,
@@ -152,17 +159,14 @@ export class FtApp extends LitElement {
       <section role="tabpanel" id="panel-study" aria-labelledby="tab-study" ?hidden=${this.tab !== 'study'}>
         <div class="study-grid">
           <div class="panel">
-            <ft-study-editor .draft=${this.draft} .issues=${this.check.issues} .trials=${this.check.trials} .gridSize=${this.check.gridSize}
-              .files=${[...this.files.keys()]} .csv=${this.csv}
+            <ft-study-editor .draft=${this.draft} .issues=${this.issues()} .trials=${this.check.trials} .gridSize=${this.check.gridSize}
+              .files=${[...this.files.keys()]} .csv=${this.csv} .table=${this.table.check}
               @draft-change=${(e: CustomEvent<{ draft: Draft }>) => {
                 this.edited = true;
                 this.setDraft(e.detail.draft);
               }}
               @json-state=${(e: CustomEvent<{ error: string }>) => (this.jsonError = e.detail.error)}
-              @data-file=${(e: CustomEvent<{ name: string; text: string }>) => {
-                this.files = new Map([...this.files, [e.detail.name, e.detail.text]]);
-                this.csv = checkCsv(this.draft.data, this.files);
-              }}></ft-study-editor>
+              @data-file=${(e: CustomEvent<{ name: string; contents: UploadedFile }>) => this.addUploads(new Map([[e.detail.name, e.detail.contents]]))}></ft-study-editor>
           </div>
           <aside class="panel" aria-label="WebGPU adapter">
             ${gpu.status === 'pending' ? html`<p role="status">Requesting a WebGPU adapter…</p>` : nothing}
@@ -212,19 +216,44 @@ export class FtApp extends LitElement {
   private blocker(): string {
     if (this.gpu.state.status === 'unavailable') return 'This browser has no WebGPU, so it cannot run studies; it can show results.';
     if (this.jsonError) return 'The Study JSON text does not parse: fix it (or undo the edit) before running.';
-    const issues = this.check.issues.length;
+    const table = this.table.check;
+    // A table that cannot train is named before the fields it leaves unfillable (its target). The check exists only while the draft reads a table.
+    if (table?.summary?.error) return `${table.name} cannot train: ${table.summary.error}`;
+    const issues = this.issues().length;
     if (issues > 0) return `Fix ${issues === 1 ? 'the problem' : `${issues} problems`} in the study before running.`;
     if (this.gpu.state.status === 'pending') return 'Waiting for the WebGPU device…';
-    const data = this.check.study?.data;
-    if (data?.kind === 'csv' && !this.files.has(data.path)) return `Upload ${data.path} (Study tab, Data) before running.`;
+    const parsed = this.check.study?.data;
+    if ((parsed?.kind === 'csv' || parsed?.kind === 'table') && !this.files.has(parsed.path)) return `Upload ${parsed.path} (Study tab, Data) before running.`;
     if (this.csv?.error) return `${this.csv.name} cannot train: ${this.csv.error}`;
+    if (parsed?.kind === 'table' && (!table || table.pending)) return `Reading ${parsed.path}…`;
     return '';
+  }
+
+  /**
+   * The draft's issues and, once its uploaded table is described, those only the data shows (as a
+   * run would: an objective of the other task, a batch larger than the training rows).
+   */
+  private issues(): readonly StudyIssue[] {
+    const { study, issues } = this.check;
+    const encoded = study?.data.kind === 'table' ? this.table.check?.summary?.encoded : null;
+    if (!study || !encoded) return issues;
+    if (this.dataIssues?.study === study && this.dataIssues.encoded === encoded) return this.dataIssues.issues;
+    let found: StudyIssue[] = [];
+    try {
+      checkStudyAgainstData(study, encoded.trainRows, { task: encoded.task, ...(encoded.folds ? { folds: encoded.folds } : {}) });
+    } catch (error) {
+      if (!(error instanceof StudyError)) throw error;
+      found = error.issues;
+    }
+    this.dataIssues = { study, encoded, issues: found };
+    return found;
   }
 
   private setDraft(draft: Draft): void {
     this.draft = draft;
     this.check = checkDraft(draft);
     this.csv = checkCsv(draft.data, this.files);
+    this.table.update(draft.data, this.files);
     // replaceState: every edit would otherwise be a history entry for Back to walk through.
     history.replaceState(null, '', `#${draftToHash(draft)}`);
   }
@@ -241,10 +270,13 @@ export class FtApp extends LitElement {
 
   private async addFiles(studyId: string): Promise<void> {
     const files = await this.study.files(studyId);
-    if (files.size > 0) {
-      this.files = new Map([...this.files, ...files]);
-      this.csv = checkCsv(this.draft.data, this.files);
-    }
+    if (files.size > 0) this.addUploads(files);
+  }
+
+  private addUploads(files: ReadonlyMap<string, UploadedFile>): void {
+    this.files = new Map([...this.files, ...files]);
+    this.csv = checkCsv(this.draft.data, this.files);
+    this.table.update(this.draft.data, this.files);
   }
 
   private show(tab: Tab): void {

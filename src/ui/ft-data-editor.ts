@@ -1,10 +1,14 @@
-// <ft-data-editor>: the study's data set: MNIST at a pixel count, a synthetic set with its size and noise, or an uploaded CSV.
+// <ft-data-editor>: the study's data set: MNIST at a pixel count, a synthetic set with its size and noise, an uploaded CSV, or an uploaded table with its columns.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import type { UploadedFile } from '../data/browser.ts';
+import { formatOf } from '../data/read-table.ts';
 import { SYNTHETIC_KINDS } from '../data/spec.ts';
 import type { StudyIssue } from '../search/errors.ts';
+import type { TableCheck } from './controllers/table-check-controller.ts';
 import './ft-field.ts';
 import type { FieldOption } from './ft-field.ts';
+import './ft-table-columns.ts';
 import { issuesAt, type CsvCheck } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
 
@@ -14,7 +18,10 @@ const KINDS: FieldOption[] = [
   { label: 'MNIST digits', value: 'mnist' },
   ...SYNTHETIC_KINDS.map((kind) => ({ label: `synthetic: ${kind}`, value: kind })),
   { label: 'CSV upload', value: 'csv' },
+  { label: 'Table upload (CSV, TSV, JSON, Arrow, Parquet)', value: 'table' },
 ];
+/** The extensions read-table.ts knows. */
+const TABLE_ACCEPT = '.csv,.tsv,.tab,.json,.arrow,.feather,.arrows,.ipc,.parquet,.pq';
 const PIXELS: FieldOption[] = [
   { label: '784 (28×28)', value: 784 },
   { label: '196 (14×14, 2×2 pooled)', value: 196 },
@@ -26,13 +33,15 @@ const isSynthetic = (kind: unknown) => (SYNTHETIC_KINDS as readonly unknown[]).i
 export function switchKind(data: Json, kind: string, files: readonly string[]): Json {
   if (kind === 'mnist') return { kind, pixels: 196 };
   if (kind === 'csv') return { kind, path: files[0] ?? '', labelColumn: 'label', validation: 0.2 };
+  // No target yet: the columns view lists the file's columns to pick it from.
+  if (kind === 'table') return { kind, path: files[0] ?? '' };
   const { n = 1000, noise = 0.1, seed = 1 } = isSynthetic(data.kind) ? data : {};
   return { kind, n, noise, seed, ...(kind === 'gaussians' ? { classes: 3 } : {}) };
 }
 
 /**
  * @fires data-change - `detail: { data }`: the new data spec JSON.
- * @fires data-file - `detail: { name, text }`: a CSV file the user uploaded.
+ * @fires data-file - `detail: { name, contents }`: a file the user uploaded: text, or bytes for Arrow and Parquet.
  */
 @customElement('ft-data-editor')
 export class FtDataEditor extends LitElement {
@@ -40,10 +49,12 @@ export class FtDataEditor extends LitElement {
   @property({ attribute: false }) data: Json = {};
   /** Issues under `data`. */
   @property({ attribute: false }) issues: readonly StudyIssue[] = [];
-  /** Names of the CSV files uploaded in this browser. */
+  /** Names of the data files uploaded in this browser. */
   @property({ attribute: false }) files: readonly string[] = [];
   /** The chosen CSV read as a run will read it: a preview, or why it cannot train. */
   @property({ attribute: false }) csv: CsvCheck | null = null;
+  /** The chosen table read as a run will read it: its columns, encoded width and split, or its DataError. */
+  @property({ attribute: false }) table: TableCheck | null = null;
 
   @state() private readError = '';
 
@@ -81,6 +92,7 @@ export class FtDataEditor extends LitElement {
               ${d.kind === 'gaussians' ? field('classes', 'classes', 'number') : nothing}${field('seed', 'data seed', 'number')}`
           : nothing}
         ${d.kind === 'csv' ? this.renderCsv(d, at, field) : nothing}
+        ${d.kind === 'table' ? this.renderTable(d, at) : nothing}
       </div>
       ${own.length ? html`<p class="message">${own.map((i) => i.message).join('; ')}</p>` : nothing}`;
   }
@@ -91,7 +103,7 @@ export class FtDataEditor extends LitElement {
     const pathIssues = [...at('path'), ...(missing ? [{ path: 'data.path', message: `"${path}" is not uploaded in this browser: upload it` }] : [])];
     return html`<div class="upload">
         <label for="file">CSV file (header row; one label column)</label>
-        <input id="file" type="file" accept=".csv,text/csv" @change=${this.upload} />
+        <input id="file" type="file" accept=".csv,text/csv" @change=${(e: Event) => this.upload(e, false)} />
         ${this.readError ? html`<p class="message">${this.readError}</p>` : nothing}
       </div>
       <ft-field label="file" kind="select" .value=${d.path} .options=${this.files.map((f) => ({ label: f, value: f }))} .issues=${pathIssues}
@@ -100,6 +112,23 @@ export class FtDataEditor extends LitElement {
       ${field('validation', 'validation fraction', 'number', 'the last rows, 0 … 0.9')}
       ${field('standardize', 'standardize features', 'checkbox')}
       ${this.renderPreview()}`;
+  }
+
+  private renderTable(d: Json, at: (key: string) => StudyIssue[]) {
+    const path = typeof d.path === 'string' ? d.path : '';
+    const missing = path !== '' && !this.files.includes(path);
+    const pathIssues = [...at('path'), ...(missing ? [{ path: 'data.path', message: `"${path}" is not uploaded in this browser: upload it` }] : [])];
+    return html`<div class="upload">
+        <label for="table-file">Table file: .csv, .tsv, .json (records), .arrow/.feather, .parquet</label>
+        <input id="table-file" type="file" accept=${TABLE_ACCEPT} @change=${(e: Event) => this.upload(e, true)} />
+        ${this.readError ? html`<p class="message">${this.readError}</p>` : nothing}
+      </div>
+      <ft-field label="file" kind="select" .value=${d.path} .options=${this.files.map((f) => ({ label: f, value: f }))} .issues=${pathIssues}
+        @field-change=${(e: CustomEvent<{ value: unknown }>) => this.set('path', e.detail.value)}></ft-field>
+      ${path && !missing
+        ? html`<ft-table-columns .data=${d} .check=${this.table} .issues=${this.issues}
+            @data-change=${(e: CustomEvent<{ data: Json }>) => this.replace(e.detail.data)}></ft-table-columns>`
+        : nothing}`;
   }
 
   private renderPreview() {
@@ -113,15 +142,18 @@ export class FtDataEditor extends LitElement {
       ${p.classes} classes${p.classNames ? ` (${list(p.classNames)})` : ''}.</p>`;
   }
 
-  private async upload(event: Event): Promise<void> {
+  /** A table's Arrow and Parquet files are kept as bytes, anything else as text (a name no reader knows as bytes: describing it names the problem). */
+  private async upload(event: Event, table: boolean): Promise<void> {
     const input = event.target as HTMLInputElement;
     const file = input.files?.[0];
     if (!file) return;
     try {
-      const text = await file.text();
+      const contents: UploadedFile = table && !isTextFormat(file.name) ? new Uint8Array(await file.arrayBuffer()) : await file.text();
       this.readError = '';
-      this.dispatchEvent(new CustomEvent('data-file', { detail: { name: file.name, text } }));
-      this.replace({ ...this.data, path: file.name });
+      this.dispatchEvent(new CustomEvent('data-file', { detail: { name: file.name, contents } }));
+      // Another table's target and column kinds would not fit this one; its missing tokens may.
+      const { target: _target, columns: _columns, ...rest } = this.data;
+      this.replace(table && file.name !== this.data.path ? { ...rest, path: file.name } : { ...this.data, path: file.name });
     } catch (error) {
       this.readError = `cannot read ${file.name}: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -137,6 +169,15 @@ export class FtDataEditor extends LitElement {
 
   private replace(data: Json): void {
     this.dispatchEvent(new CustomEvent('data-change', { detail: { data } }));
+  }
+}
+
+function isTextFormat(name: string): boolean {
+  try {
+    const format = formatOf(name);
+    return format === 'csv' || format === 'tsv' || format === 'json';
+  } catch {
+    return false;
   }
 }
 

@@ -128,9 +128,10 @@ export class FtField extends LitElement {
           @change=${(e: Event) => this.emit((e.target as HTMLInputElement).checked)} />${label}
       </div>`;
     } else if (this.kind === 'select') {
+      // NOTE: a value among no options shows as a disabled first option, which shifts the options by one: the change handler subtracts it.
       const index = this.options.findIndex((o) => same(o.value, this.value));
       control = html`${label}<select id="input" ?disabled=${this.disabled} aria-invalid=${invalid} aria-describedby=${described}
-          @change=${(e: Event) => this.emit(this.options[(e.target as HTMLSelectElement).selectedIndex]?.value)}>
+          @change=${(e: Event) => this.emit(this.options[(e.target as HTMLSelectElement).selectedIndex - (index < 0 ? 1 : 0)]?.value)}>
           ${index < 0 ? html`<option .selected=${true} disabled value="">${this.value === undefined ? '—' : formatField('scalar', this.value)}</option>` : nothing}
           ${this.options.map((o, i) => html`<option .selected=${i === index}>${o.label}</option>`)}
         </select>`;

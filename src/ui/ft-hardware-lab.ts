@@ -6,7 +6,7 @@ import type { BenchRecord } from '../bench/record.ts';
 import { reportTables } from '../bench/report.ts';
 import { bytesRows, copyPoints, fusedScaling, matmulBars, noiseOf, NOISY_SPREAD, peerBars, runLabel, runLabels, speedCurve, speedMemory } from '../bench/series.ts';
 import type { BenchNetwork } from '../bench/training-suites.ts';
-import { loadDatasetBrowser } from '../data/browser.ts';
+import { loadDatasetBrowser, type UploadedFile } from '../data/browser.ts';
 import type { Activation } from '../model/trial-config.ts';
 import { AskTellStudy } from '../search/ask-tell.ts';
 import type { Study } from '../search/study.ts';
@@ -32,7 +32,7 @@ export class FtHardwareLab extends LitElement {
 
   /** The study edited on the Study tab (when valid), whose own network the lab can sweep, and the files it reads. */
   @property({ attribute: false }) study: Study | null = null;
-  @property({ attribute: false }) files: ReadonlyMap<string, string> = new Map();
+  @property({ attribute: false }) files: ReadonlyMap<string, UploadedFile> = new Map();
   /** Set in the app, which has a Study tab (bench.html has none, and sweeps the benchmark network only). */
   @property({ type: Boolean }) withStudy = false;
 

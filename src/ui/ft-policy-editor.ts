@@ -1,7 +1,9 @@
 // <ft-policy-editor>: how a study searches and when it ends: objectives, sampler (random, grid, TPE, MOTPE, NSGA-II, PBT) with its options, pruner and budget.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { METRIC_DIRECTIONS, METRIC_LABELS, OBJECTIVE_METRICS } from '../model/objectives.ts';
+import { METRIC_DIRECTIONS, METRIC_LABELS, OBJECTIVE_METRICS, SHAPE_METRICS, TASK_METRICS, type ObjectiveMetric } from '../model/objectives.ts';
+
+type Task = keyof typeof TASK_METRICS;
 import type { StudyIssue } from '../search/errors.ts';
 import { TPE_DEFAULTS } from '../search/tpe.ts';
 import './ft-field.ts';
@@ -61,7 +63,12 @@ export const PRUNER_OPTIONS: Readonly<Record<string, OptionSpec[]>> = {
 
 const SAMPLER_LABELS: Record<string, string> = { random: 'random', grid: 'grid', tpe: 'TPE (one objective)', motpe: 'MOTPE (several objectives)', nsga2: 'NSGA-II (several objectives)', pbt: 'population-based training' };
 const asObject = (value: unknown): Json => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
-const METRIC_OPTIONS: FieldOption[] = OBJECTIVE_METRICS.map((metric) => ({ label: `${METRIC_LABELS[metric]} (${METRIC_DIRECTIONS[metric]})`, value: metric }));
+const metricOption = (metric: ObjectiveMetric): FieldOption => ({ label: `${METRIC_LABELS[metric]} (${METRIC_DIRECTIONS[metric]})`, value: metric });
+
+/** The metrics a task can be scored by, then the shape's speed and memory; every metric while the task is unknown. */
+function taskMetrics(task: Task | null): readonly ObjectiveMetric[] {
+  return task ? [...TASK_METRICS[task], ...OBJECTIVE_METRICS.filter((m) => SHAPE_METRICS.has(m))] : OBJECTIVE_METRICS;
+}
 
 /**
  * @fires policy-change - `detail: { key, value }`: the study's new `objective`, `sampler`, `pruner` or `budget` JSON (undefined removes it).
@@ -74,6 +81,8 @@ export class FtPolicyEditor extends LitElement {
   /** Trials the valid draft runs (Infinity when only samples or seconds end it), and its grid's size. */
   @property({ attribute: false }) trials: number | null = null;
   @property({ attribute: false }) gridSize: number | null = null;
+  /** The data's task, when known: the objective menus offer its metrics (and speed and memory). */
+  @property({ attribute: false }) task: Task | null = null;
 
   static override styles = [
     baseStyles,
@@ -140,11 +149,14 @@ export class FtPolicyEditor extends LitElement {
     const list = raw === undefined ? [{ metric: 'val_accuracy' }] : Array.isArray(raw) ? raw.map(asObject) : [asObject(raw)];
     const several = Array.isArray(raw);
     const write = (items: Json[]) => this.set('objective', items.length === 1 ? items[0] : items);
-    const unused = OBJECTIVE_METRICS.filter((m) => !list.some((o) => o.metric === m));
+    const metrics = taskMetrics(this.task);
+    const unused = metrics.filter((m) => !list.some((o) => o.metric === m));
+    // A metric of another task stays listed where it is chosen, so the menu shows it beside its issue.
+    const options = (chosen: unknown) => [...(OBJECTIVE_METRICS.includes(chosen as ObjectiveMetric) && !metrics.includes(chosen as ObjectiveMetric) ? [chosen as ObjectiveMetric] : []), ...metrics].map(metricOption);
     return html`<h4>Objectives <span class="muted">${list.length > 1 ? 'a Pareto search over all' : 'one metric; add one for a Pareto search'}</span></h4>
       <div class="objectives">
         ${list.map(
-          (o, i) => html`<ft-field label=${list.length > 1 ? `objective ${i + 1}` : 'objective'} kind="select" .value=${o.metric} .options=${METRIC_OPTIONS}
+          (o, i) => html`<ft-field label=${list.length > 1 ? `objective ${i + 1}` : 'objective'} kind="select" .value=${o.metric} .options=${options(o.metric)}
               .issues=${issuesUnder(this.issues, several ? `objective[${i}]` : 'objective').concat(i === 0 ? issuesAt(this.issues, 'objective', true) : [])}
               @field-change=${(e: CustomEvent<{ value: unknown }>) => write(list.map((x, j) => (j === i ? { metric: e.detail.value } : x)))}></ft-field>
             ${list.length > 1 ? html`<button class="small" type="button" aria-label="Remove objective ${i + 1}" @click=${() => write(list.filter((_, j) => j !== i))}>Remove</button>` : nothing}`,

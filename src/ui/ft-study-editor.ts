@@ -9,6 +9,7 @@ import './ft-data-editor.ts';
 import './ft-field.ts';
 import './ft-param-editor.ts';
 import './ft-policy-editor.ts';
+import type { TableCheck } from './controllers/table-check-controller.ts';
 import { draftToHash, issuesAt, issuesUnder, newParameter, presetDraft, PRESETS, type CsvCheck, type Draft } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
 
@@ -32,7 +33,7 @@ function moveKey(object: Json, key: string, delta: number): Json {
 
 /**
  * @fires draft-change - `detail: { draft }`: the whole study draft after an edit, import or preset.
- * @fires data-file - `detail: { name, text }`: a CSV file the user uploaded (from the data editor).
+ * @fires data-file - `detail: { name, contents }`: a data file the user uploaded (from the data editor).
  * @fires json-state - `detail: { error }`: the Study JSON text stopped parsing (its message) or parses again (''); Run waits for it.
  */
 @customElement('ft-study-editor')
@@ -45,10 +46,12 @@ export class FtStudyEditor extends LitElement {
   @property({ attribute: false }) trials: number | null = null;
   /** The grid's combinations, when the sampler is a grid. */
   @property({ attribute: false }) gridSize: number | null = null;
-  /** CSV files uploaded in this browser. */
+  /** Data files uploaded in this browser. */
   @property({ attribute: false }) files: readonly string[] = [];
   /** The CSV the draft reads, as a run would read it: its preview or its problem. */
   @property({ attribute: false }) csv: CsvCheck | null = null;
+  /** The uploaded table the draft reads, as a run would read it: its columns, width and split, or its problem. */
+  @property({ attribute: false }) table: TableCheck | null = null;
 
   /** The preset picked in the menu; '' until one is, when the menu shows the preset the draft equals (or none). */
   @state() private preset = '';
@@ -98,6 +101,9 @@ export class FtStudyEditor extends LitElement {
     const field = (key: string, label: string, kind: 'text' | 'number', hint = '') =>
       html`<ft-field label=${label} kind=${kind} hint=${hint} .value=${d[key]} .issues=${at(key)}
         @field-change=${(e: CustomEvent<{ value: unknown }>) => this.setKey(d, key, e.detail.value)}></ft-field>`;
+    // The file's own problem first: a bad file is why a target or a column cannot be picked.
+    const fileProblem = this.csv?.error ? `${this.csv.name}: ${this.csv.error}` : (this.table?.summary?.error ?? '');
+    const problems = this.issues.length + (fileProblem ? 1 : 0);
     return html`
       <div class="toolbar">
         <label>Preset
@@ -113,16 +119,11 @@ export class FtStudyEditor extends LitElement {
         <button type="button" @click=${this.copyLink}>Copy link</button>
       </div>
       ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
-      ${this.issues.length
+      ${this.issues.length || fileProblem
         ? html`<div class="summary" data-testid="study-issues" role="region" aria-label="Problems in the study">
-            <h3>${this.issues.length === 1 ? '1 problem' : `${this.issues.length} problems`} to fix before running</h3>
-            <ul>${this.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>
+            <h3>${fileProblem && !this.issues.length ? 'The data file cannot train' : `${problems === 1 ? '1 problem' : `${problems} problems`} to fix before running`}</h3>
+            <ul>${fileProblem ? html`<li><code>data.path</code>: ${fileProblem}</li>` : nothing}${this.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>
           </div>`
-        : this.csv?.error
-          ? html`<div class="summary" data-testid="study-issues" role="region" aria-label="Problems in the study">
-              <h3>The data file cannot train</h3>
-              <ul><li><code>data.path</code>: ${this.csv.name}: ${this.csv.error}</li></ul>
-            </div>`
           : html`<p class="ok" data-testid="study-valid">Valid study: ${this.trialsText()}.</p>`}
 
       <section aria-labelledby="h-study">
@@ -135,9 +136,9 @@ export class FtStudyEditor extends LitElement {
 
       <section aria-labelledby="h-data">
         <h3 id="h-data">Data</h3>
-        <ft-data-editor .data=${asObject(d.data)} .issues=${issuesUnder(this.issues, 'data')} .files=${this.files} .csv=${this.csv}
+        <ft-data-editor .data=${asObject(d.data)} .issues=${issuesUnder(this.issues, 'data')} .files=${this.files} .csv=${this.csv} .table=${this.table}
           @data-change=${(e: CustomEvent<{ data: Json }>) => this.setKey(d, 'data', e.detail.data)}
-          @data-file=${(e: CustomEvent<{ name: string; text: string }>) => this.dispatchEvent(new CustomEvent('data-file', { detail: e.detail }))}></ft-data-editor>
+          @data-file=${(e: CustomEvent<{ name: string; contents: unknown }>) => this.dispatchEvent(new CustomEvent('data-file', { detail: e.detail }))}></ft-data-editor>
       </section>
 
       <section aria-labelledby="h-space">
@@ -182,7 +183,7 @@ export class FtStudyEditor extends LitElement {
 
       <section aria-labelledby="h-policy">
         <h3 id="h-policy">Objectives, sampler, pruner and budget</h3>
-        <ft-policy-editor .draft=${d} .issues=${this.issues} .trials=${this.trials} .gridSize=${this.gridSize}
+        <ft-policy-editor .draft=${d} .issues=${this.issues} .trials=${this.trials} .gridSize=${this.gridSize} .task=${this.task()}
           @policy-change=${(e: CustomEvent<{ key: string; value: unknown }>) => this.setKey(d, e.detail.key, e.detail.value)}></ft-policy-editor>
       </section>
 
@@ -222,6 +223,14 @@ export class FtStudyEditor extends LitElement {
     if (value === undefined) delete next[key];
     else next[key] = value;
     this.emit(next);
+  }
+
+  /** The data's task, where known before Run: a table's (as described, else as set), classification for the other kinds; null while a table's is unknown. */
+  private task(): 'classification' | 'regression' | null {
+    const data = asObject(this.draft.data);
+    if (data.kind !== 'table') return 'classification';
+    const task = this.table?.summary?.encoded?.task ?? data.task;
+    return task === 'classification' || task === 'regression' ? task : null;
   }
 
   private trialsText(): string {

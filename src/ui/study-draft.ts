@@ -2,6 +2,7 @@
 import batchLrSweep from '../../studies/batch-lr-sweep.json';
 import defaultStudy from '../../studies/default.json';
 import quickSynthetic from '../../studies/quick-synthetic.json';
+import type { UploadedFile } from '../data/browser.ts';
 import { csvDataset } from '../data/csv.ts';
 import { StudyError, type StudyIssue } from '../search/errors.ts';
 import { createSampler } from '../search/sampler-factory.ts';
@@ -165,11 +166,12 @@ let lastCsv: { key: string; check: CsvCheck } | null = null;
  * Null when the draft reads no CSV or the file is not uploaded. The last answer is kept, so
  * edits elsewhere in the study do not parse the file again.
  */
-export function checkCsv(data: unknown, files: ReadonlyMap<string, string>): CsvCheck | null {
+export function checkCsv(data: unknown, files: ReadonlyMap<string, UploadedFile>): CsvCheck | null {
   const spec = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
   if (spec.kind !== 'csv' || typeof spec.path !== 'string') return null;
-  const text = files.get(spec.path);
-  if (text === undefined) return null;
+  const file = files.get(spec.path);
+  if (file === undefined) return null;
+  const text = typeof file === 'string' ? file : new TextDecoder().decode(file);
   const options = {
     name: spec.path,
     labelColumn: typeof spec.labelColumn === 'string' && spec.labelColumn ? spec.labelColumn : 'label',

@@ -31,7 +31,7 @@ describe('describeTableFile', () => {
   it('gives the width and split a run gets, and follows missing tokens and kind overrides', async () => {
     const plain = await describeTableFile(penguins, 'penguins.json', defaults());
     const run = tableDataset(await readTable(penguins, { name: 'penguins.json', format: 'json' }), defaults());
-    expect(plain.encoded).toMatchObject({ task: 'classification', width: run.dataset.features, split: run.dataset.split, dropped: 0 });
+    expect(plain.encoded).toMatchObject({ task: 'classification', width: run.dataset.features, split: run.dataset.split, folds: null, trainRows: run.dataset.split.train, dropped: 0 });
     // 4 numbers + Island (3 categories and the "other" column) + Sex (MALE, FEMALE, ".", "other", and "missing").
     expect(plain.encoded!.width).toBe(13);
     expect(plain.encoded!.classNames).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
@@ -45,6 +45,14 @@ describe('describeTableFile', () => {
     const ignored = await describeTableFile(penguins, 'penguins.json', defaults({ missing: ['.'], columns: { Island: 'ignore' } }));
     expect(ignored.columns.find((c) => c.name === 'Island')).toMatchObject({ kind: 'ignore', guessed: 'categorical' });
     expect(ignored.encoded!.width).toBe(dotted.encoded!.width - 4);
+  });
+
+  it('counts the rows a trial trains on with folds: the training split less its largest fold', async () => {
+    const cv = await describeTableFile(penguins, 'penguins.json', defaults({ cv: { folds: 4 } }));
+    const run = tableDataset(await readTable(penguins, { name: 'penguins.json', format: 'json' }), defaults({ cv: { folds: 4 } }));
+    const largest = Math.max(...[0, 1, 2, 3].map((f) => run.dataset.folds!.ofRow.filter((x) => x === f).length));
+    expect(cv.encoded).toMatchObject({ folds: 4, trainRows: run.dataset.split.train - largest });
+    expect(cv.encoded!.trainRows).toBeLessThan(cv.encoded!.split.train);
   });
 
   it('reports the DataError a run would meet, in the CLI words', async () => {

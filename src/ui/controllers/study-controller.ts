@@ -1,7 +1,7 @@
 // Owns the running study: loads its data, runs it on the page's GPU, journals it in IndexedDB as it runs, resumes it, exports it.
 import { ContextProvider } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { loadDatasetBrowser } from '../../data/browser.ts';
+import { loadDatasetBrowser, type UploadedFile } from '../../data/browser.ts';
 import { parseStudy, studyToJson, type Study } from '../../search/study.ts';
 import { FINISHED_STATES } from '../../model/states.ts';
 import { BrowserStore, type SavedStudy, type SavedStudySummary } from '../../store/browser-store.ts';
@@ -79,12 +79,12 @@ export function resultsFileProblem(json: unknown): string | null {
   return null;
 }
 
-/** The study's own data file, when it reads an uploaded CSV. */
-function dataFiles(study: Study, files: ReadonlyMap<string, string>): Map<string, string> {
-  if (study.data.kind !== 'csv') return new Map();
+/** The study's own data file, when it reads an uploaded CSV or table. */
+function dataFiles(study: Study, files: ReadonlyMap<string, UploadedFile>): Map<string, UploadedFile> {
+  if (study.data.kind !== 'csv' && study.data.kind !== 'table') return new Map();
   const name = study.data.path;
-  const text = files.get(name) ?? files.get(name.split(/[\\/]/).pop() ?? name);
-  return text === undefined ? new Map() : new Map([[name, text]]);
+  const contents = files.get(name) ?? files.get(name.split(/[\\/]/).pop() ?? name);
+  return contents === undefined ? new Map() : new Map([[name, contents]]);
 }
 
 export class StudyController implements ReactiveController {
@@ -157,7 +157,7 @@ export class StudyController implements ReactiveController {
    * saved study that is the very same (same JSON: a seeded study run again gives the same trials)
    * is replaced once the new run is planned rather than kept as a duplicate; without, it stays.
    */
-  async start(study: Study, files: ReadonlyMap<string, string>, options: { replace?: boolean } = {}): Promise<void> {
+  async start(study: Study, files: ReadonlyMap<string, UploadedFile>, options: { replace?: boolean } = {}): Promise<void> {
     if (this.busy) return;
     const now = new Date().toISOString();
     const saved: SavedStudy = { id: crypto.randomUUID(), name: study.name, study: studyToJson(study), status: 'running', record: null, createdAt: now, updatedAt: now };
@@ -431,8 +431,8 @@ export class StudyController implements ReactiveController {
     this.publish(true);
   }
 
-  /** The uploaded files a saved study reads (its CSV), by name. */
-  async files(id: string): Promise<Map<string, string>> {
+  /** The uploaded files a saved study reads (its CSV or table), by name. */
+  async files(id: string): Promise<Map<string, UploadedFile>> {
     return this.store ? this.store.getFiles(id) : new Map();
   }
 
@@ -508,7 +508,7 @@ export class StudyController implements ReactiveController {
     this.publish(true);
   }
 
-  private async execute(saved: SavedStudy, study: Study, files: Map<string, string>, previous: TrialRecord[], replaces: readonly string[] = []): Promise<void> {
+  private async execute(saved: SavedStudy, study: Study, files: Map<string, UploadedFile>, previous: TrialRecord[], replaces: readonly string[] = []): Promise<void> {
     const abort = new AbortController();
     this.abort = abort;
     this.intent = null;

@@ -10,6 +10,7 @@ import { askCommand, tellCommand } from './ask-tell-command.ts';
 import { benchCommand } from './bench-command.ts';
 import { checkCommand } from './check-command.ts';
 import { printable } from './flags.ts';
+import { exportCommand } from './export-command.ts';
 import { predictCommand } from './predict-command.ts';
 import { runCommand } from './run-command.ts';
 import { trainCommand } from './train-command.ts';
@@ -31,6 +32,9 @@ Commands:
   predict --model DIR --data FILE --out FILE
                        Apply a table study's model (its preprocess.json and best or --trial N
                        weights) to new rows on the GPU: class and probabilities, or the value.
+  export --onnx --model DIR
+                       Write a table study's trial as an ONNX model (onnxruntime), with its
+                       preprocess.json beside it.
   check [--json]       Run every kernel on this adapter against its float64 reference.
   bench [suite ...]    Benchmark kernels, batch sizes, fused trials, TF.js and the samplers on
                        this adapter (suites: ${BENCH_SUITES.join(', ')}; --quick, --json, --out FILE).
@@ -77,6 +81,8 @@ export async function main(argv: string[]): Promise<number> {
         return await trainCommand(rest);
       case 'predict':
         return await predictCommand(rest);
+      case 'export':
+        return await exportCommand(rest);
       case 'bench':
         return await benchCommand(rest);
       case 'check':

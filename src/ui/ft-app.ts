@@ -14,7 +14,7 @@ import type { RunAction } from './ft-run-panel.ts';
 import './ft-study-editor.ts';
 import './ft-study-list.ts';
 import type { SavedStudySummary } from '../store/browser-store.ts';
-import { checkStudyAgainstData, type Study } from '../search/study.ts';
+import { checkStudyAgainstData, studyForTask, type Study } from '../search/study.ts';
 import { StudyError, type StudyIssue } from '../search/errors.ts';
 import type { EncodedSummary } from '../data/describe-table.ts';
 import type { ViewStudy } from './viewer/model.ts';
@@ -240,7 +240,7 @@ export class FtApp extends LitElement {
     if (this.dataIssues?.study === study && this.dataIssues.encoded === encoded) return this.dataIssues.issues;
     let found: StudyIssue[] = [];
     try {
-      checkStudyAgainstData(study, encoded.trainRows, { task: encoded.task, ...(encoded.folds ? { folds: encoded.folds } : {}) });
+      checkStudyAgainstData(studyForTask(study, encoded.task), encoded.trainRows, { task: encoded.task, ...(encoded.folds ? { folds: encoded.folds } : {}) });
     } catch (error) {
       if (!(error instanceof StudyError)) throw error;
       found = error.issues;

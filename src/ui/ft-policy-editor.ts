@@ -1,7 +1,7 @@
 // <ft-policy-editor>: how a study searches and when it ends: objectives, sampler (random, grid, TPE, MOTPE, NSGA-II, PBT) with its options, pruner and budget.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { METRIC_DIRECTIONS, METRIC_LABELS, OBJECTIVE_METRICS, SHAPE_METRICS, TASK_METRICS, type ObjectiveMetric } from '../model/objectives.ts';
+import { defaultObjective, METRIC_DIRECTIONS, METRIC_LABELS, OBJECTIVE_METRICS, SHAPE_METRICS, TASK_METRICS, type ObjectiveMetric } from '../model/objectives.ts';
 
 type Task = keyof typeof TASK_METRICS;
 import type { StudyIssue } from '../search/errors.ts';
@@ -146,7 +146,8 @@ export class FtPolicyEditor extends LitElement {
 
   private renderObjectives() {
     const raw = this.draft.objective;
-    const list = raw === undefined ? [{ metric: 'val_accuracy' }] : Array.isArray(raw) ? raw.map(asObject) : [asObject(raw)];
+    // Left out, the objective is the task's default (studyForTask decides it once the data is read).
+    const list = raw === undefined ? [{ metric: defaultObjective(this.task ?? 'classification').metric }] : Array.isArray(raw) ? raw.map(asObject) : [asObject(raw)];
     const several = Array.isArray(raw);
     const write = (items: Json[]) => this.set('objective', items.length === 1 ? items[0] : items);
     const metrics = taskMetrics(this.task);

@@ -86,7 +86,7 @@ test('uploads penguins.json, shows its columns, edits target, missing tokens and
   await expect(runButton(page)).toBeEnabled();
 });
 
-test('a ragged CSV and a truncated Parquet file get the CLI’s named errors, and Run stays off', async ({ page }) => {
+test('a ragged CSV and a truncated Parquet file get the CLI’s named errors, and Run stays off until a good Arrow file comes', async ({ page }) => {
   await page.goto(studyUrl(SMALL));
   await page.getByLabel('data set', { exact: true }).selectOption('Table upload (CSV, TSV, JSON, Arrow, Parquet)');
   await tableUpload(page).setInputFiles({ name: 'ragged.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,label\n1,2,x\n3,4\n5,6,y\n') });
@@ -100,10 +100,20 @@ test('a ragged CSV and a truncated Parquet file get the CLI’s named errors, an
   await tableUpload(page).setInputFiles({ name: 'flights.parquet', mimeType: 'application/octet-stream', buffer: parquet.subarray(0, 100_000) });
   await expect(page.getByTestId('table-error')).toContainText('table:flights.parquet: corrupt or truncated Parquet file');
   await expect(runButton(page)).toBeDisabled();
+
+  // A whole Arrow file (bytes) reads: its three numeric columns, the error gone, Run on.
+  await tableUpload(page).setInputFiles(new URL('flights-200k.arrow', VEGA).pathname);
+  await expect(page.getByTestId('table-columns').locator('tbody tr')).toHaveCount(3);
+  await page.getByLabel('target (what the network predicts)').selectOption('delay');
+  await expect(page.getByTestId('table-summary')).toContainText('flights-200k.arrow: 200,000 rows');
+  await expect(page.getByTestId('encoded-width')).toHaveText('2');
+  await expect(page.getByTestId('table-error')).toHaveCount(0);
+  await expect(runButton(page)).toBeEnabled();
 });
 
 test('uploads cars.json for regression: the objectives become RMSE, MAE and R², and the results show them', async ({ page }) => {
-  await page.goto(studyUrl({ ...SMALL, name: 'cars-upload', objective: { metric: 'val_rmse' } }));
+  // No objective in the study: the regression task's default (val RMSE) applies.
+  await page.goto(studyUrl({ ...SMALL, name: 'cars-upload' }));
   await page.getByLabel('data set', { exact: true }).selectOption('Table upload (CSV, TSV, JSON, Arrow, Parquet)');
   await tableUpload(page).setInputFiles(new URL('cars.json', VEGA).pathname);
   await page.getByLabel('target (what the network predicts)').selectOption('Miles_per_Gallon');
@@ -112,6 +122,7 @@ test('uploads cars.json for regression: the objectives become RMSE, MAE and R²,
   expect((await columnFacts(page, 'Name')).kind).toBe('ignore');
   const objective = page.getByLabel('objective', { exact: true });
   await expect(objective.locator('option')).toHaveText([/val RMSE/, /val MAE/, /val R²/, /val loss/, /samples\/s/, /step ms/, /device bytes/]);
+  await expect(objective.locator('option:checked')).toHaveText(/val RMSE/);
   await expect(runButton(page)).toBeEnabled();
   await runButton(page).click();
   await expect(page.getByTestId('study-status')).toHaveText('done', { timeout: 150_000 });

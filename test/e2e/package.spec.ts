@@ -1,6 +1,6 @@
 // The npm package, as issue 18 asks: packed, installed into an empty folder, and used from there — `npx fusetune`
 // in compiled JavaScript and the README's library example type-checked by tsc against the installed types.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { vulkanLaunchEnv } from '../../src/gpu/node-gpu.ts';
@@ -49,6 +49,73 @@ test('npx fusetune: help, the adapter, and a small study run to its results fold
   for (const file of ['journal.log', 'study.json', 'trials.csv', 'best.safetensors']) expect(existsSync(join(pkg.dir, 'runs', 'small', file)), file).toBe(true);
   const record = JSON.parse(readFileSync(join(pkg.dir, 'runs', 'small', 'study.json'), 'utf8')) as { trials: unknown[] };
   expect(record.trials).toHaveLength(8);
+});
+
+/** A small table: two numbers (one with gaps), a colour, and a class the three decide; written by the test, so it needs no download. */
+function tinyTableCsv(rows: number): string {
+  const lines = ['size,weight,colour,kind'];
+  for (let i = 0; i < rows; i++) {
+    const size = ((i * 37) % 100) / 10;
+    const weight = i % 11 === 0 ? '' : String(((i * 53) % 70) / 7);
+    const colour = ['red', 'green', 'blue'][i % 3]!;
+    const kind = size + (colour === 'red' ? 3 : 0) > 6 ? 'big' : 'small';
+    lines.push(`${size},${weight},${colour},${kind}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface PredictReport {
+  metrics: { accuracy: number; loss: number; rows: number };
+  recorded: { accuracy: number; loss: number } | null;
+}
+
+test('a table study from the installed package: predict on its test split gives back the recorded test metrics', () => {
+  writeFileSync(join(pkg.dir, 'tiny.csv'), tinyTableCsv(160));
+  const study = { name: 'tiny-table', seed: 2, data: { kind: 'table', path: 'tiny.csv', target: 'kind', split: { validation: 0.2, test: 0.25 } }, space: {}, defaults: { batch_size: 16, units: 6, optimizer: 'adam', lr: 0.05 }, budget: { trials: 1, epochs: 4 } };
+  writeFileSync(join(pkg.dir, 'tiny-study.json'), JSON.stringify(study));
+  const run = npxFusetune(pkg, ['run', 'tiny-study.json', '--out', 'runs/tiny'], { timeoutMs: 300_000 });
+  expect(run.status, run.stderr).toBe(0);
+  for (const file of ['preprocess.json', 'test-rows.json', 'best.safetensors']) expect(existsSync(join(pkg.dir, 'runs', 'tiny', file)), file).toBe(true);
+  const predict = npxFusetune(pkg, ['predict', '--model', 'runs/tiny', '--data', 'tiny.csv', '--split', 'test', '--out', 'tiny-test.csv', '--json'], { timeoutMs: 300_000 });
+  expect(predict.status, predict.stderr).toBe(0);
+  const { metrics, recorded } = JSON.parse(predict.stdout) as PredictReport;
+  expect(metrics.rows).toBe(40);
+  // The same rows, weights and kernel: accuracy exactly; the loss to float32 summation (docs/predict.md).
+  expect(metrics.accuracy).toBe(recorded!.accuracy);
+  expect(Math.abs(metrics.loss - recorded!.loss)).toBeLessThanOrEqual(1e-5 * recorded!.loss);
+});
+
+test('export --onnx from the installed package: onnxruntime-web gives predict’s probabilities, rows encoded by the library', () => {
+  const exported = npxFusetune(pkg, ['export', '--onnx', '--model', 'runs/tiny', '--out', 'tiny.onnx']);
+  expect(exported.status, exported.stderr).toBe(0);
+  expect(exported.stdout).toContain('preprocessing is not in the graph');
+  // onnxruntime-web from the repository's node_modules (a devDependency): no download, no second install.
+  mkdirSync(installed('onnxruntime-web', '..'), { recursive: true });
+  if (!existsSync(installed('onnxruntime-web'))) symlinkSync(join(REPO, 'node_modules', 'onnxruntime-web'), installed('onnxruntime-web'));
+  writeFileSync(
+    join(pkg.dir, 'onnx-check.mjs'),
+    [
+      "import { readFileSync } from 'node:fs';",
+      "import * as ort from 'onnxruntime-web';",
+      "import { encodedWidth, encodeRows, parsePreprocess, readTable } from 'fusetune';",
+      "const preprocess = parsePreprocess(readFileSync('preprocess.json', 'utf8'));",
+      "const table = await readTable(readFileSync('tiny.csv', 'utf8'), { name: 'tiny.csv', format: 'csv', missing: preprocess.missing });",
+      "const rows = JSON.parse(readFileSync('runs/tiny/test-rows.json', 'utf8')).rows;",
+      'const F = encodedWidth(preprocess.columns);',
+      'const x = new Float32Array(rows.length * F);',
+      'encodeRows(table, preprocess.columns, rows, x);',
+      'ort.env.wasm.numThreads = 1;',
+      "const session = await ort.InferenceSession.create(new Uint8Array(readFileSync('tiny.onnx')));",
+      "const { probabilities } = await session.run({ features: new ort.Tensor('float32', x, [rows.length, F]) });",
+      'console.log(JSON.stringify(Array.from(probabilities.data)));',
+    ].join('\n'),
+  );
+  const node = sh(process.execPath, ['onnx-check.mjs'], { cwd: pkg.dir, env: { ...process.env, ...vulkanLaunchEnv() } });
+  expect(node.status, node.stderr).toBe(0);
+  const onnx = JSON.parse(node.stdout) as number[];
+  const predicted = readFileSync(join(pkg.dir, 'tiny-test.csv'), 'utf8').trim().split('\n').slice(1).flatMap((line) => line.split(',').slice(2).map(Number));
+  expect(onnx).toHaveLength(predicted.length);
+  expect(Math.max(...predicted.map((p, i) => Math.abs(p - onnx[i]!)))).toBeLessThanOrEqual(1e-5);
 });
 
 test('MNIST from the installed package: its shipped asset, nothing written into node_modules', () => {

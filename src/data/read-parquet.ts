@@ -8,6 +8,7 @@ import { compressors } from 'hyparquet-compressors';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
+import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import { getMaxDefinitionLevel, getSchemaPath } from 'hyparquet/src/schema.js';
 import { DataError } from './errors.ts';
@@ -40,6 +41,25 @@ function check(condition: boolean, problem: string): asserts condition {
 }
 
 type Decoder = Parameters<typeof convert>[1];
+
+/**
+ * The dictionary indices of a v1 data page of a flat column whose cells are all present, as a typed array;
+ * null when a cell is missing (hyparquet's readDataPage places those). hyparquet decodes levels and
+ * indices into plain JS arrays, which was most of the time reading flights-3m.parquet took.
+ */
+function presentDictionaryIndices(page: Uint8Array, rows: number, maxDefinition: number): Int32Array | null {
+  const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+  if (maxDefinition > 0) {
+    const levels = new Uint8Array(rows);
+    readRleBitPackedHybrid(reader, 32 - Math.clz32(maxDefinition), levels);
+    for (let i = 0; i < rows; i++) if (levels[i] !== maxDefinition) return null;
+  }
+  const width = reader.view.getUint8(reader.offset++);
+  check(width <= 32, `a dictionary index ${width} bits wide`);
+  const indices = new Int32Array(rows);
+  if (width > 0) readRleBitPackedHybrid(reader, width, indices, reader.view.byteLength - reader.offset);
+  return indices;
+}
 
 /**
  * Reads one column chunk (the column's pages in one row group) into `builder`: `rows` cells exactly.
@@ -84,7 +104,17 @@ function readChunk(file: ArrayBuffer, chunk: ColumnChunk, decoder: Decoder, rows
       check(daph !== undefined, 'a data page has no header');
       pageRows = daph.num_values;
       check(Number.isSafeInteger(pageRows) && pageRows >= 0 && pageRows <= rows - done, `a page of ${pageRows} rows past the row group's ${rows}`);
-      page = readDataPage(decompressPage(compressed, header.uncompressed_page_size, meta.codec, compressors), daph, decoder);
+      const raw = decompressPage(compressed, header.uncompressed_page_size, meta.codec, compressors);
+      const dictionaryPage = daph.encoding === 'PLAIN_DICTIONARY' || daph.encoding === 'RLE_DICTIONARY';
+      const indices = dictionaryPage && dictionary !== null && decoder.schemaPath.length === 2 && maxDefinition <= 1 ? presentDictionaryIndices(raw, pageRows, maxDefinition) : null;
+      if (indices) {
+        const size = dictionary!.length;
+        for (let i = 0; i < pageRows; i++) check(indices[i]! >>> 0 < size, 'a dictionary index past the dictionary');
+        builder.addIndexed(dictionary!, indices, pageRows);
+        done += pageRows;
+        continue;
+      }
+      page = readDataPage(raw, daph, decoder);
     } else if (header.type === 'DATA_PAGE_V2') {
       const daph = header.data_page_header_v2;
       check(daph !== undefined, 'a data page has no header');
@@ -104,6 +134,13 @@ function readChunk(file: ArrayBuffer, chunk: ColumnChunk, decoder: Decoder, rows
     const levels = page.definitionLevels ?? [];
     const present = levels.length === 0 ? pageRows : levels.reduce((n, level) => n + (level === maxDefinition ? 1 : 0), 0);
     check(values.length >= present, `a page has ${values.length} values for ${present} present cells`);
+    if (dictionaryEncoded && levels.length === 0) {
+      // No nulls on the page (hyparquet drops the levels then): every cell is a dictionary entry.
+      for (let i = 0; i < pageRows; i++) check(values[i]! < dictionary!.length, 'a dictionary index past the dictionary');
+      builder.addIndexed(dictionary!, values as ArrayLike<number>, pageRows);
+      done += pageRows;
+      continue;
+    }
     let next = 0;
     const value = dictionaryEncoded
       ? () => {

@@ -135,6 +135,38 @@ export class ColumnBuilder {
     }
   }
 
+  /**
+   * Appends `entries[indices[i]]` for i < count (every index below entries.length: the caller checks): a
+   * Parquet dictionary page without nulls, written straight into the typed column instead of cell by cell.
+   * A text entry is coded the first time a cell uses it, so levels stay the values cells hold, in order.
+   */
+  addIndexed(entries: readonly Resolved[], indices: ArrayLike<number>, count: number): void {
+    if (this.values && entries.some((entry) => typeof entry === 'string')) {
+      for (let i = 0; i < count; i++) this.add(entries[indices[i]!]!);
+      return;
+    }
+    while (this.length + count > (this.values ?? this.codes)!.length) this.grow();
+    const at = this.length;
+    if (this.values) {
+      const numbers = Float64Array.from(entries, (entry) => (entry === null ? NaN : (entry as number)));
+      for (let i = 0; i < count; i++) this.values[at + i] = numbers[indices[i]!]!;
+    } else {
+      // -2: not coded yet; -1 is a missing cell's code.
+      const codeOf = new Int32Array(entries.length).fill(-2);
+      const codes = this.codes!;
+      for (let i = 0; i < count; i++) {
+        const index = indices[i]!;
+        let code = codeOf[index]!;
+        if (code === -2) {
+          const entry = entries[index]!;
+          code = codeOf[index] = entry === null ? -1 : this.codeFor(typeof entry === 'number' ? String(entry) : entry);
+        }
+        codes[at + i] = code;
+      }
+    }
+    this.length += count;
+  }
+
   /** The column, trimmed to its rows. */
   finish(): RawColumn {
     const n = this.length;
@@ -143,13 +175,17 @@ export class ColumnBuilder {
   }
 
   private setText(at: number, text: string): void {
+    this.codes![at] = this.codeFor(text);
+  }
+
+  private codeFor(text: string): number {
     let code = this.index.get(text);
     if (code === undefined) {
       code = this.levels.length;
       this.levels.push(text);
       this.index.set(text, code);
     }
-    this.codes![at] = code;
+    return code;
   }
 
   /** The first word at row `at`: the numbers before it become text levels. */

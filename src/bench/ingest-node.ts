@@ -6,7 +6,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchAborted } from './env.ts';
-import { flightsIngestSpec, ingestRecords, measureIngest, type IngestRun, type MemoryProbe } from './ingest.ts';
+import { flightsIngestSpec, ingestRecords, measureIngest, type IngestRun, type ProcessProbe } from './ingest.ts';
 import type { BenchRecord } from './record.ts';
 
 /** The environment variable that turns `fusetune bench ingest` into one measured run (the parent sets it). */
@@ -26,17 +26,21 @@ export function flightsFile(): string | null {
   }
 }
 
-/** The process's resident set and its high-water mark (getrusage's ru_maxrss, in KiB on Linux). */
-export const nodeMemory: MemoryProbe = {
+/** The process's resident set, its high-water mark (getrusage's ru_maxrss, in KiB on Linux) and its CPU time. */
+export const nodeProcess: ProcessProbe = {
   rssBytes: () => process.memoryUsage.rss(),
   peakRssBytes: () => process.resourceUsage().maxRSS * 1024,
+  cpuMs: () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  },
 };
 
 /** The child's side: one run on `path`, printed as one JSON line. */
 export async function ingestChild(path: string): Promise<number> {
   // --expose-gc is passed by the parent: the start-up's garbage is not counted as the baseline.
   (globalThis as { gc?: () => void }).gc?.();
-  const run = await measureIngest(() => new Uint8Array(readFileSync(path)), flightsIngestSpec(path), nodeMemory, loadavg()[0]!);
+  const run = await measureIngest(() => new Uint8Array(readFileSync(path)), flightsIngestSpec(path), nodeProcess, loadavg()[0]!);
   process.stdout.write(`${JSON.stringify(run)}\n`);
   return 0;
 }
@@ -76,7 +80,7 @@ export async function runIngestSuite(env: IngestBenchEnv, path: string): Promise
   for (let i = 0; i < repetitions; i++) {
     if (env.signal?.aborted) throw new BenchAborted();
     const run = await runChild(path, env.signal);
-    env.progress(`ingest: run ${i + 1}/${repetitions}: read ${(run.readMs / 1000).toFixed(2)} s, encode ${(run.encodeMs / 1000).toFixed(2)} s, peak ${((run.peakRssBytes - run.baselineRssBytes) / 2 ** 20).toFixed(0)} MiB above baseline (load ${run.loadAverage1.toFixed(2)})`);
+    env.progress(`ingest: run ${i + 1}/${repetitions}: read ${(run.readMs / 1000).toFixed(2)} s (CPU ${(run.readCpuMs / 1000).toFixed(2)} s), encode ${(run.encodeMs / 1000).toFixed(2)} s (CPU ${(run.encodeCpuMs / 1000).toFixed(2)} s), peak ${((run.peakRssBytes - run.baselineRssBytes) / 2 ** 20).toFixed(0)} MiB above baseline (load ${run.loadAverage1.toFixed(2)})`);
     runs.push(run);
   }
   const cores = cpus();

@@ -12,10 +12,12 @@ import { invert, summarize } from './stats.ts';
 export const INGEST_TARGET_SECONDS = 6;
 export const INGEST_TARGET_PEAK_OVER_DECODED = 2;
 
-/** How the process's memory is read: the resident set now, and its high-water mark since the process started. */
-export interface MemoryProbe {
+/** How the process is read: the resident set now, its high-water mark since the process started, and the CPU time it has used. */
+export interface ProcessProbe {
   rssBytes(): number;
   peakRssBytes(): number;
+  /** User + system CPU milliseconds: on a shared machine a steadier figure than the wall clock, which waits for other work. */
+  cpuMs(): number;
 }
 
 /** One read and encode, in one process. */
@@ -33,6 +35,8 @@ export interface IngestRun {
   features: number;
   readMs: number;
   encodeMs: number;
+  readCpuMs: number;
+  encodeCpuMs: number;
   baselineRssBytes: number;
   /** The high-water mark when the read ended, and when the encode ended. */
   peakReadRssBytes: number;
@@ -55,17 +59,20 @@ export function decodedBytes(table: RawTable): number {
  * Reads the file (`readBytes` runs inside the timed read) and encodes it as `spec` says, as loadTable
  * does for a study. The baseline is taken before the file is read, so the file's bytes count above it.
  */
-export async function measureIngest(readBytes: () => Uint8Array, spec: TableSpec, probe: MemoryProbe, loadAverage1: number, now = () => performance.now()): Promise<IngestRun> {
+export async function measureIngest(readBytes: () => Uint8Array, spec: TableSpec, probe: ProcessProbe, loadAverage1: number, now = () => performance.now()): Promise<IngestRun> {
   const name = fileName(spec.path);
   const baselineRssBytes = probe.rssBytes();
+  const startedCpu = probe.cpuMs();
   const started = now();
   const bytes = readBytes();
   const fileBytes = bytes.byteLength;
   const table = await readTable(bytes, { name, format: formatOf(name, spec.format), missing: spec.missing, want: wantedColumns(spec) });
   const read = now();
+  const readCpu = probe.cpuMs();
   const peakReadRssBytes = probe.peakRssBytes();
   const { dataset } = tableDataset(table, spec);
   const encoded = now();
+  const encodedCpu = probe.cpuMs();
   return {
     file: name,
     rows: table.rows,
@@ -77,6 +84,8 @@ export async function measureIngest(readBytes: () => Uint8Array, spec: TableSpec
     features: dataset.features,
     readMs: read - started,
     encodeMs: encoded - read,
+    readCpuMs: readCpu - startedCpu,
+    encodeCpuMs: encodedCpu - readCpu,
     baselineRssBytes,
     peakReadRssBytes,
     peakRssBytes: probe.peakRssBytes(),
@@ -111,14 +120,15 @@ export function ingestRecords(runs: readonly IngestRun[], adapter: AdapterSummar
   return [
     record(
       'read',
-      { seconds: seconds((r) => r.readMs), rowsPerSec: rowsPerSec((r) => r.readMs), peakAboveBaselineBytes: above((r) => r.peakReadRssBytes), peakOverDecoded: over((r) => r.peakReadRssBytes, first.decodedBytes), loadAverage1: load },
+      { seconds: seconds((r) => r.readMs), cpuSeconds: seconds((r) => r.readCpuMs), rowsPerSec: rowsPerSec((r) => r.readMs), peakAboveBaselineBytes: above((r) => r.peakReadRssBytes), peakOverDecoded: over((r) => r.peakReadRssBytes, first.decodedBytes), loadAverage1: load },
       'file bytes to typed columns (readTable); peak RSS is the process high-water mark when the read ended, less the RSS before the file was read',
     ),
-    record('encode', { seconds: seconds((r) => r.encodeMs), rowsPerSec: rowsPerSec((r) => r.encodeMs), loadAverage1: load }, 'columns to the float32 matrix (tableDataset: target, split, kinds, transform fitted on the training rows, every kept row encoded)'),
+    record('encode', { seconds: seconds((r) => r.encodeMs), cpuSeconds: seconds((r) => r.encodeCpuMs), rowsPerSec: rowsPerSec((r) => r.encodeMs), loadAverage1: load }, 'columns to the float32 matrix (tableDataset: target, split, kinds, transform fitted on the training rows, every kept row encoded)'),
     record(
       'read+encode',
       {
         seconds: seconds((r) => r.readMs + r.encodeMs),
+        cpuSeconds: seconds((r) => r.readCpuMs + r.encodeCpuMs),
         rowsPerSec: rowsPerSec((r) => r.readMs + r.encodeMs),
         peakAboveBaselineBytes: above((r) => r.peakRssBytes),
         peakOverDecoded: over((r) => r.peakRssBytes, first.decodedBytes),
@@ -149,7 +159,7 @@ export function ingestTables(records: readonly BenchRecord[]): ReportTable[] {
     const median = (v: BenchRecord['values'][string] | undefined) => (v && typeof v === 'object' ? v.median : typeof v === 'number' ? v : null);
     return {
       title: `Ingestion — ${workload} — decoded columns ${num(Number(shape.decodedBytes) / 2 ** 20)} MiB, encoded matrix ${num(Number(shape.encodedBytes) / 2 ** 20)} MiB`,
-      header: ['step', 'seconds', 'rows/s', 'peak MiB above baseline', 'peak ÷ decoded', 'peak ÷ (decoded + encoded)', 'load (1 min)', 'target'],
+      header: ['step', 'seconds', 'CPU seconds', 'rows/s', 'peak MiB above baseline', 'peak ÷ decoded', 'peak ÷ (decoded + encoded)', 'load (1 min)', 'target'],
       rows: ['read', 'encode', 'read+encode'].flatMap((kernel) => {
         const r = of(kernel);
         if (!r) return [];
@@ -157,7 +167,7 @@ export function ingestTables(records: readonly BenchRecord[]): ReportTable[] {
           kernel === 'read+encode'
             ? `< ${INGEST_TARGET_SECONDS} s: ${verdict(median(r.values.seconds), INGEST_TARGET_SECONDS)}; < ${INGEST_TARGET_PEAK_OVER_DECODED}× decoded: ${verdict(median(r.values.peakOverDecoded), INGEST_TARGET_PEAK_OVER_DECODED)}`
             : '';
-        return [[kernel, valueText(r.values.seconds), valueText(r.values.rowsPerSec), mibText(r.values.peakAboveBaselineBytes), valueText(r.values.peakOverDecoded), valueText(r.values.peakOverDecodedAndEncoded), valueText(r.values.loadAverage1), target]];
+        return [[kernel, valueText(r.values.seconds), valueText(r.values.cpuSeconds), valueText(r.values.rowsPerSec), mibText(r.values.peakAboveBaselineBytes), valueText(r.values.peakOverDecoded), valueText(r.values.peakOverDecodedAndEncoded), valueText(r.values.loadAverage1), target]];
       }),
     };
   });

@@ -1,6 +1,6 @@
 // The ingest suite's measuring logic on a small Parquet file (the 3M-row file is the bench's alone): what it counts, how peaks and rates derive, its records and table. No time is asserted.
 import { describe, expect, it } from 'vitest';
-import { decodedBytes, flightsIngestSpec, ingestRecords, ingestTables, measureIngest, type MemoryProbe } from '../../src/bench/ingest.ts';
+import { decodedBytes, flightsIngestSpec, ingestRecords, ingestTables, measureIngest, type ProcessProbe } from '../../src/bench/ingest.ts';
 import { benchRecordSchema, centralValue } from '../../src/bench/record.ts';
 import { tableSpecSchema } from '../../src/data/spec.ts';
 import { readTable } from '../../src/data/read-table.ts';
@@ -8,11 +8,13 @@ import { sampleParquet } from '../helpers/tables.ts';
 
 const adapter = { vendor: 'cpu', architecture: '', device: '', description: 'CPU', isSoftware: false, runtime: 'node' as const };
 
-/** A probe whose resident set grows by a step per read, with the high-water mark as its largest reading. */
-function steppingProbe(start: number, step: number): MemoryProbe {
+/** A probe whose resident set grows by a step per read, with the high-water mark as its largest reading; CPU time runs 100 ms per reading. */
+function steppingProbe(start: number, step: number): ProcessProbe {
   let rss = start;
   let peak = start;
+  let cpu = 0;
   return {
+    cpuMs: () => (cpu += 100),
     rssBytes: () => rss,
     peakRssBytes: () => {
       rss += step;
@@ -38,7 +40,7 @@ describe('ingest suite', () => {
     expect(readCalls).toBe(1);
     // `t` is a timestamp, a date the study does not name: left unread, as loadTable leaves it.
     const table = await readTable(bytes, { name: 's.parquet', format: 'parquet', want: (name) => name !== 't' });
-    expect(run).toMatchObject({ file: 's.parquet', rows: 2500, fileBytes: bytes.byteLength, columnsRead: 5, columnsSkipped: 1, decodedBytes: decodedBytes(table), readMs: 250, encodeMs: 250 });
+    expect(run).toMatchObject({ file: 's.parquet', rows: 2500, fileBytes: bytes.byteLength, columnsRead: 5, columnsSkipped: 1, decodedBytes: decodedBytes(table), readMs: 250, encodeMs: 250, readCpuMs: 100, encodeCpuMs: 100 });
     expect(run.decodedBytes).toBe(table.columns.reduce((sum, c) => sum + (c.type === 'number' ? c.values.length * 8 : c.codes.length * 4), 0));
     // Rows whose target f is missing (every 5th) are dropped; the rest are all encoded, as float32.
     expect(run.encodedBytes).toBe(2000 * run.features * 4);

@@ -84,14 +84,14 @@ export class FtTableColumns extends LitElement {
           hint=${summary?.encoded && d.task === undefined ? `guessed: ${summary.encoded.task}` : ''}
           @field-change=${(e: CustomEvent<{ value: unknown }>) => this.set('task', e.detail.value)}></ft-field>
         <div class="missing">
-          <label for="missing">missing tokens (besides empty, NA, NaN, null…)</label>
+          <label for="missing">missing tokens</label>
           <input id="missing" type="text" spellcheck="false" autocomplete="off" placeholder="e.g. ., ?" .value=${missingText} aria-describedby="missing-hint"
             @input=${(e: Event) => {
               this.missingText = (e.target as HTMLInputElement).value;
               const tokens = parseMissingTokens(this.missingText);
               this.set('missing', tokens.length ? tokens : undefined);
             }} />
-          <p id="missing-hint" class="hint">comma-separated; cells that read so count as missing</p>
+          <p id="missing-hint" class="hint">comma-separated, besides empty, NA, NaN, null…</p>
         </div>
       </div>
       ${this.renderSummary()}

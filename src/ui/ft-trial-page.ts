@@ -122,14 +122,21 @@ export class FtTrialPage extends LitElement {
           ${run
             ? html`<h3>fusetune’s record</h3>
                 ${rows([
-                  ['val accuracy', formatPercent(run.valAccuracy)],
+                  // A regression trial records RMSE, MAE and R² where a classifier records accuracy.
+                  ...((run.valRmse ?? null) !== null
+                    ? ([['val RMSE', formatNumber(run.valRmse)], ['val MAE', formatNumber(run.valMae)], ['val R²', formatNumber(run.valR2)]] as [string, string][])
+                    : ([['val accuracy', formatPercent(run.valAccuracy)]] as [string, string][])),
                   ['val loss', formatNumber(run.valLoss)],
                   ['train loss', formatNumber(run.trainLoss)],
                   ['steps', formatRate(run.stepsDone)],
                   ['samples/s', formatRate(run.samplesPerSec)],
                   ['bytes', run.bytes ? formatBytes(run.bytes.total) : '–'],
                   ['network', `${run.config.hidden.join('–') || 'linear'}, ${run.config.activation}, batch ${run.config.batchSize}, ${run.config.optimizer}`],
-                  ...(run.test ? [['test accuracy', formatPercent(run.test.accuracy)] as [string, string]] : []),
+                  ...(run.test
+                    ? run.test.rmse !== undefined
+                      ? ([['test RMSE', formatNumber(run.test.rmse)], ['test MAE', formatNumber(run.test.mae)], ['test R²', formatNumber(run.test.r2)]] as [string, string][])
+                      : [['test accuracy', formatPercent(run.test.accuracy)] as [string, string]]
+                    : []),
                 ])}`
             : nothing}
         </div>

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 
 const VEGA = new URL('../../node_modules/vega-datasets/data/', import.meta.url);
+/** `SCREENSHOTS_DIR=docs/screenshots` refreshes the one in docs/app.md. */
+const SHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
 
 function studyUrl(study: unknown): string {
   return `/#study=${Buffer.from(JSON.stringify(study)).toString('base64url')}`;
@@ -54,13 +56,14 @@ test('uploads penguins.json, shows its columns, edits target, missing tokens and
   expect((await columnFacts(page, 'Species')).kind).toBe('target');
 
   // "." in Sex is a missing value in disguise: naming it drops one category (one feature fewer).
-  await page.getByLabel(/^missing tokens/).fill('.');
+  await page.getByLabel('missing tokens', { exact: true }).fill('.');
   await expect(page.getByTestId('encoded-width')).toHaveText('12');
   expect(await columnFacts(page, 'Sex')).toEqual({ kind: 'categorical', missing: '11', distinct: '2' });
 
   // Ignoring Island takes away its 3 categories and its "other" feature, and writes data.columns.
   await columnRow(page, 'Island').getByLabel('kind of Island').selectOption('ignore');
   await expect(page.getByTestId('encoded-width')).toHaveText('8');
+  await page.locator('ft-data-editor').screenshot({ path: `${SHOTS}/upload.png` });
   await page.getByText('Study JSON').click();
   const json = JSON.parse(await page.getByRole('textbox', { name: 'Study JSON' }).inputValue()) as { data: Record<string, unknown> };
   expect(json.data).toEqual({ kind: 'table', path: 'penguins.json', target: 'Species', missing: ['.'], columns: { Island: 'ignore' } });
@@ -129,4 +132,10 @@ test('uploads cars.json for regression: the objectives become RMSE, MAE and R²,
   const headers = (await page.getByTestId('trial-table').locator('thead th').allTextContents()).map((t) => t.trim());
   expect(headers.filter((h) => /^val (RMSE|MAE|R²|acc)/.test(h)).map((h) => h.replace(/[^\w ²]+$/, ''))).toEqual(['val RMSE', 'val MAE', 'val R²']);
   await expect(page.getByTestId('best-trial')).toContainText(/[\d.]+ Miles_per_Gallon val, [\d.]+ test/);
+  // The trial's page lists the regression metrics, not an empty accuracy.
+  await page.getByRole('button', { name: /Open trial \d+’s page/ }).first().click();
+  const trialPage = page.getByTestId('trial-page');
+  await expect(trialPage).toContainText(/val RMSE\s*[\d.]+/);
+  await expect(trialPage).toContainText(/val R²\s*-?[\d.]+/);
+  await expect(trialPage).not.toContainText('val accuracy');
 });

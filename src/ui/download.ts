@@ -11,3 +11,8 @@ export function downloadBlob(fileName: string, blob: Blob): void {
   // The download has started by now; revoking later still lets slow browsers read it.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** A study name as the start of a download's file name (`penguins v2` → `penguins_v2`). */
+export function fileBase(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_') || 'study';
+}

@@ -22,6 +22,7 @@ import './ft-timeline-chart.ts';
 import './ft-trial-filters.ts';
 import './ft-trial-page.ts';
 import './ft-trial-table.ts';
+import './ft-use-model.ts';
 import { baseStyles } from './styles.ts';
 import { bestIndex, paretoIndices, variedParams, type ParamInfo, type ViewStudy, type ViewTrial } from './viewer/model.ts';
 
@@ -175,6 +176,9 @@ export class FtResults extends LitElement {
             @click=${() => this.requestExport('weights')}>Best weights (.safetensors)</button>
         </div>
       </div>
+      ${session.bestWeights && record?.study.data.kind === 'table' && bestTrial
+        ? html`<ft-use-model class="panel" .study=${session.saved?.name ?? ''} .features=${record.dataset.features} .task=${record.dataset.task ?? 'classification'} .trial=${bestTrial.index}></ft-use-model>`
+        : nothing}
       ${this.renderJournal()}
       ${session.notes.length > 0 || !runs
         ? html`<ul class="notes muted" data-testid="study-notes">

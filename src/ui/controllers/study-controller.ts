@@ -7,6 +7,9 @@ import { FINISHED_STATES } from '../../model/states.ts';
 import { BrowserStore, type SavedStudy, type SavedStudySummary } from '../../store/browser-store.ts';
 import { trialsCsv } from '../../store/export.ts';
 import { encodeSafetensors, mlpTensors } from '../../store/safetensors.ts';
+import { encodeOnnx } from '../../store/onnx.ts';
+import { serializePreprocess } from '../../data/transform.ts';
+import { fileBase } from '../download.ts';
 import type { DeviceLostError } from '../../gpu/errors.ts';
 import type { StudyRecord, TrialRecord } from '../../store/records.ts';
 import { studyJournalText } from '../../store/journal-text.ts';
@@ -28,7 +31,7 @@ const READ_SLICE_CHARS = 400_000;
 /** Saved statuses a study can resume from: it stopped with trials left, for whatever reason. */
 const RESUMABLE = new Set<SavedStudy['status']>(['paused', 'stopped', 'interrupted', 'lost']);
 
-export type ExportKind = 'csv' | 'json' | 'weights' | 'journal';
+export type ExportKind = 'csv' | 'json' | 'weights' | 'journal' | 'onnx' | 'preprocess';
 
 export interface ExportedFile {
   fileName: string;
@@ -444,7 +447,7 @@ export class StudyController implements ReactiveController {
     const saved = this.saved;
     const record = saved?.record;
     if (!saved || !record) throw new Error('no study results to export yet');
-    const base = saved.name.replace(/[^\w.-]+/g, '_') || 'study';
+    const base = fileBase(saved.name);
     if (kind === 'journal') {
       let study: Study;
       try {
@@ -458,20 +461,40 @@ export class StudyController implements ReactiveController {
     }
     if (kind === 'csv') return { fileName: `${base}-trials.csv`, blob: new Blob([trialsCsv(record)], { type: 'text/csv' }) };
     if (kind === 'json') return { fileName: `${base}-study.json`, blob: new Blob([JSON.stringify(record, null, 1) + '\n'], { type: 'application/json' }) };
-    const bestIndex = bestTrial(record);
-    if (bestIndex === null) throw new Error('no trial has finished, so there are no best weights');
-    if (saved.id.startsWith('file:')) throw new Error('a results file holds no weights');
-    const weights = await this.store?.getWeights(saved.id, bestIndex);
-    if (!weights) throw new Error(`the weights of trial ${bestIndex} were not kept: it finished in a run that was cut off before it returned`);
-    const best = record.trials[bestIndex]!;
+    if (kind === 'preprocess' || kind === 'onnx') return this.exportModel(kind, saved, record, base);
+    const { index, weights, trial } = await this.bestWeightsOf(saved, record);
     const bytes = encodeSafetensors(mlpTensors(weights.params, weights.widths), {
       widths: weights.widths.join(','),
-      trial: String(bestIndex),
-      activation: best.config.activation,
-      val_accuracy: String(best.valAccuracy),
+      trial: String(index),
+      activation: trial.config.activation,
+      val_accuracy: String(trial.valAccuracy),
       study: saved.name,
     });
     return { fileName: `${base}-best.safetensors`, blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }) };
+  }
+
+  /** The best trial and its kept weights, or why there are none. */
+  private async bestWeightsOf(saved: SavedStudy, record: StudyRecord) {
+    const index = bestTrial(record);
+    if (index === null) throw new Error('no trial has finished, so there are no best weights');
+    if (saved.id.startsWith('file:')) throw new Error('a results file holds no weights');
+    const weights = await this.store?.getWeights(saved.id, index);
+    if (!weights) throw new Error(`the weights of trial ${index} were not kept: it finished in a run that was cut off before it returned`);
+    return { index, weights, trial: record.trials[index]! };
+  }
+
+  /**
+   * A table study's transform (preprocess.json) or its best trial as ONNX. The transform is fitted
+   * again from the study's kept file: the same file, spec and seed give the same one the run used.
+   */
+  private async exportModel(kind: 'onnx' | 'preprocess', saved: SavedStudy, record: StudyRecord, base: string): Promise<ExportedFile> {
+    const dataset = await loadDatasetBrowser(parseStudy(saved.study).data, await this.files(saved.id));
+    const preprocess = dataset.preprocess;
+    if (!preprocess) throw new Error(`${dataset.name} has no fitted transform: only table studies export a model`);
+    if (kind === 'preprocess') return { fileName: `${base}-preprocess.json`, blob: new Blob([serializePreprocess(preprocess)], { type: 'application/json' }) };
+    const { index, weights, trial } = await this.bestWeightsOf(saved, record);
+    const bytes = encodeOnnx({ widths: weights.widths, activation: trial.config.activation, params: weights.params, preprocess, metadata: { study: saved.name, trial: String(index) } });
+    return { fileName: `${base}-best.onnx`, blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }) };
   }
 
   private halt(intent: 'pause' | 'stop'): void {

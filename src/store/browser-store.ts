@@ -33,8 +33,10 @@ export interface SavedStudySummary {
   data: string;
   trialsFinished: number;
   trialsTotal: number;
-  /** The best trial's validation accuracy, when one finished. */
+  /** The best trial's validation accuracy, when one finished (classification). */
   bestValAccuracy: number | null;
+  /** The best trial's validation RMSE in the target's units, when one finished (regression). */
+  bestValRmse: number | null;
   updatedAt: string;
 }
 
@@ -78,6 +80,7 @@ export function summarize(saved: SavedStudy): SavedStudySummary {
     trialsFinished: trials.filter((t) => FINISHED_STATES.has(t.state)).length,
     trialsTotal: trials.length,
     bestValAccuracy: best === null ? null : (trials[best]?.valAccuracy ?? null),
+    bestValRmse: best === null ? null : (trials[best]?.valRmse ?? null),
     updatedAt: saved.updatedAt,
   };
 }

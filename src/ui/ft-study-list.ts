@@ -3,7 +3,7 @@ import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { sessionContext, type Session } from './context.ts';
-import { formatPercent } from './format.ts';
+import { formatNumber, formatPercent } from './format.ts';
 import { baseStyles } from './styles.ts';
 
 /**
@@ -40,7 +40,7 @@ export class FtStudyList extends LitElement {
     return html`<table data-testid="study-list">
       <caption class="vh">Saved studies</caption>
       <thead>
-        <tr><th scope="col">Study</th><th scope="col">Data</th><th scope="col">Status</th><th scope="col" class="num">Finished</th><th scope="col" class="num">Best val acc</th><th scope="col">Updated</th><th scope="col"><span class="vh">Actions</span></th></tr>
+        <tr><th scope="col">Study</th><th scope="col">Data</th><th scope="col">Status</th><th scope="col" class="num">Finished</th><th scope="col" class="num">Best (val)</th><th scope="col">Updated</th><th scope="col"><span class="vh">Actions</span></th></tr>
       </thead>
       <tbody>
         ${s.studies.map(
@@ -49,7 +49,7 @@ export class FtStudyList extends LitElement {
             <td>${study.data}</td>
             <td>${study.status}</td>
             <td class="num">${study.trialsFinished} / ${study.trialsTotal}</td>
-            <td class="num">${formatPercent(study.bestValAccuracy)}</td>
+            <td class="num">${study.bestValRmse !== null ? `RMSE ${formatNumber(study.bestValRmse)}` : formatPercent(study.bestValAccuracy)}</td>
             <td>${new Date(study.updatedAt).toLocaleString()}</td>
             <td><div class="actions">
               <button class="small" type="button" ?disabled=${busy} aria-label="Open ${study.name}" @click=${() => this.fire('study-open', study.id)}>Open</button>

@@ -138,4 +138,6 @@ test('uploads cars.json for regression: the objectives become RMSE, MAE and R²,
   await expect(trialPage).toContainText(/val RMSE\s*[\d.]+/);
   await expect(trialPage).toContainText(/val R²\s*-?[\d.]+/);
   await expect(trialPage).not.toContainText('val accuracy');
+  await page.getByRole('tab', { name: /^Saved studies/ }).click();
+  await expect(page.getByTestId('study-list').locator('tbody tr').first()).toContainText(/RMSE [\d.]+/);
 });

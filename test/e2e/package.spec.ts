@@ -182,3 +182,28 @@ test("the browser entry: a page's bundler resolves 'fusetune' to it (no Node bui
   expect(result).toMatchObject({ told: 4, acquire: 'function' });
   expect((result as { values: number[] }).values.every((lr) => lr >= 0.001 && lr <= 0.1)).toBe(true);
 });
+
+test('npx fusetune app runs/small: the page shows the study, then a trial appended to its journal, without a reload', async ({ page }) => {
+  // Imported here so the file's head, which other tests share, stays as it is.
+  const { appendFileSync } = await import('node:fs');
+  const { startApp } = await import('../helpers/app-process.ts');
+  const { nextTrialLines } = await import('../helpers/optuna-trial-lines.ts');
+  const { rows } = await import('../helpers/e2e-charts.ts');
+  // --port 0: a free port the system picks; the printed address names it.
+  const app = await startApp('npx', ['--no-install', 'fusetune', 'app', 'runs/small', '--port', '0'], { cwd: pkg.dir });
+  try {
+    expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?journal=\/journal\/journal\.log$/);
+    await page.goto(app.url);
+    await expect(rows(page)).toHaveCount(8);
+    await expect(page.getByTestId('results-summary')).toContainText('quick-synthetic');
+    const journal = join(pkg.dir, 'runs', 'small', 'journal.log');
+    appendFileSync(journal, nextTrialLines(readFileSync(journal, 'utf8'), [0.25]));
+    await expect(rows(page)).toHaveCount(9);
+    await expect(page.locator('[data-trial="8"]')).toBeVisible();
+    // Ctrl-C: the server closes (npx itself ends by the signal, so its exit code says nothing).
+    await app.stop();
+    await expect(fetch(app.url)).rejects.toThrow();
+  } finally {
+    await app.stop();
+  }
+});

@@ -1,9 +1,9 @@
 // A table file as the app's upload shows it before Run: each column's counts and kind, and what a run would train on (or the DataError it would meet).
 import type { ColumnKind, ColumnProfile } from './columns.ts';
-import type { Dataset, SplitCounts, Task } from './dataset.ts';
+import type { Folds, SplitCounts, Task } from './dataset.ts';
 import { DataError } from './errors.ts';
 import { formatOf, readTable } from './read-table.ts';
-import { profileTable, tableDataset, type TableOptions } from './table-dataset.ts';
+import { fitTable, profileTable, type TableOptions } from './table-dataset.ts';
 import type { RawTable, TableFormat } from './table.ts';
 
 /** One column: its counts and guess (columns.ts), and the kind a run gives it (the study's override, the guess, or `ignore` for the target). */
@@ -12,7 +12,7 @@ export interface ColumnSummary extends ColumnProfile {
   guessed: ColumnKind;
 }
 
-/** What tableDataset makes of the file under these settings: the numbers a run starts from. */
+/** What fitTable makes of the file under these settings: the numbers a run starts from. */
 export interface EncodedSummary {
   task: Task;
   /** Classification: the class names, in the network's order. */
@@ -26,8 +26,6 @@ export interface EncodedSummary {
   trainRows: number;
   /** Rows without a target, left out. */
   dropped: number;
-  /** The one-line description a run reports. */
-  description: string;
 }
 
 export interface TableSummary {
@@ -45,9 +43,9 @@ export interface TableSummary {
 export type DescribeOptions = Omit<TableOptions, 'target'> & { target?: string };
 
 /**
- * Each column with its kind, and the encoded width and split a run gets, computed by the same
- * tableDataset a run uses (so the two cannot disagree). Only DataErrors become `error`: anything
- * else is a bug and is thrown.
+ * Each column with its kind, and the encoded width and split a run gets, computed by fitTable, the
+ * first half of the tableDataset a run uses (so the two cannot disagree), without encoding a row.
+ * Only DataErrors become `error`: anything else is a bug and is thrown.
  */
 export function describeTable(table: RawTable, options: DescribeOptions): TableSummary {
   const base = { name: table.name, format: table.format, rows: table.rows };
@@ -57,11 +55,11 @@ export function describeTable(table: RawTable, options: DescribeOptions): TableS
   let profiles: ColumnProfile[] | null = null;
   if (options.target) {
     try {
-      const load = tableDataset(table, { ...options, target: options.target });
-      const d = load.dataset;
-      kinds = load.kinds;
-      profiles = load.profiles;
-      encoded = { task: d.task, classNames: d.classNames ?? null, width: d.features, split: d.split, folds: d.folds?.k ?? null, trainRows: trainRows(d), dropped: load.dropped, description: d.description };
+      const fit = fitTable(table, { ...options, target: options.target });
+      kinds = fit.kinds;
+      profiles = fit.profiles;
+      const split = { train: fit.split.train.length, validation: fit.split.validation.length, test: fit.split.test.length };
+      encoded = { task: fit.target.task, classNames: fit.target.classNames ?? null, width: fit.width, split, folds: fit.folds?.k ?? null, trainRows: trainRows(split.train, fit.folds), dropped: fit.dropped };
     } catch (caught) {
       if (!(caught instanceof DataError)) throw caught;
       error = caught.message;
@@ -73,22 +71,42 @@ export function describeTable(table: RawTable, options: DescribeOptions): TableS
 }
 
 /** A fold trains on every training row outside it, so the largest fold leaves the fewest. */
-function trainRows(dataset: Dataset): number {
-  if (!dataset.folds) return dataset.split.train;
-  const sizes = new Array<number>(dataset.folds.k).fill(0);
-  for (const fold of dataset.folds.ofRow) sizes[fold]!++;
-  return dataset.split.train - Math.max(...sizes);
+function trainRows(train: number, folds: Folds | undefined): number {
+  if (!folds) return train;
+  const sizes = new Array<number>(folds.k).fill(0);
+  for (const fold of folds.ofRow) sizes[fold]!++;
+  return train - Math.max(...sizes);
+}
+
+/**
+ * The table read last, so that a change of target, task or kind describes it again without reading
+ * the file again (seconds for millions of rows). Keyed by the contents' identity, the name, the
+ * format and the missing tokens: the only settings the readers see.
+ */
+export interface ReadCache {
+  contents: Uint8Array | string | null;
+  key: string;
+  table: RawTable | null;
+}
+
+export function emptyReadCache(): ReadCache {
+  return { contents: null, key: '', table: null };
 }
 
 /**
  * Reads a file's contents (text, or bytes for Arrow and Parquet) with the settings' missing tokens and
  * describes it. A file that cannot be read gives no columns and the reader's DataError message.
  */
-export async function describeTableFile(contents: Uint8Array | string, name: string, options: DescribeOptions & { format?: TableFormat }): Promise<TableSummary> {
+export async function describeTableFile(contents: Uint8Array | string, name: string, options: DescribeOptions & { format?: TableFormat }, cache?: ReadCache): Promise<TableSummary> {
   let format: TableFormat | null = null;
   try {
     format = formatOf(name, options.format);
-    const table = await readTable(contents, { name, format, missing: options.missing });
+    const key = JSON.stringify([name, format, options.missing]);
+    let table = cache && cache.contents === contents && cache.key === key ? cache.table : null;
+    if (!table) {
+      table = await readTable(contents, { name, format, missing: options.missing });
+      if (cache) Object.assign(cache, { contents, key, table });
+    }
     return describeTable(table, options);
   } catch (caught) {
     if (!(caught instanceof DataError)) throw caught;

@@ -1,7 +1,7 @@
 // A table file's columns into a Dataset: target and task, splits, column kinds, the transform fitted on training rows, folds.
 import { MAX_CLASSES } from './csv.ts';
 import { type ColumnKind, type ColumnProfile, profileColumn } from './columns.ts';
-import type { Dataset, Task } from './dataset.ts';
+import type { Dataset, Folds, Task } from './dataset.ts';
 import { DataError } from './errors.ts';
 import type { TableSpec } from './spec.ts';
 import { assignFolds, splitByFraction, type SplitRows } from './splits.ts';
@@ -17,6 +17,7 @@ import {
   numericValues,
   PREPROCESS_FORMAT,
   PREPROCESS_VERSION,
+  type ColumnTransform,
   type Preprocess,
 } from './transform.ts';
 
@@ -56,7 +57,7 @@ function findColumn(table: RawTable, name: string, role: string): RawColumn {
   return column;
 }
 
-interface TargetRows {
+export interface TargetRows {
   task: Task;
   /** Rows with a target, in file order. */
   rows: Uint32Array;
@@ -193,12 +194,29 @@ function fmt(value: number): string {
   return Number(value.toPrecision(4)).toString();
 }
 
+/** Everything a table's data set is made of before a row is encoded: the target, split, kinds, fitted transform and folds. */
+export interface TableFit {
+  target: TargetRows;
+  /** Rows dropped because their target is missing. */
+  dropped: number;
+  split: SplitRows;
+  profiles: ColumnProfile[];
+  kinds: Map<string, ColumnKind>;
+  columns: ColumnTransform[];
+  /** Features per encoded row. */
+  width: number;
+  /** Regression: the training rows' target mean and population std. */
+  scale?: { mean: number; std: number };
+  folds?: Folds;
+}
+
 /**
- * Builds the Dataset a study trains on from a table's columns: drops rows without a target, splits the
- * rest, decides each column's kind, fits the transform on the training rows only (after `trainLimit`),
- * encodes train, validation and test rows in that order, and deals the training rows into folds.
+ * What tableDataset does before encoding rows: drops rows without a target, splits the rest, decides
+ * each column's kind, fits the transform on the training rows only (after `trainLimit`), scales a
+ * regression target and deals the training rows into folds, throwing every DataError a run would.
+ * Encoding is most of tableDataset's time on a large table, so a preview (the app's upload) stops here.
  */
-export function tableDataset(table: RawTable, options: TableOptions): TableLoad {
+export function fitTable(table: RawTable, options: TableOptions): TableFit {
   const source = tableSource(table.name);
   if (table.rows === 0) throw new DataError(source, 'the file has no data rows');
   const targetColumn = findColumn(table, options.target, 'target');
@@ -233,7 +251,29 @@ export function tableDataset(table: RawTable, options: TableOptions): TableLoad 
   if (features.length === 0) throw new DataError(source, `no feature columns: every column besides the target is ignored (${[...kinds.keys()].filter((n) => n !== options.target).join(', ') || 'none'})`);
 
   const columns = fitColumns(table, features, split.train, { maxCategories: options.maxCategories, missingIndicators: options.missingIndicators });
-  const width = encodedWidth(columns);
+  let scale: TableFit['scale'];
+  if (target.task === 'regression') {
+    const values = target.values!;
+    let sum = 0;
+    for (const r of split.train) sum += values[r]!;
+    const mean = sum / split.train.length;
+    let squares = 0;
+    for (const r of split.train) squares += (values[r]! - mean) ** 2;
+    const std = Math.sqrt(squares / split.train.length);
+    if (!(std > 0)) throw new DataError(source, `the regression target is the same (${values[split.train[0]!]}) in all ${split.train.length} training rows`, undefined, options.target);
+    scale = { mean, std };
+  }
+  const folds = options.cv ? { k: options.cv.folds, ofRow: foldsOf(table, options, split.train, target) } : undefined;
+  return { target, dropped, split, profiles, kinds, columns, width: encodedWidth(columns), ...(scale ? { scale } : {}), ...(folds ? { folds } : {}) };
+}
+
+/**
+ * Builds the Dataset a study trains on from a table's columns: fitTable's target, split, kinds,
+ * transform and folds, then train, validation and test rows encoded in that order.
+ */
+export function tableDataset(table: RawTable, options: TableOptions): TableLoad {
+  const source = tableSource(table.name);
+  const { target, dropped, split, profiles, kinds, columns, width, scale, folds } = fitTable(table, options);
   const rowIds = new Uint32Array(split.train.length + split.validation.length + split.test.length);
   rowIds.set(split.train, 0);
   rowIds.set(split.validation, split.train.length);
@@ -251,13 +291,7 @@ export function tableDataset(table: RawTable, options: TableOptions): TableLoad 
     preprocessTarget = { name: options.target, task: 'classification', classes: target.classNames! };
   } else {
     const values = target.values!;
-    let sum = 0;
-    for (const r of split.train) sum += values[r]!;
-    const mean = sum / split.train.length;
-    let squares = 0;
-    for (const r of split.train) squares += (values[r]! - mean) ** 2;
-    const std = Math.sqrt(squares / split.train.length);
-    if (!(std > 0)) throw new DataError(source, `the regression target is the same (${values[split.train[0]!]}) in all ${split.train.length} training rows`, undefined, options.target);
+    const { mean, std } = scale!;
     targetValues = new Float32Array(n);
     for (let i = 0; i < n; i++) targetValues[i] = (values[rowIds[i]!]! - mean) / std;
     targetScale = { mean, std, name: options.target };
@@ -272,7 +306,6 @@ export function tableDataset(table: RawTable, options: TableOptions): TableLoad 
     columns,
     target: preprocessTarget,
   };
-  const folds = options.cv ? { k: options.cv.folds, ofRow: foldsOf(table, options, split.train, target) } : undefined;
   const dataset: Dataset = {
     name: source,
     description: describe(table, options, { preprocess, rowIds, profiles, kinds, dropped, split, target, width }),

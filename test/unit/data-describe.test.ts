@@ -1,6 +1,6 @@
 // describeTable/describeTableFile: what the app's upload shows comes from the run's own tableDataset, errors included.
 import { describe, expect, it } from 'vitest';
-import { describeTableFile } from '../../src/data/describe-table.ts';
+import { describeTableFile, emptyReadCache } from '../../src/data/describe-table.ts';
 import { tableSpecSchema } from '../../src/data/spec.ts';
 import { tableDataset } from '../../src/data/table-dataset.ts';
 import { readTable } from '../../src/data/read-table.ts';
@@ -53,6 +53,18 @@ describe('describeTableFile', () => {
     const largest = Math.max(...[0, 1, 2, 3].map((f) => run.dataset.folds!.ofRow.filter((x) => x === f).length));
     expect(cv.encoded).toMatchObject({ folds: 4, trainRows: run.dataset.split.train - largest });
     expect(cv.encoded!.trainRows).toBeLessThan(cv.encoded!.split.train);
+  });
+
+  it('reads the file again only when its contents, name, format or missing tokens change', async () => {
+    const cache = emptyReadCache();
+    await describeTableFile(penguins, 'penguins.json', defaults(), cache);
+    const first = cache.table;
+    const ignored = await describeTableFile(penguins, 'penguins.json', defaults({ columns: { Island: 'ignore' } }), cache);
+    expect(cache.table).toBe(first);
+    expect(ignored.encoded!.width).toBe(9);
+    const dotted = await describeTableFile(penguins, 'penguins.json', defaults({ missing: ['.'] }), cache);
+    expect(cache.table).not.toBe(first);
+    expect(dotted.encoded!.width).toBe(12);
   });
 
   it('reports the DataError a run would meet, in the CLI words', async () => {

@@ -1,9 +1,10 @@
-// Owns what the upload shows of the draft's table: its columns and the width, split or DataError a run would get, described in a worker and kept until the file or the settings change.
+// Owns what the upload shows of the draft's table: its columns and the width, split or DataError a run would get, described in a worker that keeps the file and the table it read.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { UploadedFile } from '../../data/browser.ts';
 import type { DescribeOptions, TableSummary } from '../../data/describe-table.ts';
 import { tableSpecSchema } from '../../data/spec.ts';
 import type { TableFormat } from '../../data/table.ts';
+import type { DescribeRequest } from './table-describe-worker.ts';
 
 /** The draft's uploaded table as the editor shows it. */
 export interface TableCheck {
@@ -27,29 +28,11 @@ function tableRequest(data: unknown): Request | null {
   return { name: path, options };
 }
 
-function describeInWorker(contents: UploadedFile, request: Request, signal: AbortSignal): Promise<TableSummary> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./table-describe-worker.ts', import.meta.url), { type: 'module' });
-    const finish = () => {
-      worker.terminate();
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      finish();
-      reject(new DOMException('superseded', 'AbortError'));
-    };
-    signal.addEventListener('abort', onAbort);
-    worker.onmessage = (event: MessageEvent<{ summary?: TableSummary; error?: string }>) => {
-      finish();
-      if (event.data.summary) resolve(event.data.summary);
-      else reject(new Error(event.data.error));
-    };
-    worker.onerror = (event) => {
-      finish();
-      reject(new Error(`the table worker failed: ${event.message}`));
-    };
-    worker.postMessage({ contents, ...request });
-  });
+/** A request for the worker, with the file it reads. */
+interface Job {
+  key: string;
+  request: Request;
+  contents: UploadedFile;
 }
 
 export class TableCheckController implements ReactiveController {
@@ -57,7 +40,13 @@ export class TableCheckController implements ReactiveController {
   check: TableCheck | null = null;
   private key = '';
   private contents: UploadedFile | null = null;
-  private abort: AbortController | null = null;
+  private worker: Worker | null = null;
+  /** The file the worker holds, so it is sent (copied) once, not with every request. */
+  private posted: UploadedFile | null = null;
+  /** One request at a time: the one in the worker, and the latest one waiting (edits in between are skipped). */
+  private running: (Job & { id: number }) | null = null;
+  private waiting: Job | null = null;
+  private nextId = 0;
 
   constructor(private readonly host: ReactiveControllerHost) {
     host.addController(this);
@@ -66,18 +55,18 @@ export class TableCheckController implements ReactiveController {
   hostConnected(): void {}
 
   hostDisconnected(): void {
-    this.abort?.abort();
+    this.stopWorker();
   }
 
-  /** Describes the draft's table again when its file or its settings changed; a newer request replaces one still running. */
+  /** Describes the draft's table again when its file or its settings changed. */
   update(data: unknown, files: ReadonlyMap<string, UploadedFile>): void {
     const request = tableRequest(data);
     const contents = request ? (files.get(request.name) ?? files.get(request.name.split(/[\\/]/).pop()!)) : undefined;
     if (!request || contents === undefined) {
-      this.abort?.abort();
       this.check = null;
       this.key = '';
       this.contents = null;
+      this.waiting = null;
       return;
     }
     const key = JSON.stringify(request);
@@ -85,21 +74,58 @@ export class TableCheckController implements ReactiveController {
     const sameFile = contents === this.contents && this.check?.name === request.name;
     this.key = key;
     this.contents = contents;
-    this.abort?.abort();
-    const abort = (this.abort = new AbortController());
     this.check = { name: request.name, pending: true, summary: sameFile ? (this.check?.summary ?? null) : null };
-    describeInWorker(contents, request, abort.signal).then(
-      (summary) => {
-        if (abort.signal.aborted) return;
-        this.check = { name: request.name, pending: false, summary };
-        this.host.requestUpdate();
-      },
-      (error: unknown) => {
-        if (abort.signal.aborted) return;
-        const message = error instanceof Error ? error.message : String(error);
-        this.check = { name: request.name, pending: false, summary: { name: request.name, format: null, rows: 0, columns: [], encoded: null, error: message } };
-        this.host.requestUpdate();
-      },
-    );
+    this.waiting = { key, request, contents };
+    this.pump();
   }
+
+  private pump(): void {
+    const job = this.waiting;
+    if (this.running || !job) return;
+    this.waiting = null;
+    const worker = (this.worker ??= this.startWorker());
+    const id = ++this.nextId;
+    this.running = { ...job, id };
+    const message: DescribeRequest = { id, name: job.request.name, options: job.request.options, ...(job.contents !== this.posted ? { contents: job.contents } : {}) };
+    this.posted = job.contents;
+    worker.postMessage(message);
+  }
+
+  private startWorker(): Worker {
+    const worker = new Worker(new URL('./table-describe-worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (event: MessageEvent<{ id: number; summary?: TableSummary; error?: string }>) => {
+      const job = this.running;
+      if (!job || job.id !== event.data.id) return;
+      this.running = null;
+      const { summary, error } = event.data;
+      this.finish(job, summary ?? failed(job.request.name, error ?? 'no answer'));
+    };
+    worker.onerror = (event) => {
+      const job = this.running;
+      // A worker that failed may hold a broken state: the next request starts a new one (and sends the file again).
+      this.stopWorker();
+      if (job) this.finish(job, failed(job.request.name, `the table worker failed: ${event.message}`));
+    };
+    return worker;
+  }
+
+  /** Shows a finished description unless the file or the settings changed meanwhile, then runs the waiting request. */
+  private finish(job: Job, summary: TableSummary): void {
+    if (job.key === this.key && job.contents === this.contents) {
+      this.check = { name: job.request.name, pending: false, summary };
+      this.host.requestUpdate();
+    }
+    this.pump();
+  }
+
+  private stopWorker(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.posted = null;
+    this.running = null;
+  }
+}
+
+function failed(name: string, message: string): TableSummary {
+  return { name, format: null, rows: 0, columns: [], encoded: null, error: message };
 }

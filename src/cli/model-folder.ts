@@ -59,20 +59,20 @@ export function keptTrials(trials: readonly TrialRecord[], objective: Objective,
  */
 export function pruneWeights(dir: string, kept: readonly number[]): number[] {
   const keep = new Set(kept);
-  const present: number[] = [];
+  const present = listWeights(dir);
+  for (const index of present) if (!keep.has(index)) rmSync(join(dir, weightsFile(index)), { force: true });
+  return present.filter((index) => keep.has(index));
+}
+
+/** Trials whose weights are in the folder's weights/, in order. */
+function listWeights(dir: string): number[] {
   let names: string[];
   try {
     names = readdirSync(join(dir, WEIGHTS_DIR));
   } catch {
-    return present;
+    return [];
   }
-  for (const name of names) {
-    const index = /^trial-(\d+)\.safetensors$/.exec(name)?.[1];
-    if (index === undefined) continue;
-    if (keep.has(Number(index))) present.push(Number(index));
-    else rmSync(join(dir, WEIGHTS_DIR, name), { force: true });
-  }
-  return present.sort((a, b) => a - b);
+  return names.flatMap((n) => /^trial-(\d+)\.safetensors$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
 }
 
 /** A results folder's trial, ready to apply: its transform, its network and where they came from. */
@@ -104,12 +104,6 @@ function weightsOf(dir: string, trial: number | undefined): string {
   if (existsSync(join(dir, name))) return name;
   const kept = listWeights(dir);
   throw new InputError(`--trial ${trial}: ${dir} has no ${name}; it keeps the weights of trial(s) ${kept.join(', ') || 'none'} (fusetune run --keep K keeps the best K)`);
-}
-
-/** Trials whose weights are in the folder, without touching them. */
-function listWeights(dir: string): number[] {
-  const names = existsSync(join(dir, WEIGHTS_DIR)) ? readdirSync(join(dir, WEIGHTS_DIR)) : [];
-  return names.flatMap((n) => /^trial-(\d+)\.safetensors$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
 }
 
 /** The network's widths and activation, from the weights file's metadata (the study record's trial config where it has none). */

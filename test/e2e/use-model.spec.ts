@@ -1,6 +1,7 @@
 // "Use this model" in the app: a finished table study's best trial offers its ONNX file, its preprocess.json and a
 // page snippet; the ONNX download runs in onnxruntime-web (in Node here) on rows the downloaded transform encodes.
 import { readFile } from 'node:fs/promises';
+import AxeBuilder from '@axe-core/playwright';
 import * as ort from 'onnxruntime-web';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { readTable } from '../../src/data/read-table.ts';
@@ -38,6 +39,10 @@ test('a finished table study offers its ONNX model, transform and snippet; the O
   const panel = page.getByTestId('use-model');
   await expect(panel.getByRole('heading', { name: 'Use this model' })).toBeVisible();
   await expect(panel.getByRole('button')).toHaveText(['Model (.onnx)', 'Transform (preprocess.json)', 'Snippet (.html)']);
+  // axe-core over the page, its serious and critical findings inside the panel (a shadow root: axe names it in each node's target path).
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const inPanel = violations.filter((v) => (v.impact === 'serious' || v.impact === 'critical') && v.nodes.some((n) => JSON.stringify(n.target).includes('ft-use-model')));
+  expect(inPanel.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 
   const transform = await downloadOf(page, 'Transform (preprocess.json)');
   expect(transform.suggestedFilename()).toBe('penguins_model-preprocess.json');

@@ -2,7 +2,8 @@
 // `fusetune predict` on the test split gives back the recorded test metrics, bad input exits 2 naming it.
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { parsePreprocess } from '../../src/data/transform.ts';
 import type { TestMetrics } from '../../src/store/records.ts';
 import { fusetune, PENGUINS, predict, runPenguins } from '../helpers/penguin-study.ts';
@@ -25,6 +26,20 @@ describe('fusetune run: a table study’s folder is a model', () => {
     expect(Math.max(...testRows.rows)).toBeLessThan(344);
   });
 });
+
+/** The CLI's main() in this process (no start-up per case): its exit code and what it printed. */
+async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    return { code: await main(argv), stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
 
 /**
  * "Exactly": the same rows, weights, transform and forward kernel give the same outputs, so accuracy
@@ -63,6 +78,14 @@ describe('fusetune predict --split test gives back the recorded test metrics', (
       expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
       expect(r[1]).toBe(header![2 + p.indexOf(Math.max(...p))]!.slice(2));
     }
+    // The same file as CSV (null cells empty): the CSV reader and the saved transform give the same outputs.
+    const records = JSON.parse(readFileSync(PENGUINS, 'utf8')) as Record<string, string | number | null>[];
+    const names = Object.keys(records[0]!);
+    const csvFile = join(classification.dir, 'penguins.csv');
+    writeFileSync(csvFile, [names.join(','), ...records.map((r) => names.map((n) => r[n] ?? '').join(','))].join('\n'));
+    const fromCsv = predict(out, csvFile, ['--split', 'test']);
+    expect(fromCsv.report.metrics).toEqual(best.report.metrics);
+    expect(fromCsv.csv).toEqual(best.csv);
     const other = record.trials.filter((t) => t.index !== record.best && t.test).sort((a, b) => b.test!.accuracy! - a.test!.accuracy!)[0]!;
     const second = predict(out, PENGUINS, ['--split', 'test', '--trial', String(other.index)]);
     expect(second.report.trial).toBe(other.index);
@@ -103,7 +126,7 @@ describe('fusetune predict --split test gives back the recorded test metrics', (
     expect(csv[3]!.slice(2)).not.toEqual(csv[2]!.slice(2));
   });
 
-  it('refuses bad input with exit 2, naming the folder, trial, column or flag', () => {
+  it('refuses bad input with exit 2, naming the folder, trial, column or flag', async () => {
     const { dir, out } = classification;
     const copy = join(dir, 'copy');
     const cases: [string, () => void, string[], RegExp][] = [
@@ -123,17 +146,26 @@ describe('fusetune predict --split test gives back the recorded test metrics', (
       rmSync(copy, { recursive: true, force: true });
       cpSync(out, copy, { recursive: true });
       spoil();
-      const r = fusetune(['predict', '--model', copy, '--data', PENGUINS, '--out', join(dir, 'bad.csv'), ...flags]);
+      const r = await inProcess(['predict', '--model', copy, '--data', PENGUINS, '--out', join(dir, 'bad.csv'), ...flags]);
       expect(r.code, `${what}: ${r.stderr}`).toBe(2);
       expect(r.stderr, what).toMatch(message);
     }
     const noColumn = join(dir, 'no-island.json');
     writeFileSync(noColumn, JSON.stringify([{ Species: 'Adelie', 'Body Mass (g)': 3000 }]));
-    const r = fusetune(['predict', '--model', out, '--data', noColumn, '--out', join(dir, 'bad.csv')]);
+    const r = await inProcess(['predict', '--model', out, '--data', noColumn, '--out', join(dir, 'bad.csv')]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/table:no-island\.json, column "Island": the file has no column "Island", which the model reads/);
-    const missing = fusetune(['predict', '--data', PENGUINS, '--out', join(dir, 'bad.csv')]);
+    const missing = await inProcess(['predict', '--data', PENGUINS, '--out', join(dir, 'bad.csv')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--model is required');
+    // One through the real executable: the launcher passes exit 2 on.
+    const spawned = fusetune(['predict', '--model', out, '--data', noColumn, '--out', join(dir, 'bad.csv')]);
+    expect(spawned.code).toBe(2);
+    expect(spawned.stderr).toContain('column "Island"');
+    for (const command of ['predict', 'export']) {
+      const help = await inProcess(['help', command]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`Usage: fusetune ${command} `);
+    }
   });
 });

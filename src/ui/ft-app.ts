@@ -396,11 +396,11 @@ export class FtApp extends LitElement {
     if (!url) return;
     const name = decodeURIComponent(url.split('/').pop() || 'journal.log');
     this.show('results');
+    let opened = false;
     try {
       const response = await fetch(url);
       if (!response.ok || !response.body) throw new Error(`${response.status} ${response.statusText}`);
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let opened = false;
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
@@ -409,7 +409,9 @@ export class FtApp extends LitElement {
       }
       if (!opened) this.setFileError(await this.study.openJournal(name, '', true));
     } catch (error) {
-      this.fileError = `cannot read the journal at ${url}: ${message(error)}`;
+      this.fileError = opened
+        ? `${name} is no longer followed: the connection to ${url} broke (${message(error)}; was fusetune app stopped?); the study shows what was read until then`
+        : `cannot read the journal at ${url}: ${message(error)}`;
     }
   }
 

@@ -52,6 +52,9 @@ test('fusetune app journal.log: the study opens read-only, and appended trials a
 
     expect(await app.stop()).toBe(0);
     expect(app.output()).not.toContain('cannot read');
+    // The server gone, the page says it no longer follows the study, and keeps what it read.
+    await expect(page.getByRole('alert')).toContainText('journal.log is no longer followed: the connection to /journal/journal.log broke');
+    await expect(rows(page)).toHaveCount(8);
   } finally {
     await app.stop();
     rmSync(dir, { recursive: true, force: true });

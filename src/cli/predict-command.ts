@@ -85,7 +85,11 @@ function report(model: FolderModel, metrics: PredictMetrics | null, split: strin
   if (!metrics) return void console.log(`(no ${target} column: no metrics)`);
   const skipped = metrics.skipped ? `; ${metrics.skipped} rows without a known ${target} left out` : '';
   console.log(`${metricsLine(metrics)} over ${metrics.rows} rows${skipped}`);
-  if (split === 'test') console.log(recorded ? `recorded in study.json for trial ${model.trial}: ${metricsLine(recorded)}` : `study.json has no test metrics for trial ${model.trial}`);
+  if (split !== 'test') return;
+  console.log(recorded ? `recorded in study.json for trial ${model.trial}: ${metricsLine(recorded)}` : `study.json has no test metrics for trial ${model.trial}`);
+  // NOTE: a cross-validated trial's recorded test metrics are its k folds' mean, and its kept weights are fold 0's.
+  const folds = model.record.dataset.folds;
+  if (recorded && folds) console.log(`(the study cross-validated: the recorded metrics are the mean of ${folds} fold models' test metrics; these weights are fold 0's, so the two differ)`);
 }
 
 export async function predictCommand(argv: string[]): Promise<number> {

@@ -10,6 +10,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/cli/app-server.ts';
 import { fileTail, RedisJournalReader } from '../../src/store/journal-follow.ts';
+import { JournalRedisBackend } from '../../src/store/journal-redis.ts';
+import { startApp } from '../helpers/app-process.ts';
 import { freePort, RedisServer } from './optuna-helpers.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
@@ -170,6 +172,30 @@ describe('the journal in Redis, followed read-only', () => {
     expect(await tail.next()).toBe(LINE('c') + LINE('d'));
     expect((await client.keys('*')).sort()).toEqual(['p:log:0', 'p:log:1', 'p:log:2', 'p:log:3', 'p:log_number']);
     await reader.close();
+  });
+
+  it('fusetune app redis://… --prefix: streams the log, then each record a worker appends; an empty prefix is named', async () => {
+    const { root, appDir } = fixture();
+    const writer = await JournalRedisBackend.connect(redis.url, { prefix: 'live' });
+    await writer.append([{ op_code: 0, worker_id: 'w', study_name: 'first', directions: [1] }]);
+    const app = await startApp(process.execPath, [BIN, 'app', redis.url, '--prefix', 'live', '--port', '0'], { env: { FUSETUNE_APP_DIR: appDir } });
+    const empty = await startApp(process.execPath, [BIN, 'app', redis.url, '--prefix', 'nothing-here', '--port', '0'], { env: { FUSETUNE_APP_DIR: appDir } });
+    try {
+      expect(app.url).toMatch(/\/\?journal=\/journal\/redis-live$/);
+      const stream = await openStream(app.url.replace('/?journal=', ''));
+      await stream.until((t) => t === LINE('first'));
+      await writer.append([{ op_code: 0, worker_id: 'w', study_name: 'second', directions: [1] }]);
+      await stream.until((t) => t === LINE('first') + LINE('second'));
+      stream.stop();
+      await expect.poll(() => empty.output()).toContain(`${redis.url} prefix "nothing-here" holds no journal records yet`);
+      expect(await app.stop()).toBe(0);
+      expect(await empty.stop()).toBe(0);
+    } finally {
+      await app.stop();
+      await empty.stop();
+      await writer.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('an unreachable server is refused after a bounded wait, naming the URL', async () => {

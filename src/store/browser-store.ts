@@ -66,6 +66,8 @@ interface FusetuneDb extends DBSchema {
 export const DB_NAME = 'fusetune';
 const DB_VERSION = 1;
 const LAST_STUDY = 'lastStudyId';
+/** The files store's owner of an upload no study has run yet (study ids are UUIDs, so none collides). */
+const UPLOAD = 'upload:last';
 
 /** A trial that needs no more training: kept as is when a study resumes. */
 
@@ -150,6 +152,22 @@ export class BrowserStore {
   async getFiles(studyId: string): Promise<Map<string, string | Uint8Array>> {
     const files = await this.db.getAllFromIndex('files', 'studyId', IDBKeyRange.only(studyId));
     return new Map(files.map((f) => [f.name, f.bytes ?? f.text ?? '']));
+  }
+
+  /**
+   * Keeps the file uploaded last, before any study runs on it, so a reload of the page being edited
+   * finds it. Only the last one: each upload replaces the one before.
+   */
+  async putUpload(name: string, contents: string | Uint8Array): Promise<void> {
+    const tx = this.db.transaction('files', 'readwrite');
+    const removals = (await tx.store.index('studyId').getAllKeys(IDBKeyRange.only(UPLOAD))).map((key) => tx.store.delete(key));
+    const record: SavedFile = typeof contents === 'string' ? { studyId: UPLOAD, name, text: contents } : { studyId: UPLOAD, name, bytes: contents };
+    await Promise.all([...removals, tx.store.put(record), tx.done]);
+  }
+
+  /** The file putUpload kept, if any, by name. */
+  getUpload(): Promise<Map<string, string | Uint8Array>> {
+    return this.getFiles(UPLOAD);
   }
 
   async getLastStudyId(): Promise<string | undefined> {

@@ -99,12 +99,16 @@ export class FtApp extends LitElement {
     this.setDraft(fromLink ? linked.draft : presetDraft('default'));
     void this.study.ready.then(async () => {
       const saved = this.study.session.saved;
-      if (!saved) return;
-      // Without a link, pick up where the last visit left off (unless editing began meanwhile).
-      if (!fromLink && !this.edited) this.setDraft(structuredClone(saved.study) as Draft);
-      // A study that can resume (paused, cut off by the reload) is where the user was: its results, with Resume.
-      if (this.study.session.resumable && this.tab === 'study' && !this.edited) this.show('results');
-      await this.addFiles(saved.id);
+      if (saved) {
+        // Without a link, pick up where the last visit left off (unless editing began meanwhile).
+        if (!fromLink && !this.edited) this.setDraft(structuredClone(saved.study) as Draft);
+        // A study that can resume (paused, cut off by the reload) is where the user was: its results, with Resume.
+        if (this.study.session.resumable && this.tab === 'study' && !this.edited) this.show('results');
+        await this.addFiles(saved.id);
+      }
+      // The last upload over a saved study's file of the same name: nothing was uploaded after it.
+      const upload = await this.study.lastUpload();
+      if (upload.size > 0) this.addUploads(upload);
     });
     void this.followJournal();
   }
@@ -166,7 +170,10 @@ export class FtApp extends LitElement {
                 this.setDraft(e.detail.draft);
               }}
               @json-state=${(e: CustomEvent<{ error: string }>) => (this.jsonError = e.detail.error)}
-              @data-file=${(e: CustomEvent<{ name: string; contents: UploadedFile }>) => this.addUploads(new Map([[e.detail.name, e.detail.contents]]))}></ft-study-editor>
+              @data-file=${(e: CustomEvent<{ name: string; contents: UploadedFile }>) => {
+                this.addUploads(new Map([[e.detail.name, e.detail.contents]]));
+                void this.study.keepUpload(e.detail.name, e.detail.contents);
+              }}></ft-study-editor>
           </div>
           <aside class="panel" aria-label="WebGPU adapter">
             ${gpu.status === 'pending' ? html`<p role="status">Requesting a WebGPU adapter…</p>` : nothing}

@@ -55,6 +55,11 @@ test('uploads penguins.json, shows its columns, edits target, missing tokens and
   await expect(page.getByTestId('table-summary')).toContainText('classification, 3 classes (Adelie, Chinstrap, Gentoo)');
   expect((await columnFacts(page, 'Species')).kind).toBe('target');
 
+  // An upload is kept before any run: a reload of the study being edited (its link) finds the file.
+  await page.reload();
+  await expect(page.getByTestId('encoded-width')).toHaveText('13');
+  await expect(page.getByLabel('file', { exact: true })).toHaveValue('penguins.json');
+
   // "." in Sex is a missing value in disguise: naming it drops one category (one feature fewer).
   await page.getByLabel('missing tokens', { exact: true }).fill('.');
   await expect(page.getByTestId('encoded-width')).toHaveText('12');
@@ -112,6 +117,10 @@ test('a ragged CSV and a truncated Parquet file get the CLI’s named errors, an
   await expect(page.getByTestId('encoded-width')).toHaveText('2');
   await expect(page.getByTestId('table-error')).toHaveCount(0);
   await expect(runButton(page)).toBeEnabled();
+  // Kept as bytes in IndexedDB: a reload reads it again.
+  await page.reload();
+  await expect(page.getByTestId('encoded-width')).toHaveText('2');
+  await expect(page.getByTestId('table-summary')).toContainText('flights-200k.arrow: 200,000 rows');
 });
 
 test('uploads cars.json for regression: the objectives become RMSE, MAE and R², and the results show them', async ({ page }) => {

@@ -434,6 +434,21 @@ export class StudyController implements ReactiveController {
     this.publish(true);
   }
 
+  /** Keeps an upload in IndexedDB before any run, so a reload of the edited study finds it (the last upload only). */
+  async keepUpload(name: string, contents: UploadedFile): Promise<void> {
+    try {
+      await this.store?.putUpload(name, contents);
+    } catch (error) {
+      this.error = `keeping ${name} in IndexedDB failed: ${message(error)}`;
+      this.publish(true);
+    }
+  }
+
+  /** The upload keepUpload kept, by name (empty when none, or without IndexedDB). */
+  async lastUpload(): Promise<Map<string, UploadedFile>> {
+    return this.store ? this.store.getUpload() : new Map();
+  }
+
   /** The uploaded files a saved study reads (its CSV or table), by name. */
   async files(id: string): Promise<Map<string, UploadedFile>> {
     return this.store ? this.store.getFiles(id) : new Map();

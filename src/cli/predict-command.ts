@@ -106,7 +106,9 @@ export async function predictCommand(argv: string[]): Promise<number> {
   checkInputFile(dataPath, '--data');
   checkOutputFile(out, '--out');
   const name = basename(dataPath);
-  const table = await readTable(new Uint8Array(readFileSync(dataPath)), { name, format: formatOf(name), missing: model.preprocess.missing });
+  // Arrow and Parquet: only the columns the model reads, and the target for the metrics.
+  const needed = new Set([...model.preprocess.columns.map((c) => c.name), model.preprocess.target.name]);
+  const table = await readTable(new Uint8Array(readFileSync(dataPath)), { name, format: formatOf(name), missing: model.preprocess.missing, want: (column) => needed.has(column) });
   const rows = selectRows(model, table, values.split);
   const x = new Float32Array(rows.length * encodedWidth(model.preprocess.columns));
   encodeRows(table, model.preprocess.columns, rows, x);

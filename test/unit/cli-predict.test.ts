@@ -1,5 +1,6 @@
 // A table study's results folder as a model: `fusetune run` writes the fitted transform and the test rows,
 // `fusetune predict` on the test split gives back the recorded test metrics, bad input exits 2 naming it.
+import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -86,6 +87,13 @@ describe('fusetune predict --split test gives back the recorded test metrics', (
     const fromCsv = predict(out, csvFile, ['--split', 'test']);
     expect(fromCsv.report.metrics).toEqual(best.report.metrics);
     expect(fromCsv.csv).toEqual(best.csv);
+    // And as Arrow IPC, with an extra date column the model does not read (left unread).
+    const arrowFile = join(classification.dir, 'penguins.arrow');
+    const arrow = tableFromJSON(records.map((r, i) => ({ ...r, seen: new Date(Date.UTC(2020, 0, 1 + i)) })));
+    writeFileSync(arrowFile, tableToIPC(arrow, 'file'));
+    const fromArrow = predict(out, arrowFile, ['--split', 'test']);
+    expect(fromArrow.report.metrics).toEqual(best.report.metrics);
+    expect(fromArrow.csv).toEqual(best.csv);
     const other = record.trials.filter((t) => t.index !== record.best && t.test).sort((a, b) => b.test!.accuracy! - a.test!.accuracy!)[0]!;
     const second = predict(out, PENGUINS, ['--split', 'test', '--trial', String(other.index)]);
     expect(second.report.trial).toBe(other.index);

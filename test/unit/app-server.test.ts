@@ -99,6 +99,17 @@ describe('the server: the app and one journal, nothing else', () => {
     expect((await rawGet(server.port, '/index.html', {}, 'POST')).status).toBe(405);
   });
 
+  it('without a study: the app alone, at its root, and no journal', async () => {
+    const alone = await startAppServer({ appDir, host: '127.0.0.1', port: 0 });
+    try {
+      expect(alone.url).toBe(`http://127.0.0.1:${alone.port}/`);
+      expect((await rawGet(alone.port, '/')).status).toBe(200);
+      expect((await rawGet(alone.port, '/journal/journal.log')).status).toBe(404);
+    } finally {
+      await alone.close();
+    }
+  });
+
   it('answers only requests that name it (a DNS-rebound page names its own host)', async () => {
     expect((await rawGet(server.port, '/', { host: `evil.example:${server.port}` })).status).toBe(403);
     expect((await rawGet(server.port, '/', { host: `localhost:${server.port}` })).status).toBe(200);

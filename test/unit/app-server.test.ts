@@ -7,8 +7,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/cli/app-server.ts';
+import { main } from '../../src/cli/main.ts';
 import { fileTail, RedisJournalReader } from '../../src/store/journal-follow.ts';
 import { JournalRedisBackend } from '../../src/store/journal-redis.ts';
 import { startApp } from '../helpers/app-process.ts';
@@ -30,6 +31,17 @@ function fixture(): { root: string; appDir: string; journal: string } {
   const journal = join(root, 'journal.log');
   writeFileSync(journal, LINE('one') + LINE('two'));
   return { root, appDir, journal };
+}
+
+/** The CLI's main() in this process: its exit code and what it printed. */
+async function inProcess(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const err: string[] = [];
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    return { code: await main(argv), stderr: err.join('\n') };
+  } finally {
+    error.mockRestore();
+  }
 }
 
 /** A GET whose path goes out exactly as written (fetch would resolve `..` before sending it). */
@@ -223,7 +235,7 @@ describe('fusetune app through the CLI', () => {
   const fusetune = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [BIN, 'app', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...env, ...extraEnv } });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('bad input exits 2 and names it', async () => {
+  it('bad input exits 2 and names it (in this process: main(), no start-up per case)', async () => {
     const busy = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => busy.once('listening', r));
     const port = (busy.address() as { port: number }).port;
@@ -238,16 +250,26 @@ describe('fusetune app through the CLI', () => {
       [['--host', '', '--port', '0'], '--host: must be an IP address or a host name (got "")'],
       [['--host', '192.0.2.1', '--port', '0'], '--host: 192.0.2.1 is not an address of this machine'],
       [['--prefix', 'p', journal, '--port', '0'], `--prefix applies to a redis:// path, not to ${journal}`],
+      [['--prefix', 'p', '--port', '0'], '--prefix applies to a redis:// path (none was given)'],
       [['redis://127.0.0.1:notaport/0', '--port', '0'], 'redis://127.0.0.1:notaport/0: the port must be an integer 1 … 65535'],
       [[journal, journal], 'app takes one path (got 2'],
+      [['--bogus'], "Unknown option '--bogus'"],
     ];
+    const before = process.env.FUSETUNE_APP_DIR;
+    process.env.FUSETUNE_APP_DIR = appDir;
     try {
       for (const [args, message] of cases) {
-        const r = fusetune(args);
+        const r = await inProcess(['app', ...args]);
         expect(r.stderr, args.join(' ')).toContain(message);
-        expect(r.status, args.join(' ')).toBe(2);
+        expect(r.code, args.join(' ')).toBe(2);
       }
+      // The same through the executable, for its exit status.
+      const r = fusetune([journal, '--port', String(port)]);
+      expect(r.stderr).toContain(`--port: ${port} is in use`);
+      expect(r.status).toBe(2);
     } finally {
+      if (before === undefined) delete process.env.FUSETUNE_APP_DIR;
+      else process.env.FUSETUNE_APP_DIR = before;
       busy.close();
     }
   });

@@ -77,6 +77,10 @@ describe('fusetune export --onnx in onnxruntime-web matches fusetune predict on 
     const r = fusetune(['export', '--onnx', '--model', regression.out, '--out', join(dir, 'export', 'other.onnx')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('preprocess.json already holds another transform');
+    // Without --out: model.onnx in the results folder, beside the preprocess.json already there.
+    const inFolder = fusetune(['export', '--onnx', '--model', out]);
+    expect(inFolder.code, inFolder.stderr).toBe(0);
+    expect(readFileSync(join(out, 'model.onnx'))).toEqual(readFileSync(join(dir, 'export', 'model.onnx')));
     const flagless = fusetune(['export', '--model', out]);
     expect(flagless.code).toBe(2);
     expect(flagless.stderr).toContain('--onnx is required');

@@ -1,7 +1,7 @@
 // `fusetune app`'s server: the app's files and nothing else (traversal in every spelling refused), the journal streamed live
 // in whole lines from a file and from Redis, and the command's bad input (exit 2, named) through the real CLI.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,8 +12,9 @@ import { startAppServer, type AppServer } from '../../src/cli/app-server.ts';
 import { main } from '../../src/cli/main.ts';
 import { fileTail, RedisJournalReader } from '../../src/store/journal-follow.ts';
 import { JournalRedisBackend } from '../../src/store/journal-redis.ts';
+import { JournalViewer } from '../../src/ui/viewer/journal-viewer.ts';
 import { startApp } from '../helpers/app-process.ts';
-import { freePort, RedisServer } from './optuna-helpers.ts';
+import { findPython, freePort, RedisServer } from './optuna-helpers.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
 const SECRET = 'the secret beside the app';
@@ -162,6 +163,53 @@ describe('the server: the app and one journal, nothing else', () => {
     await stream.ended;
     await expect(rawGet(served.port, '/')).rejects.toThrow(/ECONNREFUSED/);
     rmSync(other, { recursive: true, force: true });
+  });
+});
+
+const { python, reason: noPython } = findPython(['optuna']);
+if (!python) console.log(`app-server: skipping the Optuna writer: ${noPython}`);
+
+/** Optuna 3.1 itself, one trial at a time into a journal file (its lock, then fsync): argv[1] the file, argv[2] the trials. */
+const OPTUNA_WORKER_PY = `
+import sys, time, optuna
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+storage = optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(sys.argv[1]))
+study = optuna.create_study(study_name="py-live", storage=storage, direction="maximize")
+def objective(trial):
+    x = trial.suggest_float("x", -1, 1)
+    trial.report(x, 0)
+    time.sleep(0.05)
+    return -x * x
+study.optimize(objective, n_trials=int(sys.argv[2]))
+`;
+
+describe.skipIf(!python)('an Optuna worker writing while the server streams', () => {
+  it('the stream carries every record Optuna writes, live and in whole lines, and the viewer reads every trial from it', async () => {
+    const { root, appDir, journal } = fixture();
+    writeFileSync(journal, '');
+    const script = join(root, 'worker.py');
+    writeFileSync(script, OPTUNA_WORKER_PY);
+    const server = await startAppServer({ appDir, host: '127.0.0.1', port: 0, study: { name: 'journal.log', tail: () => fileTail(journal) }, pollMs: 20 });
+    try {
+      const stream = await openStream(server.url.replace('/?journal=', ''));
+      const worker = spawn(python!, ['-W', 'ignore', script, journal, '20'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      worker.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise((done) => worker.once('exit', done));
+      expect(code, stderr).toBe(0);
+      const written = readFileSync(journal, 'utf8');
+      await stream.until((t) => t === written);
+      // Live: the records came in many pieces while Optuna wrote, each piece whole lines.
+      expect(stream.chunks.length).toBeGreaterThan(5);
+      for (const chunk of stream.chunks) expect(chunk.endsWith('\n')).toBe(true);
+      const viewer = new JournalViewer('journal.log');
+      for (const chunk of stream.chunks) viewer.appendText(chunk);
+      expect(viewer.choices()).toEqual([expect.objectContaining({ name: 'py-live', trials: 20 })]);
+      stream.stop();
+    } finally {
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

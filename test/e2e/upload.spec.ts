@@ -1,5 +1,6 @@
 // The app's table upload end to end in Chromium on SwiftShader: vega-datasets' penguins.json read, its columns shown and edited, trained, kept for a reload; broken files named as the CLI names them.
 import { readFile } from 'node:fs/promises';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 
 const VEGA = new URL('../../node_modules/vega-datasets/data/', import.meta.url);
@@ -69,6 +70,9 @@ test('uploads penguins.json, shows its columns, edits target, missing tokens and
   await columnRow(page, 'Island').getByLabel('kind of Island').selectOption('ignore');
   await expect(page.getByTestId('encoded-width')).toHaveText('8');
   await page.locator('ft-data-editor').screenshot({ path: `${SHOTS}/upload.png` });
+  // The Study tab with the columns view passes axe-core as the other tabs do: no serious or critical problem.
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   await page.getByText('Study JSON').click();
   const json = JSON.parse(await page.getByRole('textbox', { name: 'Study JSON' }).inputValue()) as { data: Record<string, unknown> };
   expect(json.data).toEqual({ kind: 'table', path: 'penguins.json', target: 'Species', missing: ['.'], columns: { Island: 'ignore' } });

@@ -84,6 +84,8 @@ export async function runIngestSuite(env: IngestBenchEnv, path: string): Promise
     runs.push(run);
   }
   const cores = cpus();
+  // The children inherit the environment: GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (huge pages for large
+  // allocations) changes both the time and the peak here, so the records say whether it was set.
   const adapter = { vendor: 'cpu', architecture: '', device: '', description: `CPU: ${cores[0]?.model ?? 'unknown'} × ${cores.length} (the ingest suite uses no GPU)`, isSoftware: false, runtime: 'node' as const };
-  for (const record of ingestRecords(runs, adapter, { node: process.version, cpus: cores.length })) env.emit(record);
+  for (const record of ingestRecords(runs, adapter, { node: process.version, cpus: cores.length, glibcTunables: process.env.GLIBC_TUNABLES ?? '' })) env.emit(record);
 }

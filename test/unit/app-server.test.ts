@@ -269,6 +269,58 @@ describe('the journal in Redis, followed read-only', () => {
     }
   });
 
+  it('a Redis server that restarts (with its data) mid-stream: one line on the terminal, then the stream goes on', async () => {
+    const durable = new RedisServer(await freePort(), undefined, true);
+    await durable.start();
+    const { root, appDir } = fixture();
+    const raw = new Redis(durable.url);
+    const append = async (line: string) => raw.set(`:log:${await raw.incr(':log_number')}`, line.trimEnd());
+    await raw.set(':log_number', -1);
+    await append(LINE('before'));
+    const reader = await RedisJournalReader.connect(durable.url, '', 2000);
+    const logged: string[] = [];
+    const server = await startAppServer({ appDir, host: '127.0.0.1', port: 0, study: { name: 'redis', tail: () => reader.tail() }, pollMs: 20, log: (line) => logged.push(line) });
+    try {
+      const stream = await openStream(server.url.replace('/?journal=', ''));
+      await stream.until((t) => t === LINE('before'));
+      raw.disconnect();
+      await durable.kill();
+      await new Promise((r) => setTimeout(r, 300));
+      await durable.start();
+      const again = new Redis(durable.url);
+      await again.set(`:log:${await again.incr(':log_number')}`, LINE('after').trimEnd());
+      again.disconnect();
+      await stream.until((t) => t === LINE('before') + LINE('after'));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(/^fusetune app: cannot read redis: .* \(trying again\)$/);
+      stream.stop();
+    } finally {
+      await server.close();
+      await reader.close();
+      await durable.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a Redis log that is gone (a server back without its data, a prefix deleted): the stream ends', async () => {
+    const { root, appDir } = fixture();
+    await client.set('gone:log_number', 0);
+    await client.set('gone:log:0', LINE('only').trimEnd());
+    const reader = await RedisJournalReader.connect(redis.url, 'gone', 2000);
+    const server = await startAppServer({ appDir, host: '127.0.0.1', port: 0, study: { name: 'redis-gone', tail: () => reader.tail() }, pollMs: 20 });
+    try {
+      const stream = await openStream(server.url.replace('/?journal=', ''));
+      await stream.until((t) => t === LINE('only'));
+      await client.del('gone:log_number', 'gone:log:0');
+      await stream.ended;
+      expect(stream.text()).toBe(LINE('only'));
+    } finally {
+      await server.close();
+      await reader.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('an unreachable server is refused after a bounded wait, naming the URL', async () => {
     const url = `redis://127.0.0.1:${await freePort()}/0`;
     const started = Date.now();

@@ -154,3 +154,18 @@ test('uploads cars.json for regression: the objectives become RMSE, MAE and R²,
   await page.getByRole('tab', { name: /^Saved studies/ }).click();
   await expect(page.getByTestId('study-list').locator('tbody tr').first()).toContainText(/RMSE [\d.]+/);
 });
+
+test('an objective of the other task is named on its field once the table is read, and Run waits for a fitting one', async ({ page }) => {
+  await page.goto(studyUrl({ ...SMALL, name: 'cars-accuracy', objective: { metric: 'val_accuracy' } }));
+  await page.getByLabel('data set', { exact: true }).selectOption('Table upload (CSV, TSV, JSON, Arrow, Parquet)');
+  await tableUpload(page).setInputFiles(new URL('cars.json', VEGA).pathname);
+  await page.getByLabel('target (what the network predicts)').selectOption('Miles_per_Gallon');
+  await expect(page.getByTestId('study-issues')).toContainText('objective.metric: val_accuracy scores classification; regression data is scored by val_rmse, val_mae, val_r2, val_loss');
+  await expect(runButton(page)).toBeDisabled();
+  // The menu keeps the chosen metric beside its issue, then offers regression's.
+  const objective = page.getByLabel('objective', { exact: true });
+  await expect(objective.locator('option').first()).toHaveText(/val accuracy/);
+  await objective.selectOption({ label: 'val MAE (minimize)' });
+  await expect(page.getByTestId('study-valid')).toHaveText('Valid study: 2 trials.');
+  await expect(runButton(page)).toBeEnabled();
+});

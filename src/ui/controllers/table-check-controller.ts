@@ -2,6 +2,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { UploadedFile } from '../../data/browser.ts';
 import type { DescribeOptions, TableSummary } from '../../data/describe-table.ts';
+import { fileName } from '../../data/load.ts';
 import { tableSpecSchema } from '../../data/spec.ts';
 import type { TableFormat } from '../../data/table.ts';
 import type { DescribeRequest } from './table-describe-worker.ts';
@@ -15,7 +16,8 @@ export interface TableCheck {
   summary: TableSummary | null;
 }
 
-type Request = { name: string; options: DescribeOptions & { format?: TableFormat } };
+/** `path` as the study names the file; `name`, its last component, as a run names it in messages (`table:penguins.json`). */
+type Request = { path: string; name: string; options: DescribeOptions & { format?: TableFormat } };
 
 /** The table settings of a draft's data, as far as they validate: the target may be missing; invalid settings fall back to the defaults (the study's issues name them). */
 function tableRequest(data: unknown): Request | null {
@@ -25,7 +27,7 @@ function tableRequest(data: unknown): Request | null {
   const parsed = loose.safeParse(d);
   const spec = parsed.success ? parsed.data : loose.parse({ kind: 'table', path: d.path });
   const { kind: _kind, path, ...options } = spec;
-  return { name: path, options };
+  return { path, name: fileName(path), options };
 }
 
 /** A request for the worker, with the file it reads. */
@@ -61,7 +63,7 @@ export class TableCheckController implements ReactiveController {
   /** Describes the draft's table again when its file or its settings changed. */
   update(data: unknown, files: ReadonlyMap<string, UploadedFile>): void {
     const request = tableRequest(data);
-    const contents = request ? (files.get(request.name) ?? files.get(request.name.split(/[\\/]/).pop()!)) : undefined;
+    const contents = request ? (files.get(request.path) ?? files.get(request.name)) : undefined;
     if (!request || contents === undefined) {
       this.check = null;
       this.key = '';

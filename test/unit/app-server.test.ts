@@ -35,12 +35,15 @@ function fixture(): { root: string; appDir: string; journal: string } {
 }
 
 /** The CLI's main() in this process: its exit code and what it printed. */
-async function inProcess(argv: string[]): Promise<{ code: number; stderr: string }> {
+async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
   const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
   const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
   try {
-    return { code: await main(argv), stderr: err.join('\n') };
+    return { code: await main(argv), stdout: out.join('\n'), stderr: err.join('\n') };
   } finally {
+    log.mockRestore();
     error.mockRestore();
   }
 }
@@ -332,7 +335,7 @@ describe('the journal in Redis, followed read-only', () => {
 describe('fusetune app through the CLI', () => {
   const { root, appDir, journal } = fixture();
   const env = { ...process.env, FUSETUNE_APP_DIR: appDir };
-  const fusetune = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [BIN, 'app', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...env, ...extraEnv } });
+  const fusetune = (args: string[]) => spawnSync(process.execPath, [BIN, 'app', ...args], { encoding: 'utf8', timeout: 60_000, env });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('bad input exits 2 and names it (in this process: main(), no start-up per case)', async () => {
@@ -383,16 +386,22 @@ describe('fusetune app through the CLI', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
-  it('without a built app: says how to build it (exit 1)', () => {
-    const r = fusetune(['--port', '0'], { FUSETUNE_APP_DIR: join(root, 'no-app') });
-    expect(r.stderr).toContain('no built app at');
-    expect(r.stderr).toContain('npm run build');
-    expect(r.status).toBe(1);
+  it('without a built app: says how to build it (exit 1)', async () => {
+    const before = process.env.FUSETUNE_APP_DIR;
+    process.env.FUSETUNE_APP_DIR = join(root, 'no-app');
+    try {
+      const r = await inProcess(['app', '--port', '0']);
+      expect(r.stderr).toContain(`no built app at ${join(root, 'no-app')}: build it in this checkout with npm run build`);
+      expect(r.code).toBe(1);
+    } finally {
+      if (before === undefined) delete process.env.FUSETUNE_APP_DIR;
+      else process.env.FUSETUNE_APP_DIR = before;
+    }
   });
 
-  it('`fusetune help app` prints its options', () => {
-    const r = spawnSync(process.execPath, [BIN, 'help', 'app'], { encoding: 'utf8' });
-    expect(r.status).toBe(0);
+  it('`fusetune help app` prints its options', async () => {
+    const r = await inProcess(['help', 'app']);
+    expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: fusetune app [path] [--port P] [--host H] [--open] [--prefix X]');
   });
 

@@ -1,5 +1,6 @@
 // Arrow IPC (file or stream) into columns, with apache-arrow; every message is checked against the bytes first.
 import { MessageHeader, MessageReader, RecordBatchReader, tableFromIPC, Type, type Data, type DataType, type RecordBatchFileReader, type Vector } from 'apache-arrow';
+import { checkFooterMetadata, checkMessageMetadata } from './arrow-metadata.ts';
 import { DataError } from './errors.ts';
 import { checkUniqueNames, ColumnBuilder, type RawTable, tableSource } from './table.ts';
 
@@ -42,7 +43,13 @@ function checkMessage(reader: MessageReader, label: string, corrupt: Corrupt, ex
   const body = reader.readMessageBody(bodyLength);
   if (body.byteLength < bodyLength) throw corrupt(`${label} declares ${bodyLength} body bytes, the file has ${body.byteLength} left`);
   if (!batch) return true;
-  const header = message.header() as unknown as BatchHeader & { data?: BatchHeader };
+  let header: BatchHeader & { data?: BatchHeader };
+  try {
+    // Decoded on first use: a count past 2^53 throws here.
+    header = message.header() as unknown as BatchHeader & { data?: BatchHeader };
+  } catch (error) {
+    throw corrupt(`${label}'s header is unreadable (${error instanceof Error ? error.message : String(error)})`);
+  }
   const counts = header.data ?? header;
   const most = 8 * Math.max(bodyLength, 1);
   const rows = Number(counts.length);
@@ -67,6 +74,7 @@ function checkMessage(reader: MessageReader, label: string, corrupt: Corrupt, ex
  */
 function checkArrow(bytes: Uint8Array, corrupt: Corrupt): void {
   if (!magicAt(bytes, 0)) {
+    for (let at: number | null = 0; at !== null; ) at = checkMessageMetadata(bytes, at, corrupt);
     const reader = new MessageReader(bytes);
     let index = 0;
     while (checkMessage(reader, `message ${index + 1}`, corrupt, index === 0 ? 'schema' : 'batch')) index++;
@@ -76,6 +84,8 @@ function checkArrow(bytes: Uint8Array, corrupt: Corrupt): void {
   if (bytes.length < 2 * 8 + 4 || !magicAt(bytes, bytes.length - FILE_MAGIC.length)) throw corrupt('it starts as an Arrow file but does not end as one (the footer is missing)');
   const footerLength = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 10, 4).getInt32(0, true);
   if (!(footerLength > 0 && footerLength <= bytes.length - 18)) throw corrupt(`the footer claims ${footerLength} bytes`);
+  const end = bytes.length - 10 - footerLength;
+  checkFooterMetadata(bytes.subarray(end, end + footerLength), corrupt);
   let blocks: { offset: number; metaDataLength: number; bodyLength: number; type: MessageHeader }[];
   try {
     const reader = RecordBatchReader.from(bytes) as RecordBatchFileReader;
@@ -88,13 +98,13 @@ function checkArrow(bytes: Uint8Array, corrupt: Corrupt): void {
   } catch (error) {
     throw corrupt(`the footer is unreadable (${error instanceof Error ? error.message : String(error)})`);
   }
-  const end = bytes.length - 10 - footerLength;
   blocks.forEach((block, b) => {
     const offset = Number(block.offset);
     const size = Number(block.metaDataLength) + Number(block.bodyLength);
     if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(size) && offset >= 8 && size > 0 && offset + size <= end)) {
       throw corrupt(`block ${b + 1} of the footer [${block.offset}, +${size}) lies outside the file's ${end} data bytes`);
     }
+    checkMessageMetadata(bytes.subarray(offset, offset + size), 0, corrupt);
     if (!checkMessage(new MessageReader(bytes.subarray(offset, offset + size)), `block ${b + 1}`, corrupt, block.type)) throw corrupt(`block ${b + 1} of the footer holds no message`);
   });
 }

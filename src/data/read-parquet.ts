@@ -12,6 +12,7 @@ import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import { getMaxDefinitionLevel, getSchemaPath } from 'hyparquet/src/schema.js';
 import { DataError } from './errors.ts';
+import { pageV1Problem, pageV2Problem } from './parquet-runs.ts';
 import { checkUniqueNames, ColumnBuilder, resolveCell, type RawTable, type Resolved, tableSource } from './table.ts';
 
 const TEMPORAL_LOGICAL = new Set(['TIMESTAMP', 'DATE', 'TIME']);
@@ -105,6 +106,8 @@ function readChunk(file: ArrayBuffer, chunk: ColumnChunk, decoder: Decoder, rows
       pageRows = daph.num_values;
       check(Number.isSafeInteger(pageRows) && pageRows >= 0 && pageRows <= rows - done, `a page of ${pageRows} rows past the row group's ${rows}`);
       const raw = decompressPage(compressed, header.uncompressed_page_size, meta.codec, compressors);
+      const runs = pageV1Problem(raw, daph, maxDefinition);
+      check(runs === null, runs!);
       const dictionaryPage = daph.encoding === 'PLAIN_DICTIONARY' || daph.encoding === 'RLE_DICTIONARY';
       const indices = dictionaryPage && dictionary !== null && decoder.schemaPath.length === 2 && maxDefinition <= 1 ? presentDictionaryIndices(raw, pageRows, maxDefinition) : null;
       if (indices) {
@@ -120,6 +123,8 @@ function readChunk(file: ArrayBuffer, chunk: ColumnChunk, decoder: Decoder, rows
       check(daph !== undefined, 'a data page has no header');
       pageRows = daph.num_rows;
       check(Number.isSafeInteger(pageRows) && pageRows >= 0 && pageRows <= rows - done && daph.num_values === pageRows, `a page of ${pageRows} rows past the row group's ${rows}`);
+      const runs = pageV2Problem(compressed, daph, maxDefinition);
+      check(runs === null, runs!);
       page = readDataPageV2(compressed, header, decoder);
     } else if (header.type === 'INDEX_PAGE') {
       continue;

@@ -85,7 +85,7 @@ describe('bad tables exit 2 through fusetune run, named, nothing trained', () =>
   })();
   const arrow = numbersArrow({ v: [1, 2, 3, 4, 5, 6], y: [1, 2, 3, 4, 5, 6] });
   it.concurrent.each([
-    ['a ragged row', 't.csv', 'v,y\n1,a\n2,b,3\n3,a\n', {}, 'table:t.csv line 3'],
+    ['a ragged row', 't.csv', 'v,y\n1,a\n2,b,3\n3,a\n', {}, 'table:t.csv line 3: expected 2 fields, got 3 (a ragged row)'],
     ['a word in a column declared numeric', 't.csv', 'v,y\n1,a\n2,b\nthree,a\n', { columns: { v: 'numeric' } }, 'table:t.csv line 4, column "v": "three" is not a number, and the column is numeric'],
     ['a target with one class', 't.csv', 'v,y\n1,a\n2,a\n3,a\n', {}, 'table:t.csv, column "y": the target needs at least 2 classes, found 1'],
     ['an all-missing column', 't.csv', 'v,w,y\n1,,a\n2,NA,b\n3,,a\n', {}, 'table:t.csv, column "w": the column has no values (all 3 cells are missing)'],

@@ -33,7 +33,9 @@ export const TRAIN_USAGE = `Usage: fusetune train [options]
 
 Trains one network (a single trial) and reports loss and accuracy per epoch.
 
-  --data SET          mnist, mnist:196, mnist:49 (pixels), ${SYNTHETIC_KINDS.join(', ')}, or csv:PATH (default mnist)
+  --data SET          mnist, mnist:196, mnist:49 (pixels), ${SYNTHETIC_KINDS.join(', ')}, csv:PATH, or table:PATH
+                      (CSV, TSV, JSON records, Arrow, Parquet; with --target; see docs/data.md) (default mnist)
+  --target COL        table: the column to predict (its task guessed, as a study's data.task left out)
   --layers W,W,...    hidden layer widths, e.g. 128,64 (default ${TRIAL_DEFAULTS.units}; "" or 0 alone for none)
   --act NAME          ${ACTIVATIONS.join(' | ')} (default ${TRIAL_DEFAULTS.activation})
   --optimizer NAME    ${OPTIMIZERS.join(' | ')} (default ${TRIAL_DEFAULTS.optimizer})
@@ -55,7 +57,8 @@ Trains one network (a single trial) and reports loss and accuracy per epoch.
   --save FILE         write the final weights (.safetensors, layers.{i}.weight [out, in], layers.{i}.bias [out])
   --seed S            seed for the initial weights, batch order and dropout (default 0)
   --standardize       CSV: z-score each feature with the training rows' mean and std (default: as given)
-  --val FRACTION      CSV: hold out the last FRACTION of the rows for validation (default 0: all rows train)
+  --val FRACTION      CSV: hold out the last FRACTION of the rows for validation (default 0: all rows train);
+                      table: the shuffled, stratified validation fraction (default 0.2; 0.2 more are held out for test)
   --matmul VARIANT    matmul core of the dense kernels: ${MATMUL_VARIANTS.join(', ')} (default: reg8x8 on a
                       software adapter, shared on a GPU)
   --json              one JSON object per epoch and a final one, instead of the table
@@ -86,6 +89,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   standardize: { type: 'boolean' },
   val: { type: 'string' },
+  target: { type: 'string' },
   matmul: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -99,16 +103,22 @@ type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTI
 /** The data spec of `--data` (with `--standardize` and `--val`), or the problems, named by flag. */
 function dataSpec(values: Values, issues: StudyIssue[]): DataSpec | null {
   const data = values.data ?? 'mnist';
-  const flagOf: Record<string, string> = { validation: '--val', standardize: '--standardize' };
+  const flagOf: Record<string, string> = { validation: '--val', standardize: '--standardize', target: '--target', split: '--val' };
   let input: DataSpecInput;
-  if (data.startsWith('csv:')) {
-    let validation = 0;
-    if (values.val !== undefined) {
-      const value = decimalFlag(values.val);
-      if (typeof value === 'string') issues.push({ path: '--val', message: value });
-      else validation = value;
-    }
-    input = { kind: 'csv', path: resolve(data.slice(4)), standardize: values.standardize ?? false, validation };
+  let validation: number | undefined;
+  if (values.val !== undefined) {
+    const value = decimalFlag(values.val);
+    if (typeof value === 'string') issues.push({ path: '--val', message: value });
+    else validation = value;
+  }
+  const table = data.startsWith('table:');
+  if (values.target !== undefined && !table) issues.push({ path: '--target', message: 'applies to table:PATH data only' });
+  if (table) {
+    if (values.standardize) issues.push({ path: '--standardize', message: 'applies to csv: data only (a table\'s numeric columns are always standardized)' });
+    if (values.target === undefined) issues.push({ path: '--target', message: 'table:PATH needs the column to predict' });
+    input = { kind: 'table', path: resolve(data.slice(6)), target: values.target ?? '-', ...(validation === undefined ? {} : { split: { validation } }) };
+  } else if (data.startsWith('csv:')) {
+    input = { kind: 'csv', path: resolve(data.slice(4)), standardize: values.standardize ?? false, validation: validation ?? 0 };
   } else {
     if (values.standardize || values.val !== undefined) issues.push({ path: values.standardize ? '--standardize' : '--val', message: 'applies to csv: data only' });
     const [kind, pixels, ...rest] = data.split(':');
@@ -122,7 +132,7 @@ function dataSpec(values: Values, issues: StudyIssue[]): DataSpec | null {
     } else if ((SYNTHETIC_KINDS as readonly string[]).includes(data)) {
       input = { kind: data as (typeof SYNTHETIC_KINDS)[number] };
     } else {
-      issues.push({ path: '--data', message: `expected mnist, mnist:196, mnist:49, ${SYNTHETIC_KINDS.join(', ')} or csv:PATH (got ${JSON.stringify(data)})` });
+      issues.push({ path: '--data', message: `expected mnist, mnist:196, mnist:49, ${SYNTHETIC_KINDS.join(', ')}, csv:PATH or table:PATH (got ${JSON.stringify(data)})` });
       return null;
     }
   }

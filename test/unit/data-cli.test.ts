@@ -104,3 +104,30 @@ describe('bad tables exit 2 through fusetune run, named, nothing trained', () =>
     expect(existsSync(join(dir, 'out', 'journal.log'))).toBe(false);
   });
 });
+
+describe('fusetune train --data table:PATH --target COL', () => {
+  it.concurrent('trains one network on a table, its task guessed from the target, with test metrics in its units', async () => {
+    const dir = studyOn('t.csv', tableText('regression'));
+    const r = await fusetune(['train', '--data', 'table:t.csv', '--target', 'y', '--epochs', '2', '--batch', '4', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const final = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { state: string; test: { rows: number; rmse: number; accuracy: number | null } };
+    expect(final.state).toBe('done');
+    // 40 rows: 60/20/20 leaves 8 to test.
+    expect(final.test.rows).toBe(8);
+    expect(final.test.rmse).toBeGreaterThan(0);
+    expect(final.test.accuracy).toBeNull();
+  });
+
+  it.concurrent('names --target where it is missing or does not apply, exit 2', async () => {
+    const dir = studyOn('t.csv', tableText('regression'));
+    const missing = await fusetune(['train', '--data', 'table:t.csv'], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--target: table:PATH needs the column to predict');
+    const stray = await fusetune(['train', '--data', 'circles', '--target', 'y'], dir);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('--target: applies to table:PATH data only');
+    const unknown = await fusetune(['train', '--data', 'table:t.csv', '--target', 'price'], dir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('table:t.csv: no target column "price"; the file has: v, w, y');
+  });
+});

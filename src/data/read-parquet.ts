@@ -106,7 +106,7 @@ function readChunk(file: ArrayBuffer, chunk: ColumnChunk, decoder: Decoder, rows
       pageRows = daph.num_values;
       check(Number.isSafeInteger(pageRows) && pageRows >= 0 && pageRows <= rows - done, `a page of ${pageRows} rows past the row group's ${rows}`);
       const raw = decompressPage(compressed, header.uncompressed_page_size, meta.codec, compressors);
-      const runs = pageV1Problem(raw, daph, maxDefinition);
+      const runs = pageV1Problem(raw, daph, maxDefinition, meta.type === 'BOOLEAN');
       check(runs === null, runs!);
       const dictionaryPage = daph.encoding === 'PLAIN_DICTIONARY' || daph.encoding === 'RLE_DICTIONARY';
       const indices = dictionaryPage && dictionary !== null && decoder.schemaPath.length === 2 && maxDefinition <= 1 ? presentDictionaryIndices(raw, pageRows, maxDefinition) : null;
@@ -123,7 +123,8 @@ function readChunk(file: ArrayBuffer, chunk: ColumnChunk, decoder: Decoder, rows
       check(daph !== undefined, 'a data page has no header');
       pageRows = daph.num_rows;
       check(Number.isSafeInteger(pageRows) && pageRows >= 0 && pageRows <= rows - done && daph.num_values === pageRows, `a page of ${pageRows} rows past the row group's ${rows}`);
-      const runs = pageV2Problem(compressed, daph, maxDefinition);
+      const valuesSize = header.uncompressed_page_size - daph.definition_levels_byte_length - daph.repetition_levels_byte_length;
+      const runs = pageV2Problem(compressed, daph, maxDefinition, (v) => (daph.is_compressed !== false && valuesSize ? decompressPage(v, valuesSize, meta.codec, compressors) : v));
       check(runs === null, runs!);
       page = readDataPageV2(compressed, header, decoder);
     } else if (header.type === 'INDEX_PAGE') {

@@ -1,6 +1,7 @@
 // The table readers: CSV/TSV, JSON records, Arrow IPC and Parquet into typed columns, checked against the files' own readers, and their refusals.
 import { tableFromIPC } from 'apache-arrow';
 import { parquetReadObjects } from 'hyparquet';
+import { runsProblem } from '../../src/data/parquet-runs.ts';
 import { describe, expect, it } from 'vitest';
 import { formatOf, readTable } from '../../src/data/read-table.ts';
 import { type RawColumn, type RawTable, ColumnBuilder, missingSet } from '../../src/data/table.ts';
@@ -250,5 +251,27 @@ describe('Parquet', () => {
     const corrupt = bytes.slice();
     corrupt.fill(0xff, 4, 60);
     expect((await dataErrorOf(() => readTable(corrupt, { name: 'c.parquet', format: 'parquet' }))).message).toMatch(/^table:c\.parquet, column "i": corrupt or truncated Parquet file: row group 1: /);
+  });
+});
+
+describe('Parquet run headers, checked before hyparquet decodes them', () => {
+  // A varint run header: count << 1 for an RLE run, (groups of 8) << 1 | 1 for a bit-packed one.
+  const varint = (n: number) => {
+    const out: number[] = [];
+    for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+    return [...out, n];
+  };
+  it('passes runs that hold the values, refuses one past them, a bit-packed run of width 0 that never ends, and runs past their bytes', () => {
+    const ok = Uint8Array.from([...varint(3 << 1), 1, ...varint((1 << 1) | 1), 0xff]);
+    expect(runsProblem(ok, 0, ok.length, 1, 11)).toBeNull();
+    const huge = Uint8Array.from([...varint(2 ** 30 * 2), 1]);
+    expect(runsProblem(huge, 0, huge.length, 1, 8)).toBe('a run of 1073741824 values where 8 remain');
+    const spin = Uint8Array.from(varint(2 ** 27 * 2 + 1));
+    expect(runsProblem(spin, 0, spin.length, 0, 8)).toBe('a run of 1073741824 values where 8 remain');
+    const short = Uint8Array.from([...varint((4 << 1) | 1), 0xff]);
+    expect(runsProblem(short, 0, short.length, 8, 32)).toBe('a run of 32 values runs past its 2 bytes');
+    expect(runsProblem(Uint8Array.from([2, 1]), 0, 2, 1, 4)).toBe('the level or index runs end after 1 of 4 values');
+    // Values may end early (a page's nulls have none); levels may not.
+    expect(runsProblem(Uint8Array.from([2, 1]), 0, 2, 1, 4, true)).toBeNull();
   });
 });

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { defaultObjective } from '../../src/model/objectives.ts';
 import { parseStudy, studyForTask, studyToJson } from '../../src/search/study.ts';
 import { numbersArrow, sampleParquet } from '../helpers/tables.ts';
@@ -21,6 +22,24 @@ function fusetune(args: string[], cwd: string): Promise<{ code: number | null; s
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
+}
+
+/**
+ * main() in this process, its output captured. NOTE: the study's data.path is relative to the working
+ * folder, so this runs with `dir` as the working folder (tests in one file run one at a time here).
+ */
+async function inProcess(dir: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    return { code: await main(args), stderr };
+  } finally {
+    process.chdir(cwd);
+    vi.restoreAllMocks();
+  }
 }
 
 /** A folder holding `file` (text or bytes) and a one-trial study on it; `data` adds to the study's data section. */
@@ -84,7 +103,7 @@ describe('bad tables exit 2 through fusetune run, named, nothing trained', () =>
     return bytes;
   })();
   const arrow = numbersArrow({ v: [1, 2, 3, 4, 5, 6], y: [1, 2, 3, 4, 5, 6] });
-  it.concurrent.each([
+  it.each([
     ['a ragged row', 't.csv', 'v,y\n1,a\n2,b,3\n3,a\n', {}, 'table:t.csv line 3: expected 2 fields, got 3 (a ragged row)'],
     ['a word in a column declared numeric', 't.csv', 'v,y\n1,a\n2,b\nthree,a\n', { columns: { v: 'numeric' } }, 'table:t.csv line 4, column "v": "three" is not a number, and the column is numeric'],
     ['a target with one class', 't.csv', 'v,y\n1,a\n2,a\n3,a\n', {}, 'table:t.csv, column "y": the target needs at least 2 classes, found 1'],
@@ -95,9 +114,11 @@ describe('bad tables exit 2 through fusetune run, named, nothing trained', () =>
     ['a truncated Parquet file', 't.parquet', truncatedParquet, {}, 'table:t.parquet'],
     ['a corrupt Parquet footer', 't.parquet', corruptParquet, {}, 'table:t.parquet'],
     ['a truncated Arrow file', 't.arrow', arrow.subarray(0, arrow.length - 30), {}, 'table:t.arrow'],
-  ] as [string, string, string | Uint8Array, object, string][])('%s', async (_what, file, content, data, message) => {
+  ] as [string, string, string | Uint8Array, object, string][])('%s', async (what, file, content, data, message) => {
+    // The first case runs the real binary; the rest the CLI's entry point in this process (the same
+    // main() that turns an error into an exit code), which skips a process start each.
     const dir = studyOn(file, content, data);
-    const r = await fusetune(['run', 'study.json', '--out', 'out'], dir);
+    const r = what === 'a ragged row' ? await fusetune(['run', 'study.json', '--out', 'out'], dir) : await inProcess(dir, ['run', join(dir, 'study.json'), '--out', join(dir, 'out')]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(message);
     expect(r.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace

@@ -1,19 +1,28 @@
 // The `fusetune` command line: a thin shell over the library (see `fusetune help`).
 import { parseArgs } from 'node:util';
 import { BENCH_SUITES } from '../bench/record.ts';
-import { formatAdapterReport } from '../gpu/adapter-report.ts';
-import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { splitVerbose } from '../gpu/node-setup.ts';
 import { InputError } from '../util/input-error.ts';
-import { appCommand } from './app-command.ts';
-import { askCommand, tellCommand } from './ask-tell-command.ts';
-import { benchCommand } from './bench-command.ts';
-import { checkCommand } from './check-command.ts';
 import { printable } from './flags.ts';
-import { exportCommand } from './export-command.ts';
-import { predictCommand } from './predict-command.ts';
-import { runCommand } from './run-command.ts';
-import { trainCommand } from './train-command.ts';
+
+type Command = (argv: string[]) => Promise<number>;
+
+/**
+ * Each command's module, loaded when that command runs: `fusetune app` or `help` does not load the
+ * engine, the samplers or the ONNX encoder, and a command never fails on another one's dependency.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run-command.ts')).runCommand,
+  ask: async () => (await import('./ask-tell-command.ts')).askCommand,
+  tell: async () => (await import('./ask-tell-command.ts')).tellCommand,
+  train: async () => (await import('./train-command.ts')).trainCommand,
+  predict: async () => (await import('./predict-command.ts')).predictCommand,
+  export: async () => (await import('./export-command.ts')).exportCommand,
+  bench: async () => (await import('./bench-command.ts')).benchCommand,
+  check: async () => (await import('./check-command.ts')).checkCommand,
+  app: async () => (await import('./app-command.ts')).appCommand,
+  device: async () => deviceCommand,
+};
 
 const USAGE = `fusetune — WebGPU benchmark and hyperparameter tuner for small dense networks
 
@@ -36,8 +45,9 @@ Commands:
                        Write a table study's trial as an ONNX model (onnxruntime), with its
                        preprocess.json beside it.
   check [--json]       Run every kernel on this adapter against its float64 reference.
-  bench [suite ...]    Benchmark kernels, batch sizes, fused trials, TF.js and the samplers on
-                       this adapter (suites: ${BENCH_SUITES.join(', ')}; --quick, --json, --out FILE).
+  bench [suite ...]    Benchmark kernels, batch sizes, fused trials, TF.js, the samplers and
+                       table ingestion on this adapter (--quick, --json, --out FILE); suites:
+                       ${BENCH_SUITES.join(', ')}.
   app [path]           Serve the app on this machine (--port, --host, --open); with a results
                        folder, a journal file or redis://... (--prefix), open that study
                        read-only and follow it live as workers append to it.
@@ -68,27 +78,9 @@ export async function main(argv: string[]): Promise<number> {
   // --verbose is read by the launcher (bin/fusetune.js); the commands ignore it.
   const [command, ...rest] = splitVerbose(argv).args;
   try {
+    const load = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (load) return await (await load())(rest);
     switch (command) {
-      case 'device':
-        return await deviceCommand(rest);
-      case 'run':
-        return await runCommand(rest);
-      case 'ask':
-        return await askCommand(rest);
-      case 'tell':
-        return await tellCommand(rest);
-      case 'train':
-        return await trainCommand(rest);
-      case 'predict':
-        return await predictCommand(rest);
-      case 'export':
-        return await exportCommand(rest);
-      case 'bench':
-        return await benchCommand(rest);
-      case 'check':
-        return await checkCommand(rest);
-      case 'app':
-        return await appCommand(rest);
       case 'help':
         if (rest[0] !== undefined) return await main([rest[0], '--help']);
         console.log(USAGE);
@@ -116,6 +108,7 @@ async function deviceCommand(argv: string[]): Promise<number> {
     console.log(DEVICE_USAGE);
     return 0;
   }
+  const [{ acquireNodeGpu }, { formatAdapterReport }] = await Promise.all([import('../gpu/node-gpu.ts'), import('../gpu/adapter-report.ts')]);
   const ctx = await acquireNodeGpu();
   try {
     console.log(values.json ? JSON.stringify(ctx.report, null, 2) : formatAdapterReport(ctx.report));

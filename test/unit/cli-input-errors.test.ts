@@ -53,6 +53,17 @@ function writeStudy(dir: string, study: object, name = 'study.json'): string {
 
 const RAW = /ENOENT|EISDIR|ENOTDIR|ELOOP|EINVAL/;
 
+describe('commands', () => {
+  it('an unknown command, a name of an object property included, is exit 2 with the usage', async () => {
+    for (const name of ['frobnicate', 'constructor', '__proto__', 'toString']) {
+      const { code, stderr } = await cli([name]);
+      expect(code, name).toBe(2);
+      expect(stderr).toContain(`unknown command "${name}"`);
+      expect(stderr).toContain('Usage: fusetune <command>');
+    }
+  });
+});
+
 describe('--storage, --prefix', () => {
   it('refuses specs that are neither journal:PATH nor redis://HOST:PORT/DB, naming --storage', async () => {
     const dir = temp();

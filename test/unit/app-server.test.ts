@@ -7,13 +7,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/cli/app-server.ts';
-import { main } from '../../src/cli/main.ts';
 import { fileTail, RedisJournalReader } from '../../src/store/journal-follow.ts';
 import { JournalRedisBackend } from '../../src/store/journal-redis.ts';
 import { JournalViewer } from '../../src/ui/viewer/journal-viewer.ts';
 import { startApp } from '../helpers/app-process.ts';
+import { cliInProcess } from '../helpers/cli-main.ts';
 import { findPython, freePort, RedisServer } from './optuna-helpers.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
@@ -34,19 +34,7 @@ function fixture(): { root: string; appDir: string; journal: string } {
   return { root, appDir, journal };
 }
 
-/** The CLI's main() in this process: its exit code and what it printed. */
-async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const inProcess = (argv: string[]) => cliInProcess(argv);
 
 /** A GET whose path goes out exactly as written (fetch would resolve `..` before sending it). */
 function rawGet(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; type: string }> {

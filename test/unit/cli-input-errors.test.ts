@@ -6,12 +6,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { openJournalStorage } from '../../src/store/journal-node.ts';
 import { openFusetuneStudy } from '../../src/store/optuna-mapping.ts';
 import { folderSafeName } from '../../src/store/node-store.ts';
 import { decodeSafetensors, encodeSafetensors, mlpTensorNames, mlpTensors, SafetensorsError } from '../../src/store/safetensors.ts';
 import { parseStudy } from '../../src/search/study.ts';
+import { cliInProcess } from '../helpers/cli-main.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
 const temp = () => mkdtempSync(join(tmpdir(), 'fusetune-cli-input-'));
@@ -20,21 +20,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Runs the CLI in this process; what it writes to stdout and stderr is captured. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const cli = (args: string[]) => cliInProcess(args);
 
 const tiny = {
   name: 'cli-input',

@@ -3,11 +3,11 @@
 import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePreprocess } from '../../src/data/transform.ts';
 import type { TestMetrics } from '../../src/store/records.ts';
 import { fusetune, PENGUINS, predict, runPenguins } from '../helpers/penguin-study.ts';
+import { cliInProcess } from '../helpers/cli-main.ts';
 
 describe('fusetune run: a table study’s folder is a model', () => {
   let run: ReturnType<typeof runPenguins>;
@@ -28,19 +28,7 @@ describe('fusetune run: a table study’s folder is a model', () => {
   });
 });
 
-/** The CLI's main() in this process (no start-up per case): its exit code and what it printed. */
-async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const inProcess = (argv: string[]) => cliInProcess(argv);
 
 /**
  * "Exactly": the same rows, weights, transform and forward kernel give the same outputs, so accuracy

@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
 import { defaultObjective } from '../../src/model/objectives.ts';
 import { parseStudy, studyForTask, studyToJson } from '../../src/search/study.ts';
 import { numbersArrow, sampleParquet } from '../helpers/tables.ts';
+import { cliInProcess } from '../helpers/cli-main.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
 
@@ -24,23 +24,7 @@ function fusetune(args: string[], cwd: string): Promise<{ code: number | null; s
   });
 }
 
-/**
- * main() in this process, its output captured. NOTE: the study's data.path is relative to the working
- * folder, so this runs with `dir` as the working folder (tests in one file run one at a time here).
- */
-async function inProcess(dir: string, args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const cwd = process.cwd();
-  process.chdir(dir);
-  try {
-    return { code: await main(args), stderr };
-  } finally {
-    process.chdir(cwd);
-    vi.restoreAllMocks();
-  }
-}
+const inProcess = (dir: string, args: string[]) => cliInProcess(args, { cwd: dir });
 
 /** A folder holding `file` (text or bytes) and a one-trial study on it; `data` adds to the study's data section. */
 function studyOn(file: string, content: string | Uint8Array, data: object = {}, extra: object = {}) {

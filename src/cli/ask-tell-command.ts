@@ -1,15 +1,18 @@
 // `fusetune ask` and `fusetune tell`: the ask/tell study from the command line, on an Optuna journal, for
 // trials trained elsewhere (another framework, another machine); `fusetune run` and Optuna share the study.
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { tableTask } from '../data/load.ts';
 import { METRIC_RANGES } from '../model/objectives.ts';
 import { checkStorageSpec, openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
 import { ASK_WORKER_PREFIX, LIVENESS_DEFAULTS } from '../store/journal-storage.ts';
+import { checkInputFile } from '../store/node-store.ts';
 import { formatOptunaDatetime, type JournalTrial } from '../store/optuna-journal.ts';
 import { OPTUNA_STATE } from '../store/optuna-mapping.ts';
 import { JournalLedger } from '../study/ledger.ts';
 import { AskTellStudy } from '../search/ask-tell.ts';
-import { trialCount, type Study } from '../search/study.ts';
+import { objectiveAwaitsTask, studyForTask, trialCount, type Study } from '../search/study.ts';
 import { InputError } from '../util/input-error.ts';
 import { joinNegativeValues, numberFlag } from './flags.ts';
 import { loadStudyFile } from './run-command.ts';
@@ -54,11 +57,26 @@ function target(values: { storage?: string; prefix?: string }, positionals: stri
   return { studyPath: positionals[0]!, spec };
 }
 
-async function open(spec: ReturnType<typeof parseStorageSpec>, studyPath: string, workerId?: string) {
+/**
+ * The study file with the objective fusetune run would give it: where it names none and its table no
+ * task, the target column is read for the task, as run reads it (studyForTask).
+ */
+async function loadStudy(studyPath: string): Promise<Study> {
   const study = loadStudyFile(studyPath);
+  if (!objectiveAwaitsTask(study) || study.data.kind !== 'table') return study;
+  const data = study.data;
+  try {
+    checkInputFile(data.path, 'data.path');
+  } catch (error) {
+    throw new InputError(`${(error as Error).message}; the study names neither task nor objective, so its objective follows the task its target implies: state data.task or objective`, { cause: error });
+  }
+  return studyForTask(study, await tableTask(data, { readFile: (path) => readFile(path) }));
+}
+
+async function open(spec: ReturnType<typeof parseStorageSpec>, study: Study, workerId?: string) {
   const storage = await openJournalStorage(spec, { workerId });
   try {
-    return { study, storage, ledger: await JournalLedger.open(storage, study) };
+    return { storage, ledger: await JournalLedger.open(storage, study) };
   } catch (error) {
     await storage.close();
     throw error;
@@ -74,7 +92,8 @@ export async function askCommand(argv: string[]): Promise<number> {
   const count = values.n === undefined ? 1 : numberFlag('-n', values.n, { integer: true, min: 1, max: 4096 });
   const { studyPath, spec } = target(values, positionals);
   // Trials held by an ask worker are held by no live process: any tell may finish them.
-  const { study, storage, ledger } = await open(spec, studyPath, `${ASK_WORKER_PREFIX}${randomUUID()}-0`);
+  const study = await loadStudy(studyPath);
+  const { storage, ledger } = await open(spec, study, `${ASK_WORKER_PREFIX}${randomUUID()}-0`);
   try {
     const search = new AskTellStudy(study);
     search.observe(await ledger.history());
@@ -140,12 +159,12 @@ export async function tellCommand(argv: string[]): Promise<number> {
   if ((values.value === undefined) === (values.state === undefined)) throw new InputError('give either --value (a complete trial) or --state pruned|failed');
   if (values.state !== undefined && values.state !== 'pruned' && values.state !== 'failed') throw new InputError(`--state: expected pruned or failed (got "${values.state}")`);
   const { studyPath, spec } = target(values, positionals);
-  const study = loadStudyFile(studyPath);
+  const study = await loadStudy(studyPath);
   const told = values.value?.split(',').map((v) => numberFlag('value', v));
   if (told && told.length !== study.objective.length) throw new InputError(`--value: the study has ${study.objective.length} objective(s) (${study.objective.map((o) => o.metric).join(', ')}), got ${told.length} value(s)`);
   told?.forEach((v, i) => checkRange('--value', study.objective[i]!.metric, v, values.value!.split(',')[i]!));
   const reports = parseReports(values.report, study);
-  const { storage, ledger } = await open(spec, studyPath);
+  const { storage, ledger } = await open(spec, study);
   try {
     const trial = storage.trials(ledger.studyId).find((t) => t.number === number);
     if (!trial) throw new InputError(`--trial ${number}: the study has no such trial`);

@@ -1,14 +1,14 @@
 // Resolves a DataSpec to a Dataset; the platform supplies how to get the MNIST asset and a data file's contents.
 import { csvDataset } from './csv.ts';
-import type { Dataset } from './dataset.ts';
+import type { Dataset, Task } from './dataset.ts';
 import { DataError } from './errors.ts';
 import type { MnistAsset } from './mnist-asset.ts';
 import { mnistDataset } from './mnist.ts';
 import { formatOf, readTable } from './read-table.ts';
 import type { DataSpec, TableSpec } from './spec.ts';
 import { syntheticDataset } from './synthetic.ts';
-import { tableDataset, type TableLoad } from './table-dataset.ts';
-import { tableSource } from './table.ts';
+import { tableDataset, targetTask, type TableLoad } from './table-dataset.ts';
+import { type RawTable, tableSource } from './table.ts';
 
 /** What a loader needs from its platform (Node: the file system; browser: fetch and uploads). */
 export interface DataIo {
@@ -33,16 +33,24 @@ async function read<T>(source: string, path: string, how: () => Promise<T>): Pro
   }
 }
 
+async function readSpecTable(spec: TableSpec, io: Pick<DataIo, 'readFile'>, want: (column: string, temporal: boolean) => boolean): Promise<RawTable> {
+  const name = fileName(spec.path);
+  const format = formatOf(name, spec.format);
+  const contents = await read(tableSource(name), spec.path, () => io.readFile(spec.path));
+  return readTable(contents, { name, format, missing: spec.missing, want });
+}
+
 /**
  * Reads and encodes a table study's file. Arrow and Parquet columns the study cannot use are not read:
  * those it sets to "ignore", and file-typed dates and times it does not name (their guess is "ignore").
  */
 export async function loadTable(spec: TableSpec, io: Pick<DataIo, 'readFile'>): Promise<TableLoad> {
-  const name = fileName(spec.path);
-  const format = formatOf(name, spec.format);
-  const contents = await read(tableSource(name), spec.path, () => io.readFile(spec.path));
-  const table = await readTable(contents, { name, format, missing: spec.missing, want: wantedColumns(spec) });
-  return tableDataset(table, spec);
+  return tableDataset(await readSpecTable(spec, io, wantedColumns(spec)), spec);
+}
+
+/** A table study's task as loadTable finds it: the stated `task`, else guessed from the target column, the only one read (Arrow, Parquet). */
+export async function tableTask(spec: TableSpec, io: Pick<DataIo, 'readFile'>): Promise<Task> {
+  return spec.task ?? targetTask(await readSpecTable(spec, io, (column) => column === spec.target), spec);
 }
 
 /** The Arrow and Parquet columns a table study reads (see loadTable); the ingest bench reads the same. */

@@ -95,6 +95,11 @@ function readTarget(table: RawTable, column: RawColumn, task: Task | undefined):
   return { task: resolved, rows, classOf, classNames: used.map((code) => levels[code]!) };
 }
 
+/** The task a table's target implies: the study's `task`, else the guess fitTable makes from the target column. */
+export function targetTask(table: RawTable, options: Pick<TableOptions, 'target' | 'task'>): Task {
+  return readTarget(table, findColumn(table, options.target, 'target'), options.task).task;
+}
+
 /** Text classifies; whole numbers with at most FEW_CLASSES distinct values classify; other numbers regress. */
 function guessTask(column: RawColumn, rows: Uint32Array): Task {
   if (column.type === 'text') return 'classification';

@@ -175,6 +175,11 @@ function declaredTask(data: DataSpec): 'classification' | 'regression' | undefin
   return data.kind === 'table' ? data.task : 'classification';
 }
 
+/** Whether the study's objective waits for its data's task: the file names none, and a table's task is left to the target's guess. */
+export function objectiveAwaitsTask(study: Study): boolean {
+  return OBJECTIVE_LEFT_OUT.has(study) && declaredTask(study.data) === undefined;
+}
+
 /** The study with the objective its loaded data's task implies, where its file named none; otherwise the study itself. */
 export function studyForTask(study: Study, task: 'classification' | 'regression'): Study {
   if (!OBJECTIVE_LEFT_OUT.has(study) || study.objective[0]!.metric === defaultObjective(task).metric) return study;

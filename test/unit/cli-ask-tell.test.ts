@@ -4,15 +4,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { parseStudy, studyForTask, studyToJson } from '../../src/search/study.ts';
 import { openJournalStorage } from '../../src/store/journal-node.ts';
+import { METRIC_NAMES_ATTR } from '../../src/store/optuna-journal.ts';
+import { STUDY_ATTR } from '../../src/store/optuna-mapping.ts';
 import { DUMP_STUDIES_PY, findPython, runPython } from './optuna-helpers.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
 const { python, reason } = findPython(['optuna']);
 if (!python) console.log(`skipping the Optuna check: ${reason}`);
-const fusetune = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 180_000 });
+const fusetune = (args: string[], cwd?: string) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 180_000, cwd });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -66,6 +70,84 @@ describe('fusetune ask / tell', () => {
       expect(dump.asked!.trials.map((t) => t.state)).toEqual(['COMPLETE', 'PRUNED', 'RUNNING', 'COMPLETE']);
       expect(dump.asked!.trials[0]!.values).toEqual([0.9]);
       expect(dump.asked!.trials[0]!.intermediate).toEqual({ '1': 0.5, '2': 0.8 });
+    }
+  });
+});
+
+/**
+ * main() in this process, its output captured. NOTE: a study's data.path is relative to the working
+ * folder, so this runs with `dir` as the working folder (tests in one file run one at a time here).
+ */
+async function inProcess(dir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    process.chdir(cwd);
+    vi.restoreAllMocks();
+  }
+}
+
+describe('fusetune ask / tell on a table study that names neither task nor objective', () => {
+  /** A cars-like table: miles per gallon (decimals, so regression) from weight and origin; a study on it with no task and no objective. */
+  function carsLike(data: object = {}, extra: object = {}) {
+    const dir = mkdtempSync(join(tmpdir(), 'fusetune-ask-table-'));
+    const lines = ['Weight,Origin,Miles_per_Gallon'];
+    for (let i = 0; i < 40; i++) lines.push(`${2000 + ((i * 37) % 40) * 50},${['USA', 'Europe', 'Japan'][i % 3]},${(40 - ((i * 37) % 40) * 0.5 + (i % 3)).toFixed(1)}`);
+    writeFileSync(join(dir, 'cars.csv'), `${lines.join('\n')}\n`);
+    const study = {
+      name: 'cars-like',
+      data: { kind: 'table', path: 'cars.csv', target: 'Miles_per_Gallon', ...data },
+      space: { lr: { type: 'float', low: 0.001, high: 0.1, log: true } },
+      defaults: { batch_size: 4, units: 4, epochs: 1 },
+      budget: { trials: 2 },
+      ...extra,
+    };
+    writeFileSync(join(dir, 'study.json'), JSON.stringify(study));
+    return { dir, study };
+  }
+
+  it('optimizes what fusetune run would (val_rmse, minimize): ask, tell and run share one journal', async () => {
+    const { dir, study } = carsLike();
+    const storage = ['--storage', 'journal:journal.log'];
+    const asked = await inProcess(dir, ['ask', 'study.json', ...storage]);
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(JSON.parse(asked.stdout).number).toBe(0);
+    // An RMSE in miles per gallon: outside val_accuracy's 0 … 1, which ask and tell assumed before.
+    const told = await inProcess(dir, ['tell', 'study.json', ...storage, '--trial', '0', '--value', '3.2']);
+    expect(told.code, told.stderr).toBe(0);
+
+    const journal = await openJournalStorage({ kind: 'journal', path: join(dir, 'journal.log') });
+    const recorded = journal.studies()[0]!;
+    const values = journal.trials(recorded.studyId).map((t) => t.values);
+    await journal.close();
+    expect(recorded.directions).toEqual(['minimize']);
+    expect(recorded.systemAttrs[METRIC_NAMES_ATTR]).toEqual(['val_rmse']);
+    expect(recorded.userAttrs[STUDY_ATTR.study]).toEqual(studyToJson(studyForTask(parseStudy(study), 'regression')));
+    expect(values).toEqual([[3.2]]);
+    // run reads the whole table, finds the same study in the journal (a different one is refused) and trains the last trial.
+    const run = fusetune(['run', join(dir, 'study.json'), '--storage', `journal:${join(dir, 'journal.log')}`, '--out', join(dir, 'run')], dir);
+    expect(run.code, run.stderr).toBe(0);
+  });
+
+  it('refuses, exit 2, when the data cannot be read: naming data.path and what to state instead', async () => {
+    const { dir } = carsLike({ path: 'missing.csv' });
+    for (const args of [['ask', 'study.json'], ['tell', 'study.json', '--trial', '0', '--value', '3.2']]) {
+      const r = await inProcess(dir, [...args, '--storage', 'journal:journal.log']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('data.path missing.csv: no such file');
+      expect(r.stderr).toContain('state data.task or objective');
+    }
+    // With the task or the objective stated, the data is not needed (the trials train elsewhere).
+    for (const stated of [carsLike({ path: 'missing.csv', task: 'regression' }), carsLike({ path: 'missing.csv' }, { objective: { metric: 'val_mae' } })]) {
+      const r = await inProcess(stated.dir, ['ask', 'study.json', '--storage', 'journal:journal.log']);
+      expect(r.code, r.stderr).toBe(0);
     }
   });
 });

@@ -4,12 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
 import { parseStudy, studyForTask, studyToJson } from '../../src/search/study.ts';
 import { openJournalStorage } from '../../src/store/journal-node.ts';
 import { METRIC_NAMES_ATTR } from '../../src/store/optuna-journal.ts';
 import { STUDY_ATTR } from '../../src/store/optuna-mapping.ts';
+import { cliInProcess } from '../helpers/cli-main.ts';
 import { DUMP_STUDIES_PY, findPython, runPython } from './optuna-helpers.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/fusetune.js');
@@ -74,26 +74,6 @@ describe('fusetune ask / tell', () => {
   });
 });
 
-/**
- * main() in this process, its output captured. NOTE: a study's data.path is relative to the working
- * folder, so this runs with `dir` as the working folder (tests in one file run one at a time here).
- */
-async function inProcess(dir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const cwd = process.cwd();
-  process.chdir(dir);
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    process.chdir(cwd);
-    vi.restoreAllMocks();
-  }
-}
-
 describe('fusetune ask / tell on a table study that names neither task nor objective', () => {
   /** A cars-like table: miles per gallon (decimals, so regression) from weight and origin; a study on it with no task and no objective. */
   function carsLike(data: object = {}, extra: object = {}) {
@@ -116,11 +96,11 @@ describe('fusetune ask / tell on a table study that names neither task nor objec
   it('optimizes what fusetune run would (val_rmse, minimize): ask, tell and run share one journal', async () => {
     const { dir, study } = carsLike();
     const storage = ['--storage', 'journal:journal.log'];
-    const asked = await inProcess(dir, ['ask', 'study.json', ...storage]);
+    const asked = await cliInProcess(['ask', 'study.json', ...storage], { cwd: dir });
     expect(asked.code, asked.stderr).toBe(0);
     expect(JSON.parse(asked.stdout).number).toBe(0);
     // An RMSE in miles per gallon: outside val_accuracy's 0 … 1, which ask and tell assumed before.
-    const told = await inProcess(dir, ['tell', 'study.json', ...storage, '--trial', '0', '--value', '3.2']);
+    const told = await cliInProcess(['tell', 'study.json', ...storage, '--trial', '0', '--value', '3.2'], { cwd: dir });
     expect(told.code, told.stderr).toBe(0);
 
     const journal = await openJournalStorage({ kind: 'journal', path: join(dir, 'journal.log') });
@@ -139,14 +119,14 @@ describe('fusetune ask / tell on a table study that names neither task nor objec
   it('refuses, exit 2, when the data cannot be read: naming data.path and what to state instead', async () => {
     const { dir } = carsLike({ path: 'missing.csv' });
     for (const args of [['ask', 'study.json'], ['tell', 'study.json', '--trial', '0', '--value', '3.2']]) {
-      const r = await inProcess(dir, [...args, '--storage', 'journal:journal.log']);
+      const r = await cliInProcess([...args, '--storage', 'journal:journal.log'], { cwd: dir });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('data.path missing.csv: no such file');
       expect(r.stderr).toContain('state data.task or objective');
     }
     // With the task or the objective stated, the data is not needed (the trials train elsewhere).
     for (const stated of [carsLike({ path: 'missing.csv', task: 'regression' }), carsLike({ path: 'missing.csv' }, { objective: { metric: 'val_mae' } })]) {
-      const r = await inProcess(stated.dir, ['ask', 'study.json', '--storage', 'journal:journal.log']);
+      const r = await cliInProcess(['ask', 'study.json', '--storage', 'journal:journal.log'], { cwd: stated.dir });
       expect(r.code, r.stderr).toBe(0);
     }
   });

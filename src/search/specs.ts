@@ -1,7 +1,7 @@
 // The study file's policy sections: objectives, samplers, pruners, the regression loss and budgets (validated by zod, named by path).
 import { z } from 'zod';
 import { DEFAULT_HUBER_DELTA, type RegressionLoss } from '../model/loss.ts';
-import { METRIC_DIRECTIONS, OBJECTIVE_METRICS, type Objective } from '../model/objectives.ts';
+import { defaultObjective, METRIC_DIRECTIONS, OBJECTIVE_METRICS, type Objective } from '../model/objectives.ts';
 import { issueMessage } from './errors.ts';
 import { LEARNING_SAMPLER_SCHEMAS } from './learning-samplers.ts';
 
@@ -51,8 +51,8 @@ export const objectiveSchema = z
   }) as unknown as z.ZodType<Objective[], ObjectiveInput | ObjectiveInput[]>;
 
 /** A study file's objective(s) as a list, for code that reads the file's JSON rather than a parsed study. */
-export function objectivesOf(input: ObjectiveInput | ObjectiveInput[] | undefined): Objective[] {
-  const items = input === undefined ? [{ metric: 'val_accuracy' as const }] : Array.isArray(input) ? input : [input];
+export function objectivesOf(input: ObjectiveInput | ObjectiveInput[] | undefined, task: 'classification' | 'regression' = 'classification'): Objective[] {
+  const items = input === undefined ? [defaultObjective(task)] : Array.isArray(input) ? input : [input];
   return items.map((o) => ({ metric: o.metric, direction: METRIC_DIRECTIONS[o.metric] }));
 }
 

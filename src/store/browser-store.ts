@@ -2,7 +2,9 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StudyInput } from '../search/study.ts';
 import { FINISHED_STATES } from '../model/states.ts';
-import type { StudyRecord } from './records.ts';
+import type { ObjectiveMetric } from '../model/objectives.ts';
+import { objectivesOf } from '../search/specs.ts';
+import { metricValue, type StudyRecord } from './records.ts';
 
 /**
  * Where a saved study stands. `interrupted`: the page closed (or reloaded) while it ran;
@@ -33,10 +35,9 @@ export interface SavedStudySummary {
   data: string;
   trialsFinished: number;
   trialsTotal: number;
-  /** The best trial's validation accuracy, when one finished (classification). */
-  bestValAccuracy: number | null;
-  /** The best trial's validation RMSE in the target's units, when one finished (regression). */
-  bestValRmse: number | null;
+  /** What the study optimizes (its first objective), and the best trial's value of it, when one finished (RMSE and MAE in the target's units). */
+  objective: ObjectiveMetric;
+  bestValue: number | null;
   updatedAt: string;
 }
 
@@ -74,6 +75,7 @@ const UPLOAD = 'upload:last';
 export function summarize(saved: SavedStudy): SavedStudySummary {
   const trials = saved.record?.trials ?? [];
   const best = saved.record?.best ?? null;
+  const objective = objectivesOf(saved.record?.study.objective ?? saved.study.objective, saved.record?.dataset.task)[0]!.metric;
   return {
     id: saved.id,
     name: saved.name,
@@ -81,8 +83,8 @@ export function summarize(saved: SavedStudy): SavedStudySummary {
     data: saved.record?.dataset.description ?? describeData(saved.study),
     trialsFinished: trials.filter((t) => FINISHED_STATES.has(t.state)).length,
     trialsTotal: trials.length,
-    bestValAccuracy: best === null ? null : (trials[best]?.valAccuracy ?? null),
-    bestValRmse: best === null ? null : (trials[best]?.valRmse ?? null),
+    objective,
+    bestValue: best === null || !trials[best] ? null : metricValue(trials[best], objective),
     updatedAt: saved.updatedAt,
   };
 }

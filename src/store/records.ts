@@ -183,6 +183,11 @@ export function rawMetricValue(trial: TrialRecord, metric: ObjectiveMetric): num
   }
 }
 
+/** The held-out test figure of a validation metric (val_rmse: the test RMSE), or null where the trial was not tested on it. */
+export function testMetricValue(trial: TrialRecord, metric: ObjectiveMetric): number | null {
+  return metric.startsWith('val_') ? (trial.test?.[metric.slice(4) as keyof TestMetrics] ?? null) : null;
+}
+
 /** The value of `metric` for a trial that has a finite one (finished, or a shape metric once measured), else null. */
 export function metricValue(trial: TrialRecord, metric: ObjectiveMetric): number | null {
   const value = rawMetricValue(trial, metric);

@@ -1,33 +1,37 @@
 // What the trade-off and parallel-coordinates charts draw, computed from trial records.
 import { objectiveAxes as axesOfObjectives, type Filter } from './analysis/filters.ts';
 import { formatNumber, formatScalar, formatValue } from './format.ts';
-import { valuesOf, type ParamInfo, type ViewObjective, type ViewTrial } from './viewer/model.ts';
+import { valueOf, valuesOf, type ParamInfo, type ViewObjective, type ViewTrial } from './viewer/model.ts';
+
+/** The speed axis of a trade-off: samples/s, in a cohort or of the shape alone. */
+export const SPEED: ViewObjective = { label: 'samples/s', direction: 'maximize', metric: 'samples_per_sec' };
 
 export interface TradeoffPoint {
   trial: number;
   samplesPerSec: number;
-  accuracy: number;
+  /** The study's first objective. */
+  value: number;
   pareto: boolean;
 }
 
 /**
- * Finished fusetune trials as (samples/s, validation accuracy), each marked when no other trial is
- * at least as fast and as accurate and better in one: the front the user chooses along. `speed`
- * says which samples/s: the trial's in its cohort, or its shape's alone.
+ * Finished fusetune trials as (samples/s, objective k's value), each marked when no other
+ * trial is at least as fast and as good and better in one: the front the user chooses along.
+ * `speed` says which samples/s: the trial's in its cohort, or its shape's alone.
  */
-export function tradeoffPoints(trials: readonly ViewTrial[], speed: 'cohort' | 'alone' = 'cohort'): TradeoffPoint[] {
+export function tradeoffPoints(trials: readonly ViewTrial[], objective: ViewObjective, speed: 'cohort' | 'alone' = 'cohort', k = 0): TradeoffPoint[] {
   const points = trials.flatMap((t) => {
-    const run = t.run;
-    const samplesPerSec = speed === 'alone' ? (run?.cost?.samplesPerSec ?? null) : (run?.samplesPerSec ?? null);
-    if (!run || t.state !== 'done' || samplesPerSec === null || !Number.isFinite(samplesPerSec) || run.valAccuracy === null || !Number.isFinite(run.valAccuracy)) return [];
-    return [{ trial: t.index, samplesPerSec, accuracy: run.valAccuracy, pareto: false }];
+    const samplesPerSec = speed === 'alone' ? (t.run?.cost?.samplesPerSec ?? null) : (t.run?.samplesPerSec ?? null);
+    const value = valueOf(t, k);
+    return samplesPerSec === null || !Number.isFinite(samplesPerSec) || value === null ? [] : [{ trial: t.index, samplesPerSec, value, pareto: false }];
   });
-  const bySpeed = [...points].sort((a, b) => b.samplesPerSec - a.samplesPerSec || b.accuracy - a.accuracy);
+  const sign = objective.direction === 'maximize' ? 1 : -1;
+  const bySpeed = [...points].sort((a, b) => b.samplesPerSec - a.samplesPerSec || sign * (b.value - a.value));
   let best = -Infinity;
   for (const p of bySpeed) {
-    if (p.accuracy > best) {
+    if (sign * p.value > best) {
       p.pareto = true;
-      best = p.accuracy;
+      best = sign * p.value;
     }
   }
   return points;
@@ -152,7 +156,7 @@ export function parallelCoordinates(trials: readonly ViewTrial[], params: readon
   const objectiveAxes = axesOfObjectives(params, objectives);
   const axes = [...params.map((p) => p.name), ...objectiveAxes];
   const ticks: ParallelTick[] = [];
-  const valueOf = (s: (typeof scored)[number], axis: string): unknown => {
+  const axisValue = (s: (typeof scored)[number], axis: string): unknown => {
     const k = objectiveAxes.indexOf(axis);
     return k >= 0 ? s.values[k] : s.trial.params[axis];
   };
@@ -163,7 +167,7 @@ export function parallelCoordinates(trials: readonly ViewTrial[], params: readon
       const k = objectiveAxes.indexOf(axis);
       const format = k >= 0 ? (x: number) => formatValue(objectives[k]!, x) : (x: number) => formatNumber(x, 3);
       const param = params.find((p) => p.name === axis);
-      const scale = axisOf(scored.filter((s) => has(s, axis)).map((s) => valueOf(s, axis)), { log: param?.log ?? false, categorical: param?.kind === 'categorical', format });
+      const scale = axisOf(scored.filter((s) => has(s, axis)).map((s) => axisValue(s, axis)), { log: param?.log ?? false, categorical: param?.kind === 'categorical', format });
       for (const t of scale.ticks) ticks.push({ axis, ...t });
       return [axis, scale as AxisScale] as const;
     }),
@@ -172,7 +176,7 @@ export function parallelCoordinates(trials: readonly ViewTrial[], params: readon
   for (const s of scored) {
     for (const axis of axes) {
       // NaN breaks the line, as Plot's line mark draws only defined points.
-      const position = has(s, axis) ? scales.get(axis)!.position(valueOf(s, axis)) : NaN;
+      const position = has(s, axis) ? scales.get(axis)!.position(axisValue(s, axis)) : NaN;
       rows.push({ trial: s.trial.index, axis, position, objective: s.values[0]! });
     }
   }

@@ -3,28 +3,33 @@ import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { isFinished } from '../model/states.ts';
-import { tradeoffPoints } from './chart-data.ts';
+import { SPEED, tradeoffPoints } from './chart-data.ts';
 import { sessionContext, type Session } from './context.ts';
-import { formatDuration, formatValue } from './format.ts';
+import { betterSide, formatDuration, formatValue, unitsSuffix } from './format.ts';
 import './ft-best-chart.ts';
 import type { BestSeries } from './ft-best-chart.ts';
 import './ft-fronts-chart.ts';
 import type { FrontSeries } from './ft-fronts-chart.ts';
 import { baseStyles } from './styles.ts';
-import { bestIndex, paretoIndices, valueOf, type ViewObjective, type ViewStudy, type ViewTrial } from './viewer/model.ts';
+import { bestIndex, paretoIndices, valueOf, type ViewObjective, type ViewStudy } from './viewer/model.ts';
 
-const ACCURACY: ViewObjective = { label: 'val accuracy', direction: 'maximize', metric: 'val_accuracy' };
-const SPEED: ViewObjective = { label: 'samples/s', direction: 'maximize', metric: 'samples_per_sec' };
+/** One objective of one study, told apart from another study's only by what it measures, which way is better and in what units. */
+const keyOf = (study: ViewStudy, o: ViewObjective) => `${o.label}|${o.direction}|${unitsSuffix(o, study.record?.dataset.target)}`;
 
-const same = (a: ViewObjective, b: ViewObjective) => a.label === b.label && a.direction === b.direction;
+/** Where each study has the first objective of the first study's that every study has (RMSE in mpg and RMSE in dollars are not one), or null when they share none. */
+export function sharedObjective(studies: readonly ViewStudy[]): { objective: ViewObjective; k: number[] } | null {
+  for (const o of studies[0]!.objectives) {
+    const key = keyOf(studies[0]!, o);
+    const k = studies.map((s) => s.objectives.findIndex((x) => keyOf(s, x) === key));
+    if (k.every((i) => i >= 0)) return { objective: o, k };
+  }
+  return null;
+}
 
-/** A fusetune study's trials with validation accuracy as their one value (for studies that share no objective). */
-const byAccuracy = (trials: readonly ViewTrial[]): ViewTrial[] => trials.map((t) => ({ ...t, values: t.run?.valAccuracy === null || t.run?.valAccuracy === undefined ? null : [t.run.valAccuracy] }));
-
-/** What the fronts chart overlays: the studies' two shared objectives, else accuracy against samples/s (of the shape alone when every study measured it, else in its cohort). */
-export function comparedFronts(studies: readonly ViewStudy[]): { series: FrontSeries[]; x: ViewObjective; y: ViewObjective; xLabel: string } {
+/** What the fronts chart overlays: the studies' two shared objectives, else their shared objective against samples/s (of the shape alone when every study measured it, else in its cohort); null when they share none. */
+export function comparedFronts(studies: readonly ViewStudy[]): { series: FrontSeries[]; x: ViewObjective; y: ViewObjective; xLabel: string } | null {
   const first = studies[0]!.objectives;
-  const pair = first.length > 1 && studies.every((s) => s.objectives.length > 1 && same(s.objectives[0]!, first[0]!) && same(s.objectives[1]!, first[1]!)) ? [first[0]!, first[1]!] : null;
+  const pair = first.length > 1 && studies.every((s) => s.objectives.length > 1 && keyOf(s, s.objectives[0]!) === keyOf(studies[0]!, first[0]!) && keyOf(s, s.objectives[1]!) === keyOf(studies[0]!, first[1]!)) ? [first[0]!, first[1]!] : null;
   if (pair) {
     const series = studies.map((s) => {
       const front = paretoIndices(s.trials, s.objectives.slice(0, 2));
@@ -39,9 +44,11 @@ export function comparedFronts(studies: readonly ViewStudy[]): { series: FrontSe
     });
     return { series, x: pair[1]!, y: pair[0]!, xLabel: '' };
   }
+  const shared = sharedObjective(studies);
+  if (!shared) return null;
   const alone = studies.every((s) => s.trials.some((t) => t.run?.cost));
-  const series = studies.map((s) => ({ name: s.name, points: tradeoffPoints(s.trials, alone ? 'alone' : 'cohort').map((p) => ({ trial: p.trial, x: p.samplesPerSec, y: p.accuracy, pareto: p.pareto })) }));
-  return { series, x: SPEED, y: ACCURACY, xLabel: alone ? 'samples/s of the shape alone' : 'samples/s per trial (in its cohort)' };
+  const series = studies.map((s, i) => ({ name: s.name, points: tradeoffPoints(s.trials, shared.objective, alone ? 'alone' : 'cohort', shared.k[i]).map((p) => ({ trial: p.trial, x: p.samplesPerSec, y: p.value, pareto: p.pareto })) }));
+  return { series, x: SPEED, y: shared.objective, xLabel: alone ? 'samples/s of the shape alone' : 'samples/s per trial (in its cohort)' };
 }
 
 /**
@@ -91,33 +98,38 @@ export class FtCompareView extends LitElement {
   }
 
   private renderComparison(studies: ViewStudy[]) {
-    // Best so far needs one objective for all: the first when they share it, else validation accuracy (fusetune's studies).
-    const shared = studies.every((x) => x.objectives[0] && same(x.objectives[0], studies[0]!.objectives[0]!));
-    const objective = shared ? studies[0]!.objectives[0]! : ACCURACY;
-    const best: BestSeries[] = studies.map((x) => ({ name: x.name, trials: shared ? x.trials : byAccuracy(x.trials), objective, k: 0 }));
+    // Best so far needs one objective for all; studies that share none are each shown by their own, side by side, never on a made-up common axis.
+    const shared = sharedObjective(studies);
+    const best: BestSeries[] = studies.map((x, i) => (shared ? { name: x.name, trials: x.trials, objective: shared.objective, k: shared.k[i]! } : { name: x.name, trials: x.trials, objective: x.objectives[0]!, k: 0 }));
     const fronts = comparedFronts(studies);
-    return html`<table data-testid="compare-table">
-        <thead><tr><th>Study</th><th>Data</th><th>Sampler</th><th class="num">Finished</th><th class="num">Best ${objective.label}</th><th class="num" title="the trials on each study's front as the chart below draws it">Pareto front (drawn)</th><th class="num">Wall time</th></tr></thead>
+    const heading = (o: ViewObjective, units: string) => `${o.label}${units ? ` (${units.trim()})` : ''}, ${betterSide(o.direction)}`;
+    return html`${shared
+        ? nothing
+        : html`<p data-testid="compare-unshared">These studies share no objective (${studies.map((x) => `${x.name}: ${heading(x.objectives[0]!, unitsSuffix(x.objectives[0]!, x.record?.dataset.target))}`).join('; ')}), so they have no common axis: each is shown by its own.</p>`}
+      <table data-testid="compare-table">
+        <thead><tr><th>Study</th><th>Data</th><th>Sampler</th><th class="num">Finished</th><th class="num">${shared ? `Best ${heading(shared.objective, unitsSuffix(shared.objective, studies[0]!.record?.dataset.target))}` : "Best (each study's own objective)"}</th><th class="num" title="the trials on each study's front as the chart below draws it">Pareto front (drawn)</th><th class="num">Wall time</th></tr></thead>
         <tbody>
           ${studies.map((x, i) => {
             const record = x.record;
-            const trials = best[i]!.trials;
-            const b = bestIndex(trials, [objective]);
-            const value = b === null ? null : valueOf(trials.find((t) => t.index === b)!, 0);
+            const { objective, k } = best[i]!;
+            const b = bestIndex(x.trials, x.objectives, k);
+            const value = b === null ? null : valueOf(x.trials.find((t) => t.index === b)!, k);
             const sampler = record ? ((record.study.sampler as { type?: string } | undefined)?.type ?? 'random') : '–';
             return html`<tr>
               <td>${x.name}</td><td>${record?.dataset.description ?? 'an Optuna journal'}</td><td>${sampler}</td>
               <td class="num">${x.trials.filter((t) => isFinished(t.state)).length} / ${x.trials.length}</td>
-              <td class="num">${formatValue(objective, value)}${b === null ? '' : ` (trial ${b})`}</td>
-              <td class="num">${fronts.series[i]!.points.filter((p) => p.pareto).length}</td>
+              <td class="num">${shared ? '' : `${objective.label} `}${formatValue(objective, value)}${shared || value === null ? '' : unitsSuffix(objective, record?.dataset.target)}${b === null ? '' : ` (trial ${b})`}</td>
+              <td class="num">${fronts ? fronts.series[i]!.points.filter((p) => p.pareto).length : '–'}</td>
               <td class="num">${formatDuration(record?.wallMs)}</td>
             </tr>`;
           })}
         </tbody>
       </table>
       <div class="charts">
-        <div class="panel"><ft-best-chart data-testid="compare-best" heading="Best ${objective.label} so far" .series=${best}></ft-best-chart></div>
-        <div class="panel"><ft-fronts-chart data-testid="compare-fronts" heading="Pareto fronts" .series=${fronts.series} .x=${fronts.x} .y=${fronts.y} xLabel=${fronts.xLabel}></ft-fronts-chart></div>
+        ${shared
+          ? html`<div class="panel"><ft-best-chart data-testid="compare-best" heading="Best ${shared.objective.label} so far" .series=${best}></ft-best-chart></div>`
+          : best.map((series) => html`<div class="panel"><ft-best-chart data-testid="compare-best" heading="${series.name}: best ${series.objective.label} so far" .series=${[series]}></ft-best-chart></div>`)}
+        ${fronts ? html`<div class="panel"><ft-fronts-chart data-testid="compare-fronts" heading="Pareto fronts" .series=${fronts.series} .x=${fronts.x} .y=${fronts.y} xLabel=${fronts.xLabel}></ft-fronts-chart></div>` : nothing}
       </div>`;
   }
 

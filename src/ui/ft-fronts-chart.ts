@@ -1,6 +1,7 @@
 // <ft-fronts-chart>: the Pareto fronts of several studies overlaid, each study in its colour, its dominated trials faint.
 import * as Plot from '@observablehq/plot';
 import { customElement, property } from 'lit/decorators.js';
+import { SPEED } from './chart-data.ts';
 import { formatValue, objectiveTicks } from './format.ts';
 import { PlotElement } from './plot-element.ts';
 import type { ViewObjective } from './viewer/model.ts';
@@ -13,9 +14,9 @@ export interface FrontSeries {
 @customElement('ft-fronts-chart')
 export class FtFrontsChart extends PlotElement {
   @property({ attribute: false }) series: readonly FrontSeries[] = [];
-  /** The objective on each axis. */
-  @property({ attribute: false }) x: ViewObjective = { label: 'samples/s', metric: 'samples_per_sec', direction: 'maximize' };
-  @property({ attribute: false }) y: ViewObjective = { label: 'val accuracy', metric: 'val_accuracy', direction: 'maximize' };
+  /** The objective on each axis (the compared studies': see comparedFronts). */
+  @property({ attribute: false }) x: ViewObjective = SPEED;
+  @property({ attribute: false }) y: ViewObjective = SPEED;
   /** The x axis's words, when x is not the objective itself (samples/s a trial trained at in its cohort). */
   @property() xLabel = '';
 
@@ -33,7 +34,7 @@ export class FtFrontsChart extends PlotElement {
       height: 280,
       marginLeft: 52,
       x: { label: `${this.xLabel || this.x.label} ${this.x.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: objectiveTicks(this.x) },
-      y: { label: this.y.label, grid: true, tickFormat: objectiveTicks(this.y) },
+      y: { label: `${this.y.label} ${this.y.direction === 'maximize' ? '↑' : '↓'} better`, grid: true, tickFormat: objectiveTicks(this.y) },
       color: { legend: true, domain: this.series.map((s) => s.name), scheme: 'tableau10' },
       marks: [
         Plot.dot(rows, { x: 'x', y: 'y', fill: 'study', r: 2, fillOpacity: 0.25 }),

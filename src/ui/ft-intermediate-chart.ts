@@ -5,7 +5,7 @@ import { stepsPerEpoch } from '../model/steps.ts';
 import type { TrialState } from '../model/states.ts';
 import type { StudyView } from './analysis/study-view.ts';
 import { lineLayers, type LineLayer } from './fast-marks.ts';
-import { formatValue } from './format.ts';
+import { formatValue, objectiveTicks } from './format.ts';
 import { PARETO_COLOR, PlotElement } from './plot-element.ts';
 import type { ViewTrial } from './viewer/model.ts';
 
@@ -86,7 +86,7 @@ export class FtIntermediateChart extends PlotElement {
       height: 260,
       marginLeft: 52,
       x: { label: view.reportUnit === 'epoch' ? 'epoch' : 'step', grid: true, domain: [Math.min(0, ...lasts.map((r) => r.step)), Math.max(1, last)] },
-      y: { label: `${objective.label} (intermediate)`, grid: true, nice: true, domain: Number.isFinite(low) ? [low, high === low ? low + 1 : high] : [0, 1], tickFormat: objective.metric === 'val_accuracy' ? '.0%' : '~g' },
+      y: { label: `${objective.label} (intermediate)`, grid: true, nice: true, domain: Number.isFinite(low) ? [low, high === low ? low + 1 : high] : [0, 1], tickFormat: objectiveTicks(objective) },
       color: running
         ? { domain: ['done', 'training', 'pruned', 'diverged', 'exploit'], range: ['#1f5fbf', '#8fb3e8', '#e08a2e', '#8e1f17', '#6a3d9a'], legend: true }
         : { domain: ['done', 'pruned', 'diverged', 'exploit'], range: ['#1f5fbf', '#e08a2e', '#8e1f17', '#6a3d9a'], legend: true },

@@ -1,9 +1,9 @@
-// <ft-pareto-chart>: the trade-off of two objectives, the Pareto front joined and red, drawn over the dominated trials: the study's own objectives, or (one objective, fusetune's trials) accuracy against speed.
+// <ft-pareto-chart>: the trade-off of two objectives, the Pareto front joined and red, drawn over the dominated trials: the study's own objectives, or (one objective, fusetune's trials) it against speed.
 import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { StudyView } from './analysis/study-view.ts';
-import { tradeoffPoints } from './chart-data.ts';
+import { SPEED, tradeoffPoints } from './chart-data.ts';
 import { dotsAsPaths } from './fast-marks.ts';
 import { formatValue, objectiveTicks } from './format.ts';
 import { PARETO_COLOR, PlotElement } from './plot-element.ts';
@@ -37,7 +37,7 @@ export class FtParetoChart extends PlotElement {
     return html`<div style="display:flex;gap:0.8rem;font-size:0.8rem">${select('y', this.yk, (k) => (this.yk = k))}${select('x', this.xk, (k) => (this.xk = k))}</div>`;
   }
 
-  /** The points and axes: two objectives (the front on the whole study's objectives when it has two, else on the pair drawn), or accuracy against samples/s. */
+  /** The points and axes: two objectives (the front on the whole study's objectives when it has two, else on the pair drawn), or the one objective against samples/s. */
   private points(view: StudyView): { points: Point[]; x: ViewObjective; y: ViewObjective; xLabel: string } {
     const objectives = view.objectives;
     if (objectives.length > 1) {
@@ -53,8 +53,8 @@ export class FtParetoChart extends PlotElement {
       });
       return { points, y: pair[0]!, x: pair[1]!, xLabel: pair[1]!.label };
     }
-    const points = tradeoffPoints(view.trials).map((p) => ({ trial: p.trial, x: p.samplesPerSec, y: p.accuracy, pareto: p.pareto }));
-    return { points, y: { label: 'val accuracy', direction: 'maximize', metric: 'val_accuracy' }, x: { label: 'samples/s', direction: 'maximize', metric: 'samples_per_sec' }, xLabel: 'samples/s per trial (in its cohort)' };
+    const points = tradeoffPoints(view.trials, objectives[0]!).map((p) => ({ trial: p.trial, x: p.samplesPerSec, y: p.value, pareto: p.pareto }));
+    return { points, y: objectives[0]!, x: SPEED, xLabel: 'samples/s per trial (in its cohort)' };
   }
 
   protected override describe(): string {
@@ -76,7 +76,7 @@ export class FtParetoChart extends PlotElement {
       height: 260,
       marginLeft: 52,
       x: { label: `${xLabel} ${xObjective.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: objectiveTicks(xObjective) },
-      y: { label: `${yObjective.label}`, grid: true, tickFormat: objectiveTicks(yObjective) },
+      y: { label: `${yObjective.label} ${yObjective.direction === 'maximize' ? '↑' : '↓'} better`, grid: true, tickFormat: objectiveTicks(yObjective) },
       color: { domain: ['Pareto front', 'dominated'], range: [PARETO_COLOR, '#8795a8'], legend: true },
       marks: [
         Plot.line(front, { x: 'x', y: 'y', stroke: PARETO_COLOR, strokeWidth: 1.5, curve: xObjective.direction === yObjective.direction ? 'step-before' : 'step-after' }),

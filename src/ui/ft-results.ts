@@ -3,11 +3,12 @@ import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { isFinished } from '../model/states.ts';
+import { testMetricValue } from '../store/records.ts';
 import { applyFilters, type Filter, type Filters } from './analysis/filters.ts';
 import type { StudyView } from './analysis/study-view.ts';
 import { parallelCoordinates, type ParallelData } from './chart-data.ts';
 import { sessionContext, type Session } from './context.ts';
-import { formatDuration, formatPercent, formatValue } from './format.ts';
+import { formatDuration, formatPercent, formatValue, unitsSuffix } from './format.ts';
 import './ft-best-chart.ts';
 import './ft-curves-chart.ts';
 import './ft-edf-chart.ts';
@@ -205,8 +206,8 @@ export class FtResults extends LitElement {
           ${panel(html`<ft-timeline-chart data-testid="timeline-chart" heading="Timeline: when each trial ran" .view=${view} .redrawMs=${redraw}></ft-timeline-chart>`, true)}
           ${runs ? panel(html`<ft-curves-chart data-testid="loss-chart" heading="Batch loss per trial" .view=${view} .redrawMs=${redraw}></ft-curves-chart>`, true) : nothing}
           ${panel(html`<ft-intermediate-chart data-testid="intermediate-chart" heading="Intermediate values, where pruned trials stopped (✕)${runs ? ', PBT exploits (↕)' : ''}" .view=${view} .redrawMs=${redraw}></ft-intermediate-chart>`)}
-          ${objectives.length > 1 || (runs && study.record?.dataset.task !== 'regression')
-            ? panel(html`<ft-pareto-chart data-testid="pareto-chart" heading=${objectives.length > 1 ? `Pareto front: ${objectives[0]!.label} against ${objectives[1]!.label}` : 'Accuracy against speed, Pareto front in red'} .view=${outcomeView} .redrawMs=${redraw}></ft-pareto-chart>`)
+          ${objectives.length > 1 || runs
+            ? panel(html`<ft-pareto-chart data-testid="pareto-chart" heading=${objectives.length > 1 ? `Pareto front: ${objectives[0]!.label} against ${objectives[1]!.label}` : `${objectives[0]!.label} against speed, Pareto front in red`} .view=${outcomeView} .redrawMs=${redraw}></ft-pareto-chart>`)
             : nothing}
           ${panel(html`<ft-slice-chart data-testid="slice-chart" heading="${objective?.label ?? 'value'} against each parameter" .view=${outcomeView} .redrawMs=${redraw}></ft-slice-chart>`, true)}
           ${panel(html`<ft-heatmap-chart data-testid="objective-heatmap" heading="${objective?.label ?? 'value'} over two parameters (mean per cell)" metric="objective" .view=${outcomeView} .redrawMs=${redraw}></ft-heatmap-chart>`)}
@@ -218,13 +219,10 @@ export class FtResults extends LitElement {
 
   private bestText(trial: ViewTrial, study: ViewStudy) {
     const objective = study.objectives[0]!;
-    const run = trial.run;
-    if (objective.metric === 'val_accuracy' && run) return `${formatPercent(run.valAccuracy)} val${run.test ? `, ${formatPercent(run.test.accuracy)} test` : ''}`;
-    // Regression errors read in the target's units, beside the held-out test figure.
-    const test = { val_rmse: run?.test?.rmse, val_mae: run?.test?.mae, val_r2: run?.test?.r2 }[objective.metric as string];
-    const units = objective.metric !== 'val_r2' && study.record?.dataset.target ? ` ${study.record.dataset.target}` : '';
-    if (test !== undefined) return `${formatValue(objective, trial.values?.[0])}${units} val, ${formatValue(objective, test)} test`;
-    return formatValue(objective, trial.values?.[0]);
+    // Beside the held-out test figure where there is one; regression errors in the target's units.
+    const test = objective.metric && trial.run ? testMetricValue(trial.run, objective.metric) : null;
+    const value = `${formatValue(objective, trial.values?.[0])}${unitsSuffix(objective, study.record?.dataset.target)}`;
+    return test === null ? value : `${value} val, ${formatValue(objective, test)} test`;
   }
 
   /**

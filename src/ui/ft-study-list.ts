@@ -3,7 +3,8 @@ import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { sessionContext, type Session } from './context.ts';
-import { formatNumber, formatPercent } from './format.ts';
+import { METRIC_LABELS } from '../model/objectives.ts';
+import { formatMetric } from './format.ts';
 import { baseStyles } from './styles.ts';
 
 /**
@@ -40,7 +41,7 @@ export class FtStudyList extends LitElement {
     return html`<table data-testid="study-list">
       <caption class="vh">Saved studies</caption>
       <thead>
-        <tr><th scope="col">Study</th><th scope="col">Data</th><th scope="col">Status</th><th scope="col" class="num">Finished</th><th scope="col" class="num">Best (val)</th><th scope="col">Updated</th><th scope="col"><span class="vh">Actions</span></th></tr>
+        <tr><th scope="col">Study</th><th scope="col">Data</th><th scope="col">Status</th><th scope="col" class="num">Finished</th><th scope="col" class="num">Best (its objective)</th><th scope="col">Updated</th><th scope="col"><span class="vh">Actions</span></th></tr>
       </thead>
       <tbody>
         ${s.studies.map(
@@ -49,7 +50,7 @@ export class FtStudyList extends LitElement {
             <td>${study.data}</td>
             <td>${study.status}</td>
             <td class="num">${study.trialsFinished} / ${study.trialsTotal}</td>
-            <td class="num">${study.bestValRmse !== null ? `RMSE ${formatNumber(study.bestValRmse)}` : formatPercent(study.bestValAccuracy)}</td>
+            <td class="num">${study.bestValue === null ? '–' : `${METRIC_LABELS[study.objective]} ${formatMetric(study.objective, study.bestValue)}`}</td>
             <td>${new Date(study.updatedAt).toLocaleString()}</td>
             <td><div class="actions">
               <button class="small" type="button" ?disabled=${busy} aria-label="Open ${study.name}" @click=${() => this.fire('study-open', study.id)}>Open</button>

@@ -2,7 +2,9 @@
 import * as Plot from '@observablehq/plot';
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { formatBytes, formatDuration, formatNumber, formatPercent, formatRate, formatScalar, formatValue } from './format.ts';
+import { METRIC_LABELS, TASK_METRICS } from '../model/objectives.ts';
+import { rawMetricValue, testMetricValue } from '../store/records.ts';
+import { formatBytes, formatDuration, formatMetric, formatNumber, formatRate, formatScalar, formatValue } from './format.ts';
 import { baseStyles } from './styles.ts';
 import { optunaStateOf, type ViewStudy, type ViewTrial } from './viewer/model.ts';
 import type { OptunaDistribution } from '../store/optuna-journal.ts';
@@ -83,6 +85,7 @@ export class FtTrialPage extends LitElement {
     const study = this.study;
     if (!t || !study) return nothing;
     const run = t.run;
+    const metrics = TASK_METRICS[(run?.valRmse ?? null) !== null ? 'regression' : 'classification'];
     const duration = t.startedAt && t.finishedAt ? Date.parse(t.finishedAt) - Date.parse(t.startedAt) : null;
     const params = Object.entries(t.params);
     const dash = dashboardNote(study, t.trialId);
@@ -122,21 +125,14 @@ export class FtTrialPage extends LitElement {
           ${run
             ? html`<h3>fusetune’s record</h3>
                 ${rows([
-                  // A regression trial records RMSE, MAE and R² where a classifier records accuracy.
-                  ...((run.valRmse ?? null) !== null
-                    ? ([['val RMSE', formatNumber(run.valRmse)], ['val MAE', formatNumber(run.valMae)], ['val R²', formatNumber(run.valR2)]] as [string, string][])
-                    : ([['val accuracy', formatPercent(run.valAccuracy)]] as [string, string][])),
-                  ['val loss', formatNumber(run.valLoss)],
+                  // A regression trial records RMSE, MAE and R² where a classifier records accuracy; its test figures are the same metrics on held-out rows.
+                  ...metrics.map((m): [string, string] => [METRIC_LABELS[m], formatMetric(m, rawMetricValue(run, m))]),
                   ['train loss', formatNumber(run.trainLoss)],
                   ['steps', formatRate(run.stepsDone)],
                   ['samples/s', formatRate(run.samplesPerSec)],
                   ['bytes', run.bytes ? formatBytes(run.bytes.total) : '–'],
                   ['network', `${run.config.hidden.join('–') || 'linear'}, ${run.config.activation}, batch ${run.config.batchSize}, ${run.config.optimizer}`],
-                  ...(run.test
-                    ? run.test.rmse !== undefined
-                      ? ([['test RMSE', formatNumber(run.test.rmse)], ['test MAE', formatNumber(run.test.mae)], ['test R²', formatNumber(run.test.r2)]] as [string, string][])
-                      : [['test accuracy', formatPercent(run.test.accuracy)] as [string, string]]
-                    : []),
+                  ...(run.test ? metrics.map((m): [string, string] => [METRIC_LABELS[m].replace('val', 'test'), formatMetric(m, testMetricValue(run, m))]) : []),
                 ])}`
             : nothing}
         </div>

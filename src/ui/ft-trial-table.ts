@@ -1,7 +1,8 @@
 // <ft-trial-table>: every trial of the study, sortable by any column (parameters, state, objectives, and fusetune's accuracy, speed and bytes), drawn a window of rows at a time, one Tab stop.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { ObjectiveMetric } from '../model/objectives.ts';
+import { METRIC_DIRECTIONS, METRIC_LABELS, TASK_METRICS, type ObjectiveMetric } from '../model/objectives.ts';
+import { rawMetricValue } from '../store/records.ts';
 import { formatBytes, formatMetric, formatNumber, formatRate, formatScalar, formatValue } from './format.ts';
 import { baseStyles } from './styles.ts';
 import { valueOf, type ViewObjective, type ViewTrial } from './viewer/model.ts';
@@ -111,8 +112,10 @@ export class FtTrialTable extends LitElement {
     const metrics = new Set(objectives.map((o) => o.metric));
     // A regression trial records RMSE, MAE and R² (in the target's units) where a classifier records accuracy.
     const regression = this.trials.some((t) => t.run?.valRmse !== undefined && t.run.valRmse !== null);
-    const metricColumn = (metric: ObjectiveMetric, id: string, label: string, value: (t: ViewTrial) => number | null | undefined): Column[] =>
-      metrics.has(metric) ? [] : [{ id, label, value, show: (t) => formatMetric(metric, value(t)), numeric: true }];
+    const metricColumn = (metric: ObjectiveMetric): Column[] => {
+      const value = (t: ViewTrial) => (t.run ? rawMetricValue(t.run, metric) : null);
+      return metrics.has(metric) ? [] : [{ id: metric, label: metric === 'val_accuracy' ? 'val acc' : METRIC_LABELS[metric], value, show: (t) => formatMetric(metric, value(t)), numeric: true }];
+    };
     const numeric = (name: string) => this.trials.every((t) => !Object.hasOwn(t.params, name) || typeof t.params[name] === 'number');
     return [
       { id: 'rank', label: 'rank', value: (t) => ranks.get(t.index), show: (t) => String(ranks.get(t.index) ?? '–'), numeric: true, title: objectives[0] ? `order by ${objectives[0].label}` : undefined },
@@ -131,14 +134,7 @@ export class FtTrialTable extends LitElement {
       ...objectives.map((o, k) => ({ id: `objective:${k}`, label: o.label, value: (t: ViewTrial) => valueOf(t, k), show: (t: ViewTrial) => formatValue(o, valueOf(t, k)), numeric: true })),
       ...(runs
         ? ([
-            ...(regression
-              ? [
-                  ...metricColumn('val_rmse', 'valRmse', 'val RMSE', (t) => t.run?.valRmse),
-                  ...metricColumn('val_mae', 'valMae', 'val MAE', (t) => t.run?.valMae),
-                  ...metricColumn('val_r2', 'valR2', 'val R²', (t) => t.run?.valR2),
-                ]
-              : metricColumn('val_accuracy', 'valAccuracy', 'val acc', (t) => t.run?.valAccuracy)),
-            ...metricColumn('val_loss', 'valLoss', 'val loss', (t) => t.run?.valLoss),
+            ...TASK_METRICS[regression ? 'regression' : 'classification'].flatMap(metricColumn),
             { id: 'samplesPerSec', label: 'samples/s', value: (t) => t.run?.samplesPerSec, show: (t) => formatRate(t.run?.samplesPerSec), numeric: true, title: 'samples this trial trained per second in its cohort (batch ÷ step time)' },
             { id: 'stepMs', label: 'step ms', value: (t) => t.run?.stepMs, show: (t) => formatNumber(t.run?.stepMs), numeric: true, title: 'GPU milliseconds per step of the trial’s fused cohort' },
             { id: 'bytes', label: 'bytes', value: (t) => t.run?.bytes?.total, show: (t) => (t.run?.bytes ? formatBytes(t.run.bytes.total) : '–'), numeric: true, title: 'weights + gradients + optimizer state + activations' },
@@ -170,7 +166,7 @@ export class FtTrialTable extends LitElement {
       this.sortBy = id;
       const k = id.startsWith('objective:') ? Number(id.slice(10)) : -1;
       // Bigger is better for maximized objectives, accuracy and speed: those open largest first.
-      this.descending = id === 'valAccuracy' || id === 'valR2' || id === 'samplesPerSec' || (k >= 0 && this.objectives[k]?.direction === 'maximize');
+      this.descending = (Object.hasOwn(METRIC_DIRECTIONS, id) && METRIC_DIRECTIONS[id as ObjectiveMetric] === 'maximize') || id === 'samplesPerSec' || (k >= 0 && this.objectives[k]?.direction === 'maximize');
     }
   }
 

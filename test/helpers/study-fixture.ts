@@ -204,3 +204,30 @@ function addExploits(trials: TrialRecord[], rng: Rng): void {
     }
   }
 }
+
+/** Validation RMSE (mpg) of a trial the classification fixture gives `accuracy`: lower as accuracy rises, about 2 at best. */
+const rmseOf = (accuracy: number) => 2 + 25 * (0.975 - accuracy);
+
+/**
+ * The fixture's trials as a regression study on a cars-like table (target mpg, val_rmse its
+ * objective, as `fusetune run` writes it): RMSE, MAE and R² where accuracies were, no accuracy.
+ */
+export function regressionFixture(options: Omit<FixtureOptions, 'objectives' | 'pbt'> = {}): StudyRecord {
+  const record = fixtureStudy({ trials: 40, ...options, name: options.name ?? 'fixture-regression', objectives: 1 });
+  const accuracyOf = (e: EpochMetrics) => e.valAccuracy!;
+  for (const t of record.trials) {
+    t.epochs = t.epochs.map((e) => ({ epoch: e.epoch, step: e.step, trainLoss: e.trainLoss, valLoss: e.valLoss, valRmse: rmseOf(accuracyOf(e)), valMae: 0.8 * rmseOf(accuracyOf(e)), valR2: 1 - (rmseOf(accuracyOf(e)) / 8) ** 2 }));
+    const last = t.epochs.at(-1);
+    t.intermediate = t.epochs.map((e) => ({ step: e.epoch + 1, value: e.valRmse! }));
+    Object.assign(t, { valAccuracy: null, valRmse: last?.valRmse ?? null, valMae: last?.valMae ?? null, valR2: last?.valR2 ?? null });
+    if (t.state === 'done') t.values = [t.valRmse!];
+    if (t.reason?.startsWith('pruned')) t.reason = `pruned at epoch ${t.epochs.length}: RMSE ${last!.valRmse!.toFixed(2)} is above the median of earlier trials at that epoch`;
+    delete t.test;
+  }
+  const best = record.trials.filter((t) => t.state === 'done').reduce<TrialRecord | null>((b, t) => (b === null || t.valRmse! < b.valRmse! ? t : b), null);
+  if (best) best.test = { loss: best.valLoss! + 0.01, rmse: best.valRmse! + 0.3, mae: best.valMae! + 0.2, r2: best.valR2! - 0.02 };
+  record.best = best?.index ?? null;
+  record.study = { ...record.study, data: { kind: 'table', path: 'cars.csv', target: 'mpg', task: 'regression' }, objective: { metric: 'val_rmse' } } as StudyInput;
+  record.dataset = { name: 'cars', description: 'cars.csv (mpg, regression)', features: 9, classes: 1, split: { train: 274, validation: 59, test: 59 }, task: 'regression', target: 'mpg' };
+  return record;
+}

@@ -8,8 +8,8 @@ import { specsOfSpace, type ViewObjective, type ViewStudy, type ViewTrial } from
 /** NOTE: one view per trial object; a running study's snapshot copies only the trials that changed, so the others keep their views. */
 const views = new WeakMap<TrialRecord, ViewTrial>();
 
-export function objectivesOfStudy(study: Pick<StudyInput, 'objective'>): ViewObjective[] {
-  return objectivesOf(study.objective).map((o) => ({ label: METRIC_LABELS[o.metric], direction: o.direction, metric: o.metric }));
+export function objectivesOfStudy(study: Pick<StudyInput, 'objective'>, task?: 'classification' | 'regression'): ViewObjective[] {
+  return objectivesOf(study.objective, task).map((o) => ({ label: METRIC_LABELS[o.metric], direction: o.direction, metric: o.metric }));
 }
 
 function viewOfTrial(t: TrialRecord, objectives: readonly ViewObjective[]): ViewTrial {
@@ -26,7 +26,7 @@ function viewOfTrial(t: TrialRecord, objectives: readonly ViewObjective[]): View
 
 /** A study fusetune ran, with `trials` as of now (the record's own, or a running study's snapshot of them). */
 export function viewOfRecord(id: string, name: string, study: StudyInput, record: StudyRecord | null, trials: readonly TrialRecord[]): ViewStudy {
-  const objectives = objectivesOfStudy(record?.study ?? study);
+  const objectives = objectivesOfStudy(record?.study ?? study, record?.dataset.task);
   return {
     id,
     name,

@@ -110,8 +110,7 @@ export class FtCompareView extends LitElement {
         <thead><tr><th>Study</th><th>Data</th><th>Sampler</th><th class="num">Finished</th><th class="num">${shared ? `Best ${heading(shared.objective, unitsSuffix(shared.objective, studies[0]!.record?.dataset.target))}` : "Best (each study's own objective)"}</th><th class="num" title="the trials on each study's front as the chart below draws it">Pareto front (drawn)</th><th class="num">Wall time</th></tr></thead>
         <tbody>
           ${studies.map((x, i) => {
-            const record = x.record;
-            const { objective, k } = best[i]!;
+            const { record } = x, { objective, k } = best[i]!;
             const b = bestIndex(x.trials, x.objectives, k);
             const value = b === null ? null : valueOf(x.trials.find((t) => t.index === b)!, k);
             const sampler = record ? ((record.study.sampler as { type?: string } | undefined)?.type ?? 'random') : '–';

@@ -99,7 +99,10 @@ test('runs the quick synthetic preset: the table fills, the charts render, expor
   await page.getByRole('button', { name: 'Best weights (.safetensors)' }).click();
   const weights = await readFile(await (await weightsDownload).path());
   const headerLength = Number(weights.readBigUInt64LE(0));
-  expect(JSON.parse(weights.subarray(8, 8 + headerLength).toString('utf8'))['layers.0.weight'].dtype).toBe('F32');
+  const header = JSON.parse(weights.subarray(8, 8 + headerLength).toString('utf8'));
+  expect(header['layers.0.weight'].dtype).toBe('F32');
+  // As `fusetune run` writes it: the task and the best value of the study's objective.
+  expect(header.__metadata__).toMatchObject({ task: 'classification', val_accuracy: expect.stringMatching(/^0\.\d+$|^1$/) });
 
   const before = await finishedMetrics(page);
   await page.reload();

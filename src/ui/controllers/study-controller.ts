@@ -2,6 +2,7 @@
 import { ContextProvider } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { loadDatasetBrowser, type UploadedFile } from '../../data/browser.ts';
+import { objectivesOf } from '../../search/specs.ts';
 import { parseStudy, studyToJson, type Study } from '../../search/study.ts';
 import { FINISHED_STATES } from '../../model/states.ts';
 import { BrowserStore, type SavedStudy, type SavedStudySummary } from '../../store/browser-store.ts';
@@ -11,7 +12,7 @@ import { encodeOnnx } from '../../store/onnx.ts';
 import { serializePreprocess } from '../../data/transform.ts';
 import { fileBase } from '../download.ts';
 import type { DeviceLostError } from '../../gpu/errors.ts';
-import type { StudyRecord, TrialRecord } from '../../store/records.ts';
+import { rawMetricValue, type StudyRecord, type TrialRecord } from '../../store/records.ts';
 import { studyJournalText } from '../../store/journal-text.ts';
 import { runStudy, type StudyEvent } from '../../study/run-study.ts';
 import { bestTrial } from '../analysis/study-params.ts';
@@ -478,11 +479,13 @@ export class StudyController implements ReactiveController {
     if (kind === 'json') return { fileName: `${base}-study.json`, blob: new Blob([JSON.stringify(record, null, 1) + '\n'], { type: 'application/json' }) };
     if (kind === 'preprocess' || kind === 'onnx') return this.exportModel(kind, saved, record, base);
     const { index, weights, trial } = await this.bestWeightsOf(saved, record);
+    const metric = objectivesOf(record.study.objective, record.dataset.task)[0]!.metric;
     const bytes = encodeSafetensors(mlpTensors(weights.params, weights.widths), {
       widths: weights.widths.join(','),
       trial: String(index),
       activation: trial.config.activation,
-      val_accuracy: String(trial.valAccuracy),
+      // As `fusetune run` writes best.safetensors: the task and the best value of the study's objective.
+      task: record.dataset.task ?? 'classification', [metric]: String(rawMetricValue(trial, metric)),
       study: saved.name,
     });
     return { fileName: `${base}-best.safetensors`, blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }) };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { objectivesOf } from '../../src/search/specs.ts';
 import { summarize } from '../../src/store/browser-store.ts';
 import { testMetricValue, type StudyRecord } from '../../src/store/records.ts';
+import { bestTrial } from '../../src/ui/analysis/study-params.ts';
 import { tradeoffPoints } from '../../src/ui/chart-data.ts';
 import { objectiveTicks, unitsSuffix } from '../../src/ui/format.ts';
 import { comparedFronts, sharedObjective } from '../../src/ui/ft-compare-view.ts';
@@ -90,6 +91,11 @@ describe('objectives and best values outside classification', () => {
     expect(summarize({ ...saved, record: untold }).objective).toBe('val_rmse');
     const classification = fixtureStudy({ trials: 20 });
     expect(summarize({ ...saved, record: classification, study: classification.study })).toMatchObject({ objective: 'val_accuracy', bestValue: classification.trials[classification.best!]!.valAccuracy });
+  });
+
+  it('the best trial of a regression record whose study names no objective is the lowest RMSE', () => {
+    const record = regressionFixture();
+    expect(bestTrial({ ...record, study: { ...record.study, objective: undefined } })).toBe(record.best);
   });
 
   it('a test figure is the validation metric’s counterpart', () => {

@@ -38,6 +38,8 @@ export interface SavedStudySummary {
   /** What the study optimizes (its first objective), and the best trial's value of it, when one finished (RMSE and MAE in the target's units). */
   objective: ObjectiveMetric;
   bestValue: number | null;
+  /** Regression: the target column, whose units RMSE and MAE are in. */
+  target?: string;
   updatedAt: string;
 }
 
@@ -85,6 +87,7 @@ export function summarize(saved: SavedStudy): SavedStudySummary {
     trialsTotal: trials.length,
     objective,
     bestValue: best === null || !trials[best] ? null : metricValue(trials[best], objective),
+    ...(saved.record?.dataset.target ? { target: saved.record.dataset.target } : {}),
     updatedAt: saved.updatedAt,
   };
 }

@@ -4,7 +4,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { sessionContext, type Session } from './context.ts';
 import { METRIC_LABELS } from '../model/objectives.ts';
-import { formatMetric } from './format.ts';
+import { formatMetric, unitsSuffix } from './format.ts';
 import { baseStyles } from './styles.ts';
 
 /**
@@ -50,7 +50,7 @@ export class FtStudyList extends LitElement {
             <td>${study.data}</td>
             <td>${study.status}</td>
             <td class="num">${study.trialsFinished} / ${study.trialsTotal}</td>
-            <td class="num">${study.bestValue === null ? '–' : `${METRIC_LABELS[study.objective]} ${formatMetric(study.objective, study.bestValue)}`}</td>
+            <td class="num">${study.bestValue === null ? '–' : `${METRIC_LABELS[study.objective]} ${formatMetric(study.objective, study.bestValue)}${unitsSuffix({ metric: study.objective }, study.target)}`}</td>
             <td>${new Date(study.updatedAt).toLocaleString()}</td>
             <td><div class="actions">
               <button class="small" type="button" ?disabled=${busy} aria-label="Open ${study.name}" @click=${() => this.fire('study-open', study.id)}>Open</button>

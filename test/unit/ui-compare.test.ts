@@ -84,7 +84,7 @@ describe('objectives and best values outside classification', () => {
   it('the saved-studies summary gives the best trial’s value of the study’s own objective', () => {
     const record = regressionFixture();
     const saved = { id: 'r', name: 'r', study: record.study, status: 'done' as const, record, createdAt: '', updatedAt: '' };
-    expect(summarize(saved)).toMatchObject({ objective: 'val_rmse', bestValue: record.trials[record.best!]!.valRmse });
+    expect(summarize(saved)).toMatchObject({ objective: 'val_rmse', bestValue: record.trials[record.best!]!.valRmse, target: 'mpg' });
     const mae = { ...record, study: { ...record.study, objective: { metric: 'val_mae' as const } } };
     expect(summarize({ ...saved, record: mae })).toMatchObject({ objective: 'val_mae', bestValue: record.trials[record.best!]!.valMae });
     const untold = { ...record, study: { ...record.study, objective: undefined } };

@@ -12,13 +12,11 @@ import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import { getMaxDefinitionLevel, getSchemaPath } from 'hyparquet/src/schema.js';
 import { DataError } from './errors.ts';
-import { pageV1Problem, pageV2Problem } from './parquet-runs.ts';
+import { MAX_PAGE_BYTES, pageV1Problem, pageV2Problem } from './parquet-runs.ts';
 import { checkUniqueNames, ColumnBuilder, resolveCell, type RawTable, type Resolved, tableSource } from './table.ts';
 
 const TEMPORAL_LOGICAL = new Set(['TIMESTAMP', 'DATE', 'TIME']);
 const TEMPORAL_CONVERTED = new Set(['DATE', 'TIME_MILLIS', 'TIME_MICROS', 'TIMESTAMP_MILLIS', 'TIMESTAMP_MICROS']);
-/** A page may not claim more than this once decompressed (a corrupt header would otherwise allocate it). */
-const MAX_PAGE_BYTES = 1 << 30;
 
 function isTemporal(element: SchemaElement): boolean {
   const logical = (element.logical_type as { type?: string } | undefined)?.type;
@@ -106,7 +104,7 @@ function readChunk(file: ArrayBuffer, chunk: ColumnChunk, decoder: Decoder, rows
       pageRows = daph.num_values;
       check(Number.isSafeInteger(pageRows) && pageRows >= 0 && pageRows <= rows - done, `a page of ${pageRows} rows past the row group's ${rows}`);
       const raw = decompressPage(compressed, header.uncompressed_page_size, meta.codec, compressors);
-      const runs = pageV1Problem(raw, daph, maxDefinition, meta.type === 'BOOLEAN');
+      const runs = pageV1Problem(raw, daph, maxDefinition, meta.type);
       check(runs === null, runs!);
       const dictionaryPage = daph.encoding === 'PLAIN_DICTIONARY' || daph.encoding === 'RLE_DICTIONARY';
       const indices = dictionaryPage && dictionary !== null && decoder.schemaPath.length === 2 && maxDefinition <= 1 ? presentDictionaryIndices(raw, pageRows, maxDefinition) : null;
@@ -124,7 +122,7 @@ function readChunk(file: ArrayBuffer, chunk: ColumnChunk, decoder: Decoder, rows
       pageRows = daph.num_rows;
       check(Number.isSafeInteger(pageRows) && pageRows >= 0 && pageRows <= rows - done && daph.num_values === pageRows, `a page of ${pageRows} rows past the row group's ${rows}`);
       const valuesSize = header.uncompressed_page_size - daph.definition_levels_byte_length - daph.repetition_levels_byte_length;
-      const runs = pageV2Problem(compressed, daph, maxDefinition, (v) => (daph.is_compressed !== false && valuesSize ? decompressPage(v, valuesSize, meta.codec, compressors) : v));
+      const runs = pageV2Problem(compressed, daph, maxDefinition, meta.type, (v) => (daph.is_compressed !== false && valuesSize ? decompressPage(v, valuesSize, meta.codec, compressors) : v));
       check(runs === null, runs!);
       page = readDataPageV2(compressed, header, decoder);
     } else if (header.type === 'INDEX_PAGE') {

@@ -135,7 +135,10 @@ function parquet(f: Fuzz, t: Table): Uint8Array {
   // hyparquet-writer cannot write two columns of one name (Arrow can: the Arrow cases keep repeats).
   const columnData = t.names.map((name, c) => {
     const { numbers, data } = typed(t.cells[c]!);
-    return { name: t.names.indexOf(name) === c && name ? name : `_${c}`, data, type: numbers ? ('DOUBLE' as const) : ('STRING' as const) };
+    // Whole numbers as INT32 and text in the delta encodings too, so that damage reaches their decoders.
+    const int32 = numbers && data.every((v) => v === null || (v as number) === ((v as number) | 0)) && f.chance(0.5);
+    const encoding = int32 ? ('DELTA_BINARY_PACKED' as const) : numbers ? undefined : f.pick([undefined, 'DELTA_LENGTH_BYTE_ARRAY', 'DELTA_BYTE_ARRAY'] as const);
+    return { name: t.names.indexOf(name) === c && name ? name : `_${c}`, data, type: int32 ? ('INT32' as const) : numbers ? ('DOUBLE' as const) : ('STRING' as const), encoding };
   });
   return new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: f.pick([3, 1000]), pageSize: f.pick([64, 100_000]) }));
 }

@@ -67,15 +67,13 @@ export function formatValue(objective: { metric?: string }, value: number | null
   return formatMetric(objective.metric ?? '', value);
 }
 
-/** d3-format specifier for an objective's axis: percent for accuracy, SI prefixes for rates and bytes (not for errors and losses: 0.3, not 300m), else general. */
-export function objectiveTicks(objective: { metric?: string }): string {
-  return objective.metric === 'val_accuracy' ? '.0%' : objective.metric === 'samples_per_sec' || objective.metric === 'device_bytes' ? SI_TICKS : '~g';
-}
+/** d3-format specifier for an objective's axis: percent for accuracy, SI for rates and bytes, plain decimals for fusetune's errors, losses and times (10 and 0.3, not 1e+1 or 300m), else general. */
+export const objectiveTicks = (objective: { metric?: string }): string =>
+  objective.metric === 'val_accuracy' ? '.0%' : objective.metric === 'samples_per_sec' || objective.metric === 'device_bytes' ? SI_TICKS : objective.metric ? '~r' : '~g';
+
+/** An axis label with the way the objective improves along it: `val RMSE ↓ better`. */
+export const betterLabel = (label: string, objective: { direction: 'maximize' | 'minimize' }, axis: 'x' | 'y'): string =>
+  `${label} ${objective.direction === 'maximize' ? (axis === 'x' ? '→' : '↑') : axis === 'x' ? '←' : '↓'} better`;
 
 /** What a regression error is measured in: the target's units (RMSE and MAE; R² and the rest have none), as a suffix. */
-export function unitsSuffix(objective: { metric?: string }, target: string | undefined): string {
-  return target && (objective.metric === 'val_rmse' || objective.metric === 'val_mae') ? ` ${target}` : '';
-}
-
-/** Which way an objective improves, in words for headings. */
-export const betterSide = (direction: 'maximize' | 'minimize'): string => (direction === 'maximize' ? 'higher is better' : 'lower is better');
+export const unitsSuffix = (objective: { metric?: string }, target: string | undefined): string => (target && (objective.metric === 'val_rmse' || objective.metric === 'val_mae') ? ` ${target}` : '');

@@ -4,7 +4,7 @@ import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { bestSoFar, type BestPoint } from './analysis/best-so-far.ts';
 import { dotsAsPaths } from './fast-marks.ts';
-import { betterSide, formatValue, objectiveTicks, SI_TICKS } from './format.ts';
+import { betterLabel, formatValue, objectiveTicks, SI_TICKS } from './format.ts';
 import { PARETO_COLOR, PlotElement } from './plot-element.ts';
 import type { ViewObjective, ViewTrial } from './viewer/model.ts';
 
@@ -100,7 +100,7 @@ export class FtBestChart extends PlotElement {
       height: 240,
       marginLeft: 52,
       x: { label: by === 'trial' ? 'trial number' : 'samples trained (all trials)', grid: true, tickFormat: by === 'samples' ? SI_TICKS : undefined },
-      y: { label: `${objective.label} (best so far; ${betterSide(objective.direction)})`, grid: true, tickFormat: objectiveTicks(objective) },
+      y: { label: betterLabel(`${objective.label} (best so far)`, objective, 'y'), grid: true, tickFormat: objectiveTicks(objective) },
       color: several ? { legend: true, domain: series.map((s) => s.name), scheme: 'tableau10' } : undefined,
       marks: [
         several

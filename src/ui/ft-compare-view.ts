@@ -5,7 +5,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { isFinished } from '../model/states.ts';
 import { SPEED, tradeoffPoints } from './chart-data.ts';
 import { sessionContext, type Session } from './context.ts';
-import { betterSide, formatDuration, formatValue, unitsSuffix } from './format.ts';
+import { formatDuration, formatValue, unitsSuffix } from './format.ts';
 import './ft-best-chart.ts';
 import type { BestSeries } from './ft-best-chart.ts';
 import './ft-fronts-chart.ts';
@@ -102,7 +102,7 @@ export class FtCompareView extends LitElement {
     const shared = sharedObjective(studies);
     const best: BestSeries[] = studies.map((x, i) => (shared ? { name: x.name, trials: x.trials, objective: shared.objective, k: shared.k[i]! } : { name: x.name, trials: x.trials, objective: x.objectives[0]!, k: 0 }));
     const fronts = comparedFronts(studies);
-    const heading = (o: ViewObjective, units: string) => `${o.label}${units ? ` (${units.trim()})` : ''}, ${betterSide(o.direction)}`;
+    const heading = (o: ViewObjective, units: string) => `${o.label}${units ? ` (${units.trim()})` : ''}, ${o.direction === 'maximize' ? 'higher' : 'lower'} is better`;
     return html`${shared
         ? nothing
         : html`<p data-testid="compare-unshared">These studies share no objective (${studies.map((x) => `${x.name}: ${heading(x.objectives[0]!, unitsSuffix(x.objectives[0]!, x.record?.dataset.target))}`).join('; ')}), so they have no common axis: each is shown by its own.</p>`}

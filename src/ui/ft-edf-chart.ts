@@ -3,7 +3,7 @@ import * as Plot from '@observablehq/plot';
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { StudyView } from './analysis/study-view.ts';
-import { formatValue, objectiveTicks } from './format.ts';
+import { betterLabel, formatValue, objectiveTicks } from './format.ts';
 import { PlotElement } from './plot-element.ts';
 import { valueOf } from './viewer/model.ts';
 
@@ -66,7 +66,7 @@ export class FtEdfChart extends PlotElement {
       width,
       height: 240,
       marginLeft: 52,
-      x: { label: `${objective.label} ${objective.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: objectiveTicks(objective) },
+      x: { label: betterLabel(objective.label, objective, 'x'), grid: true, tickFormat: objectiveTicks(objective) },
       y: { label: 'fraction of finished trials at or below', domain: [0, 1], grid: true, tickFormat: '.0%' },
       marks: [
         Plot.line(points, { x: 'value', y: 'fraction', curve: 'step-after', stroke: '#1f5fbf', strokeWidth: 2 }),

@@ -2,7 +2,7 @@
 import * as Plot from '@observablehq/plot';
 import { customElement, property } from 'lit/decorators.js';
 import { SPEED } from './chart-data.ts';
-import { formatValue, objectiveTicks } from './format.ts';
+import { betterLabel, formatValue, objectiveTicks } from './format.ts';
 import { PlotElement } from './plot-element.ts';
 import type { ViewObjective } from './viewer/model.ts';
 
@@ -33,8 +33,8 @@ export class FtFrontsChart extends PlotElement {
       width,
       height: 280,
       marginLeft: 52,
-      x: { label: `${this.xLabel || this.x.label} ${this.x.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: objectiveTicks(this.x) },
-      y: { label: `${this.y.label} ${this.y.direction === 'maximize' ? '↑' : '↓'} better`, grid: true, tickFormat: objectiveTicks(this.y) },
+      x: { label: betterLabel(this.xLabel || this.x.label, this.x, 'x'), grid: true, tickFormat: objectiveTicks(this.x) },
+      y: { label: betterLabel(this.y.label, this.y, 'y'), grid: true, tickFormat: objectiveTicks(this.y) },
       color: { legend: true, domain: this.series.map((s) => s.name), scheme: 'tableau10' },
       marks: [
         Plot.dot(rows, { x: 'x', y: 'y', fill: 'study', r: 2, fillOpacity: 0.25 }),

@@ -5,7 +5,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { StudyView } from './analysis/study-view.ts';
 import { SPEED, tradeoffPoints } from './chart-data.ts';
 import { dotsAsPaths } from './fast-marks.ts';
-import { formatValue, objectiveTicks } from './format.ts';
+import { betterLabel, formatValue, objectiveTicks } from './format.ts';
 import { PARETO_COLOR, PlotElement } from './plot-element.ts';
 import { paretoIndices, valueOf, type ViewObjective } from './viewer/model.ts';
 
@@ -75,8 +75,8 @@ export class FtParetoChart extends PlotElement {
       width,
       height: 260,
       marginLeft: 52,
-      x: { label: `${xLabel} ${xObjective.direction === 'maximize' ? '→' : '←'} better`, grid: true, tickFormat: objectiveTicks(xObjective) },
-      y: { label: `${yObjective.label} ${yObjective.direction === 'maximize' ? '↑' : '↓'} better`, grid: true, tickFormat: objectiveTicks(yObjective) },
+      x: { label: betterLabel(xLabel, xObjective, 'x'), grid: true, tickFormat: objectiveTicks(xObjective) },
+      y: { label: betterLabel(yObjective.label, yObjective, 'y'), grid: true, tickFormat: objectiveTicks(yObjective) },
       color: { domain: ['Pareto front', 'dominated'], range: [PARETO_COLOR, '#8795a8'], legend: true },
       marks: [
         Plot.line(front, { x: 'x', y: 'y', stroke: PARETO_COLOR, strokeWidth: 1.5, curve: xObjective.direction === yObjective.direction ? 'step-before' : 'step-after' }),

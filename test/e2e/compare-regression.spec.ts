@@ -36,7 +36,7 @@ test('regression studies compare on val RMSE, lower is better; with a classifica
   await expect(page.getByTestId('compare-unshared')).toHaveCount(0);
   const best = page.getByTestId('compare-best');
   await expect(marks(best, 'line', 'path')).toHaveCount(2);
-  await expect(best.locator('svg g[aria-label="y-axis label"]')).toContainText('lower is better');
+  await expect(best.locator('svg g[aria-label="y-axis label"]')).toContainText('val RMSE (best so far) ↓ better');
   const fronts = page.getByTestId('compare-fronts');
   await expect(marks(fronts, 'line', 'path')).toHaveCount(2);
   await expect(fronts.locator('svg g[aria-label="y-axis label"]')).toContainText('val RMSE ↓ better');

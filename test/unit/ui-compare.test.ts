@@ -62,11 +62,12 @@ describe('tradeoffPoints', () => {
 });
 
 describe('objectives and best values outside classification', () => {
-  it('formats axes: percent for accuracy, SI for rates and bytes, plain numbers for errors and losses', () => {
+  it('formats axes: percent for accuracy, SI for rates and bytes, plain decimals for errors and losses (10, not 1e+1)', () => {
     expect(objectiveTicks({ metric: 'val_accuracy' })).toBe('.0%');
     expect(objectiveTicks({ metric: 'samples_per_sec' })).toBe('.3~s');
-    expect(objectiveTicks({ metric: 'val_rmse' })).toBe('~g');
-    expect(objectiveTicks({ metric: 'val_loss' })).toBe('~g');
+    expect(objectiveTicks({ metric: 'val_rmse' })).toBe('~r');
+    expect(objectiveTicks({ metric: 'val_loss' })).toBe('~r');
+    expect(objectiveTicks({ label: 'objective 0' } as { metric?: string })).toBe('~g');
   });
 
   it('RMSE and MAE are in the target’s units; R² and accuracy have none', () => {

@@ -1,7 +1,7 @@
 // `fusetune run [study.json]`: runs a study with progress, prints the ranked table, writes the results folder.
 import { joinNegativeValues, numberFlag } from './flags.ts';
 import { budgetLine, formatMetric, paretoTable, scheduleCsv, scheduleTable } from './study-summary.ts';
-import { METRIC_LABELS, SHAPE_METRICS } from '../model/objectives.ts';
+import { defaultObjective, METRIC_LABELS, SHAPE_METRICS } from '../model/objectives.ts';
 import { objectivesOf } from '../search/specs.ts';
 import { FINISHED_STATES } from '../model/states.ts';
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { acquireNodeGpu } from '../gpu/node-gpu.ts';
 import { parseStudyText, studyForTask, type Study } from '../search/study.ts';
 import { checkInputFile, folderSafeName, prepareResultsFolder, StudyFolder } from '../store/node-store.ts';
 import { InputError } from '../util/input-error.ts';
-import { objectiveValue, rankTrials, rawMetricValue, type StudyRecord, type TrialRecord } from '../store/records.ts';
+import { objectiveValue, rankTrials, rawMetricValue, testMetricValue, type StudyRecord, type TrialRecord } from '../store/records.ts';
 import { checkStudyForData, runStudy, summarizeTrials } from '../study/run-study.ts';
 import { JournalLedger, StudyStorageError } from '../study/ledger.ts';
 import { lockFolder } from '../store/folder-lock.ts';
@@ -134,12 +134,12 @@ export function rankedTable(record: StudyRecord, limit = 20): string {
 /** The best trial in one line: its objective on validation (± its folds' std) and the same metric on the test split. */
 export function bestLine(record: StudyRecord, trial: TrialRecord): string {
   const objective = objectivesOf(record.study.objective)[0]!;
-  const metric = SHAPE_METRICS.has(objective.metric) ? (record.dataset.task === 'regression' ? 'val_rmse' : 'val_accuracy') : objective.metric;
+  const metric = SHAPE_METRICS.has(objective.metric) ? defaultObjective(record.dataset.task ?? 'classification').metric : objective.metric;
   const units = record.dataset.target && (metric === 'val_rmse' || metric === 'val_mae') ? ` ${record.dataset.target}` : '';
   const std = trial.folds?.std[metric];
   const spread = std !== undefined ? ` ± ${formatMetric(metric, std)} over ${trial.folds!.k} folds` : '';
-  const testValue = { val_accuracy: trial.test?.accuracy, val_loss: trial.test?.loss, val_rmse: trial.test?.rmse, val_mae: trial.test?.mae, val_r2: trial.test?.r2 }[metric as string];
-  const test = testValue !== undefined ? `, test ${formatMetric(metric, testValue)}${units}` : '';
+  const testValue = testMetricValue(trial, metric);
+  const test = testValue !== null ? `, test ${formatMetric(metric, testValue)}${units}` : '';
   return `best trial ${trial.index}: ${METRIC_LABELS[metric]} ${formatMetric(metric, rawMetricValue(trial, metric))}${units}${spread}${test}`;
 }
 

@@ -9,7 +9,7 @@ import type { TableCheck } from './controllers/table-check-controller.ts';
 import './ft-field.ts';
 import type { FieldOption } from './ft-field.ts';
 import './ft-table-columns.ts';
-import { issuesAt, type CsvCheck } from './study-draft.ts';
+import { issuesAt, withKey, type CsvCheck } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
 
 type Json = Record<string, unknown>;
@@ -161,10 +161,7 @@ export class FtDataEditor extends LitElement {
   }
 
   private set(key: string, value: unknown): void {
-    const next: Json = { ...this.data };
-    if (value === undefined) delete next[key];
-    else next[key] = value;
-    this.replace(next);
+    this.replace(withKey(this.data, key, value));
   }
 
   private replace(data: Json): void {

@@ -5,7 +5,7 @@ import type { StudyIssue } from '../search/errors.ts';
 import { CONDITION_OPS } from '../search/space.ts';
 import './ft-field.ts';
 import type { FieldOption } from './ft-field.ts';
-import { issuesAt } from './study-draft.ts';
+import { issuesAt, withKey } from './study-draft.ts';
 import { baseStyles } from './styles.ts';
 
 type Json = Record<string, unknown>;
@@ -206,10 +206,7 @@ export class FtParamEditor extends LitElement {
   }
 
   private set(key: string, value: unknown): void {
-    const next: Json = { ...this.distribution };
-    if (value === undefined) delete next[key];
-    else next[key] = value;
-    this.replace(next);
+    this.replace(withKey(this.distribution, key, value));
   }
 
   private replace(distribution: Json): void {

@@ -15,6 +15,14 @@ import { parseStudy, type Study, type StudyInput } from '../search/study.ts';
  */
 export type Draft = Record<string, unknown>;
 
+/** A copy of `object` with `key` set to `value`, or without `key` where `value` is undefined (a field left empty). */
+export function withKey<T extends Record<string, unknown>>(object: T, key: string, value: unknown): T {
+  const next: Record<string, unknown> = { ...object };
+  if (value === undefined) delete next[key];
+  else next[key] = value;
+  return next as T;
+}
+
 export interface Preset {
   id: string;
   label: string;

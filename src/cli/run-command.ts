@@ -17,6 +17,7 @@ import { checkInputFile, folderSafeName, prepareResultsFolder, StudyFolder } fro
 import { InputError } from '../util/input-error.ts';
 import { objectiveValue, rankTrials, rawMetricValue, testMetricValue, type StudyRecord, type TrialRecord } from '../store/records.ts';
 import { checkStudyForData, runStudy, summarizeTrials } from '../study/run-study.ts';
+import type { StudyEvent } from '../study/events.ts';
 import { JournalLedger, StudyStorageError } from '../study/ledger.ts';
 import { lockFolder } from '../store/folder-lock.ts';
 import { checkStorageSpec, openJournalStorage, parseStorageSpec } from '../store/journal-node.ts';
@@ -156,12 +157,68 @@ const RUN_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, RUN_OPTIONS), allowPositionals: true, options: RUN_OPTIONS });
-  if (values.help) {
-    console.log(RUN_USAGE);
-    return 0;
-  }
+const parseRunArgs = (argv: string[]) => parseArgs({ args: joinNegativeValues(argv, RUN_OPTIONS), allowPositionals: true, options: RUN_OPTIONS });
+type RunValues = ReturnType<typeof parseRunArgs>['values'];
+
+/** The ranked table, the best trial, failures, budget, journal time, the Pareto front and PBT schedule, the files written. */
+function printSummary(record: StudyRecord, bestTrial: TrialRecord | null, ledger: JournalLedger, written: readonly string[]): void {
+  console.log(rankedTable(record));
+  const failed = record.trials.filter((t) => t.state === 'failed' || t.state === 'diverged');
+  console.log(
+    `\n${record.state} in ${duration(record.wallMs ?? 0)} on ${adapterName(record.adapter)} (timing: ${record.timing})` +
+      (bestTrial ? `; ${bestLine(record, bestTrial)}` : '; no trial finished'),
+  );
+  for (const t of failed) console.log(`trial ${t.index} ${t.state}: ${t.reason ?? ''}`);
+  console.log(budgetLine(record));
+  const mine = record.trials.filter((t) => t.startedAt !== undefined && FINISHED_STATES.has(t.state)).length;
+  console.log(`journal: ${ledger.writes.count} writes in ${fmt(ledger.writes.ms, 3)} ms (${fmt(ledger.writes.ms / Math.max(1, mine), 3)} ms per trial this run)`);
+  const front = paretoTable(record);
+  if (front) console.log(`\n${front}`);
+  const schedule = bestTrial ? scheduleTable(bestTrial) : null;
+  if (schedule) console.log(`\n${schedule}`);
+  console.log(`wrote ${written.join(', ')}`);
+}
+
+/** The progress bar's figures from the study's events; the best trials' weights written as they finish. */
+function progressEvents(progress: Progress, study: Study, folder: StudyFolder): (event: StudyEvent) => void {
+  let trialsDone = 0;
+  let trialsTotal = 0;
+  let best = '-';
+  let bestValue: number | null = null;
+  let state = { stepsDone: 0, stepsTotal: 1, samplesPerSec: 0, elapsedMs: 0 };
+  const objective = study.objective[0]!;
+  const redraw = () => progress.update({ trialsDone, trialsTotal, best, ...state });
+  return (event) => {
+    switch (event.type) {
+      case 'planned':
+        trialsDone = event.record.trials.filter((t) => FINISHED_STATES.has(t.state)).length;
+        break;
+      case 'progress':
+        state = { stepsDone: event.stepsDone, stepsTotal: event.stepsTotal, samplesPerSec: event.samplesPerSec, elapsedMs: event.elapsedMs };
+        trialsTotal = event.trialsTotal;
+        trialsDone = event.trialsDone;
+        break;
+      case 'weights':
+        // The best trials' weights as they finish: best.safetensors survives a resume.
+        folder.writeWeights(weightsFile(event.index), event.params, event.widths, { trial: String(event.index), study: study.name });
+        return;
+      case 'trial-finished': {
+        const value = objectiveValue(event.trial, objective);
+        if (value !== null && (bestValue === null || (objective.direction === 'maximize' ? value > bestValue : value < bestValue))) {
+          bestValue = value;
+          best = formatMetric(objective.metric, value);
+        }
+        break;
+      }
+      default:
+        return;
+    }
+    redraw();
+  };
+}
+
+/** run's flags and study file, checked before any work: bad input is exit 2 naming the flag. */
+function runSettings(values: RunValues, positionals: string[]) {
   if (positionals.length > 1) throw new InputError(`expected one study file, got ${positionals.length}: ${positionals.join(' ')}`);
   const studyPath = positionals[0] ? resolve(positionals[0]) : DEFAULT_STUDY;
   const studyFile = loadStudyFile(studyPath);
@@ -178,6 +235,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   const out = resolve(values.out ?? join('runs', `${folderSafeName(studyFile.name)}-${timestamp()}`));
   const outLabel = values.out ? '--out' : 'results folder';
   prepareResultsFolder(out, { resume: values.resume ?? false, what: outLabel });
+  return { studyFile, retryForMs, heartbeatMs, graceMs, keep, spec, out, outLabel };
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseRunArgs(argv);
+  if (values.help) {
+    console.log(RUN_USAGE);
+    return 0;
+  }
+  const { studyFile, retryForMs, heartbeatMs, graceMs, keep, spec, out, outLabel } = runSettings(values, positionals);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   if ('path' in studyFile.data && typeof studyFile.data.path === 'string') checkInputFile(studyFile.data.path, 'data.path');
 
@@ -228,13 +295,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     log(`adapter ${adapterName(ctx.report)}; results in ${out}${where}${finished ? `; continuing after ${finished} finished trials` : ''}${retried ? `, ${retried} cut off to train again` : ''}`);
     process.on('SIGINT', onSigint);
 
-    let trialsDone = 0;
-    let trialsTotal = 0;
-    let best = '-';
-    let bestValue: number | null = null;
-    let state = { stepsDone: 0, stepsTotal: 1, samplesPerSec: 0, elapsedMs: 0 };
     const objective = study.objective[0]!;
-    const redraw = () => progress.update({ trialsDone, trialsTotal, best, ...state });
     const { record, weights, error } = await runStudy({
       ctx,
       study,
@@ -244,33 +305,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       ledger,
       // Every kept trial has held-out test metrics, and at least the best three.
       testTopK: Math.max(3, keep),
-      onEvent: (event) => {
-        switch (event.type) {
-          case 'planned':
-            trialsDone = event.record.trials.filter((t) => FINISHED_STATES.has(t.state)).length;
-            break;
-          case 'progress':
-            state = { stepsDone: event.stepsDone, stepsTotal: event.stepsTotal, samplesPerSec: event.samplesPerSec, elapsedMs: event.elapsedMs };
-            trialsTotal = event.trialsTotal;
-            trialsDone = event.trialsDone;
-            break;
-          case 'weights':
-            // The best trials' weights as they finish: best.safetensors survives a resume.
-            folder.writeWeights(weightsFile(event.index), event.params, event.widths, { trial: String(event.index), study: study.name });
-            return;
-          case 'trial-finished': {
-            const value = objectiveValue(event.trial, objective);
-            if (value !== null && (bestValue === null || (objective.direction === 'maximize' ? value > bestValue : value < bestValue))) {
-              bestValue = value;
-              best = formatMetric(objective.metric, value);
-            }
-            break;
-          }
-          default:
-            return;
-        }
-        redraw();
-      },
+      onEvent: progressEvents(progress, study, folder),
     });
     progress.stop();
     // A storage that failed: what this worker knows goes to study.json all the same, saying so.
@@ -300,23 +335,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     written.push(...kept.map((index) => join(out, weightsFile(index))));
     if (values.json) process.stdout.write(JSON.stringify(record) + '\n');
-    else {
-      console.log(rankedTable(record));
-      const failed = record.trials.filter((t) => t.state === 'failed' || t.state === 'diverged');
-      console.log(
-        `\n${record.state} in ${duration(record.wallMs ?? 0)} on ${adapterName(record.adapter)} (timing: ${record.timing})` +
-          (bestTrial ? `; ${bestLine(record, bestTrial)}` : '; no trial finished'),
-      );
-      for (const t of failed) console.log(`trial ${t.index} ${t.state}: ${t.reason ?? ''}`);
-      console.log(budgetLine(record));
-      const mine = record.trials.filter((t) => t.startedAt !== undefined && FINISHED_STATES.has(t.state)).length;
-      console.log(`journal: ${ledger.writes.count} writes in ${fmt(ledger.writes.ms, 3)} ms (${fmt(ledger.writes.ms / Math.max(1, mine), 3)} ms per trial this run)`);
-      const front = paretoTable(record);
-      if (front) console.log(`\n${front}`);
-      const schedule = bestTrial ? scheduleTable(bestTrial) : null;
-      if (schedule) console.log(`\n${schedule}`);
-      console.log(`wrote ${written.join(', ')}`);
-    }
+    else printSummary(record, bestTrial, ledger, written);
     return record.state === 'done' ? 0 : record.state === 'stopped' ? 130 : 1;
   } finally {
     progress.stop();

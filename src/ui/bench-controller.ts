@@ -58,27 +58,7 @@ export class BenchController implements ReactiveController {
 
   /** Runs the quick suites here, showing each record as it arrives. */
   async runQuick(): Promise<void> {
-    if (this.running) return;
-    const abort = (this.abort = new AbortController());
-    this.records = [];
-    this.source = 'this browser';
-    this.setStatus({ kind: 'running', line: 'Requesting the GPU…' });
-    const started = performance.now();
-    try {
-      const ctx = await this.context();
-      const emit = (record: BenchRecord) => {
-        this.records = [...this.records, record];
-        this.host.requestUpdate();
-      };
-      const progress = (line: string) => this.setStatus({ kind: 'running', line });
-      await runBench({ ctx, timer: new GpuTimer(ctx), budget: BUDGETS.quick, quick: true, emit, progress, signal: abort.signal }, LAB_SUITES, browserBenchSources());
-      this.elapsedMs = performance.now() - started;
-      this.setStatus({ kind: 'idle' });
-    } catch (error) {
-      this.setStatus(error instanceof BenchAborted ? { kind: 'idle' } : { kind: 'error', message: error instanceof Error ? error.message : String(error) });
-    } finally {
-      this.abort = null;
-    }
+    await this.measure('this browser', 'Requesting the GPU…', (options) => runBench(options, LAB_SUITES, browserBenchSources()));
   }
 
   /**
@@ -86,21 +66,25 @@ export class BenchController implements ReactiveController {
    * measures what the study will train rather than the benchmark MLP.
    */
   async runShape(network: BenchNetwork, load: () => Promise<Dataset>, name: string): Promise<void> {
+    await this.measure(`this browser, ${name}`, `Loading ${name}'s data…`, async (options) => sweepNetwork(options, await load(), network));
+  }
+
+  /** One measuring run: records shown as they arrive, progress in the status, stoppable, its errors said. */
+  private async measure(source: string, firstLine: string, work: (options: Parameters<typeof runBench>[0]) => Promise<unknown>): Promise<void> {
     if (this.running) return;
     const abort = (this.abort = new AbortController());
     this.records = [];
-    this.source = `this browser, ${name}`;
-    this.setStatus({ kind: 'running', line: `Loading ${name}'s data…` });
+    this.source = source;
+    this.setStatus({ kind: 'running', line: firstLine });
     const started = performance.now();
     try {
       const ctx = await this.context();
-      const dataset = await load();
       const emit = (record: BenchRecord) => {
         this.records = [...this.records, record];
         this.host.requestUpdate();
       };
       const progress = (line: string) => this.setStatus({ kind: 'running', line });
-      await sweepNetwork({ ctx, timer: new GpuTimer(ctx), budget: BUDGETS.quick, quick: true, emit, progress, signal: abort.signal }, dataset, network);
+      await work({ ctx, timer: new GpuTimer(ctx), budget: BUDGETS.quick, quick: true, emit, progress, signal: abort.signal });
       this.elapsedMs = performance.now() - started;
       this.setStatus({ kind: 'idle' });
     } catch (error) {
